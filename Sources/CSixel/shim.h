@@ -1,0 +1,4 @@
+#ifndef CSIXEL_SHIM_H
+#define CSIXEL_SHIM_H
+#include <sixel.h>
+#endif

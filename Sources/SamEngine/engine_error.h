@@ -1,0 +1,20 @@
+// The engine's one exception type. It carries the sam_status the C boundary returns;
+// nothing else may escape a function of sam_engine.h.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include "include/sam_engine.h"
+
+namespace sam {
+
+class Error : public std::runtime_error {
+ public:
+  Error(sam_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  sam_status status() const { return status_; }
+
+ private:
+  sam_status status_;
+};
+
+}  // namespace sam

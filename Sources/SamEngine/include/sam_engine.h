@@ -1,0 +1,172 @@
+/*
+ * sam_engine.h — the whole public surface of samterm's Segment Anything engine.
+ *
+ * Opaque handles, plain structs, status codes. No C++ type and no exception crosses
+ * this header. Every call that can fail returns a sam_status and, when `error` is not
+ * NULL, writes one human-readable line into it (naming the file or argument at fault).
+ *
+ * Threading: a sam_model / sam_predictor must be used from one thread at a time.
+ * Checkpoint handles are immutable after opening and may be read from any thread.
+ */
+#ifndef SAM_ENGINE_H
+#define SAM_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ status */
+
+typedef enum sam_status {
+    SAM_OK = 0,
+    SAM_ERROR_IO = 1,       /* a file is missing, unreadable or unwritable */
+    SAM_ERROR_FORMAT = 2,   /* bytes are not in the expected format */
+    SAM_ERROR_ARGUMENT = 3, /* the caller passed something invalid */
+    SAM_ERROR_MODEL = 4,    /* the checkpoint does not fit the model preset */
+    SAM_ERROR_DEVICE = 5,   /* the requested device is not available */
+    SAM_ERROR_INTERNAL = 6, /* anything else (a LibTorch error, out of memory) */
+} sam_status;
+
+#define SAM_ERROR_CAPACITY 1024
+typedef struct sam_error {
+    char message[SAM_ERROR_CAPACITY]; /* NUL-terminated; empty when status is SAM_OK */
+} sam_error;
+
+/* One line describing the runtime: LibTorch version, BLAS in use, threads, CUDA. */
+const char *sam_system_info(void);
+
+/* ------------------------------------------------------------- checkpoints */
+/* Official torch.save archives (SAM 2/2.1 `{"model": state_dict}`, SAM 1 bare state_dict),
+ * read without Python and without torch::pickle_load. */
+
+typedef struct sam_checkpoint sam_checkpoint;
+
+typedef enum sam_dtype {
+    SAM_DTYPE_FLOAT32 = 0,
+    SAM_DTYPE_FLOAT16 = 1,
+    SAM_DTYPE_BFLOAT16 = 2,
+    SAM_DTYPE_INT64 = 3,
+    SAM_DTYPE_INT32 = 4,
+    SAM_DTYPE_UINT8 = 5,
+    SAM_DTYPE_BOOL = 6,
+    SAM_DTYPE_FLOAT64 = 7,
+    SAM_DTYPE_INT16 = 8,
+    SAM_DTYPE_INT8 = 9,
+} sam_dtype;
+
+#define SAM_MAX_RANK 8
+typedef struct sam_tensor_info {
+    const char *name; /* owned by the checkpoint */
+    sam_dtype dtype;
+    int32_t rank;
+    int64_t shape[SAM_MAX_RANK];
+    int64_t strides[SAM_MAX_RANK]; /* in elements */
+    int64_t storage_offset;        /* in elements */
+    int64_t numel;
+} sam_tensor_info;
+
+sam_status sam_checkpoint_open(const char *path, sam_checkpoint **out, sam_error *error);
+/* Reads from memory (the bytes are copied); `name` is used in error messages. */
+sam_status sam_checkpoint_open_bytes(const void *bytes, size_t size, const char *name,
+                                     sam_checkpoint **out, sam_error *error);
+void sam_checkpoint_free(sam_checkpoint *checkpoint);
+
+size_t sam_checkpoint_tensor_count(const sam_checkpoint *checkpoint);
+sam_status sam_checkpoint_tensor_info(const sam_checkpoint *checkpoint, size_t index,
+                                      sam_tensor_info *out, sam_error *error);
+/* The tensor's values in row-major order of its shape, converted to double. */
+sam_status sam_checkpoint_tensor_values(const sam_checkpoint *checkpoint, size_t index,
+                                        double *out, size_t count, sam_error *error);
+/* Detected model: "sam2.1_hiera_t", ..., "sam_vit_b", ..., or "unknown". Static string. */
+const char *sam_checkpoint_model_name(const sam_checkpoint *checkpoint);
+
+/* ------------------------------------------------------------------ models */
+
+typedef struct sam_model sam_model;
+
+typedef struct sam_model_options {
+    const char *model_name; /* NULL: detect from the checkpoint */
+    const char *device;     /* "auto" (NULL), "cpu" or "cuda" */
+    int32_t threads;        /* 0: LibTorch's default */
+} sam_model_options;
+
+sam_status sam_model_load(const char *checkpoint_path, const sam_model_options *options,
+                          sam_model **out, sam_error *error);
+void sam_model_free(sam_model *model);
+const char *sam_model_name(const sam_model *model);   /* e.g. "sam2.1_hiera_t" */
+const char *sam_model_device(const sam_model *model); /* "cpu" or "cuda" */
+/* Side of the square low-resolution logits (256 for every official model). */
+int32_t sam_model_low_res_size(const sam_model *model);
+
+/* --------------------------------------------------------------- predictor */
+/* Semantics of the official SAM2ImagePredictor: set an image once, then predict often. */
+
+typedef struct sam_predictor sam_predictor;
+
+sam_status sam_predictor_new(sam_model *model, sam_predictor **out, sam_error *error);
+void sam_predictor_free(sam_predictor *predictor);
+
+/* `rgb` is width*height*3 bytes, row-major, no padding. */
+sam_status sam_predictor_set_image(sam_predictor *predictor, const uint8_t *rgb, int32_t width,
+                                   int32_t height, sam_error *error);
+int32_t sam_predictor_has_image(const sam_predictor *predictor);
+
+/* The image embedding as a file, for the editor's cache. `image_key` identifies the image
+ * content (a hash); loading fails with SAM_ERROR_FORMAT when the file was made by another
+ * model or for another key. */
+sam_status sam_predictor_save_embedding(const sam_predictor *predictor, const char *path,
+                                        const char *image_key, sam_error *error);
+sam_status sam_predictor_load_embedding(sam_predictor *predictor, const char *path,
+                                        const char *image_key, sam_error *error);
+
+typedef enum sam_point_label {
+    SAM_LABEL_PADDING = -1,
+    SAM_LABEL_BACKGROUND = 0,
+    SAM_LABEL_FOREGROUND = 1,
+    SAM_LABEL_BOX_TOP_LEFT = 2,
+    SAM_LABEL_BOX_BOTTOM_RIGHT = 3,
+} sam_point_label;
+
+typedef struct sam_prompt {
+    const float *points;       /* n_points (x, y) pairs, original-image pixels; may be NULL */
+    const int32_t *labels;     /* n_points sam_point_label values */
+    int32_t n_points;
+    const float *box;          /* x0, y0, x1, y1 in original-image pixels, or NULL */
+    const float *mask_input;   /* low_res_size^2 logits of an earlier prediction, or NULL */
+    int32_t multimask;         /* nonzero: three candidates; zero: one */
+} sam_prompt;
+
+typedef struct sam_output_options {
+    /* Size of the returned masks; 0 x 0 means the original image size. */
+    int32_t mask_width;
+    int32_t mask_height;
+    /* Nonzero: upsample and return only the best-scoring candidate's mask (scores and
+     * low-res logits of every candidate are still returned). */
+    int32_t best_mask_only;
+} sam_output_options;
+
+typedef struct sam_prediction sam_prediction;
+
+/* options may be NULL (masks at the original size, all candidates). */
+sam_status sam_predictor_predict(sam_predictor *predictor, const sam_prompt *prompt,
+                                 const sam_output_options *options, sam_prediction **out,
+                                 sam_error *error);
+void sam_prediction_free(sam_prediction *prediction);
+
+int32_t sam_prediction_count(const sam_prediction *prediction);      /* candidates */
+const float *sam_prediction_scores(const sam_prediction *prediction); /* count values */
+int32_t sam_prediction_best(const sam_prediction *prediction);       /* argmax of scores */
+int32_t sam_prediction_mask_width(const sam_prediction *prediction);
+int32_t sam_prediction_mask_height(const sam_prediction *prediction);
+/* width*height bytes, 1 inside and 0 outside; NULL for a candidate not upsampled. */
+const uint8_t *sam_prediction_mask(const sam_prediction *prediction, int32_t index);
+/* low_res_size^2 float logits of candidate `index`. */
+const float *sam_prediction_low_res_logits(const sam_prediction *prediction, int32_t index);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SAM_ENGINE_H */

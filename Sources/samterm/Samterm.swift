@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Samterm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "samterm",
+        abstract: "Cut objects out of images with Segment Anything, from a terminal.",
+        subcommands: [Inspect.self]
+    )
+}
