@@ -52,9 +52,14 @@ let package = Package(
                 .linkedLibrary("dl"),
             ]
         ),
+        // libpng and libjpeg-turbo behind setjmp: their longjmp errors must never cross Swift frames.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
         .target(
             name: "Segmentation",
-            dependencies: ["SamEngine", "CPNG", "CJPEG"]
+            dependencies: ["SamEngine", "CPNG", "CJPEG", "CImageCodecs"]
         ),
         .target(
             name: "TerminalUI",
