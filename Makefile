@@ -17,6 +17,8 @@ APT_PACKAGES := libtorch-dev libopenblas0-pthread libncursesw5-dev libsixel-dev 
 	libjpeg62-turbo-dev pkg-config tmux curl python3-venv
 # The reference implementation, for developers regenerating fixtures (make fixtures / make parity).
 REFERENCE_VENV ?= /tmp/ref
+# pycocotools for the COCO export tests (Tests read it from here).
+TEST_VENV := .venv
 
 .PHONY: run test deps build checkpoints fixtures bench clean
 
@@ -28,6 +30,9 @@ deps:
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 	@command -v swift >/dev/null || { echo "swift not found: install Swift 6 (https://swift.org/install) and put it on PATH" >&2; exit 1; }
+	@# The COCO tests check our files with the real pycocotools, kept in a venv of their own.
+	@test -x $(TEST_VENV)/bin/python && $(TEST_VENV)/bin/python -c 'import pycocotools' 2>/dev/null || \
+		{ python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q -r tools/requirements-test.txt; }
 
 build: deps
 	swift build -c release --product samterm $(SWIFT_FLAGS)

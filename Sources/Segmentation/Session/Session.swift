@@ -1,0 +1,220 @@
+// The saved work on one image: which image (by content), which model, and per object every
+// prediction its prompts went through, enough to recompute identical masks.
+//
+// File format (JSON, `version` 1):
+//
+//   {
+//     "format": "samterm-session",
+//     "version": 1,
+//     "image": { "path": "astronaut.jpg", "sha256": "9f86d0…", "width": 512, "height": 512 },
+//     "model": "sam2.1_hiera_t",
+//     "objects": [
+//       { "id": 1, "name": "helmet", "color": "#e62828",
+//         "steps": [
+//           { "points": [ { "x": 250.5, "y": 120.5, "label": 1 } ],
+//             "multimask": true, "maskInput": false, "candidate": 2 },
+//           { "points": [ { "x": 250.5, "y": 120.5, "label": 1 }, { "x": 300.5, "y": 90.5, "label": 0 } ],
+//             "box": [ 180, 60, 330, 210 ], "multimask": false, "maskInput": true, "candidate": 0 } ],
+//         "mask": { "counts": "<COCO compressed RLE>", "score": 0.947 } } ]
+//   }
+//
+// `image.path` is relative to the session file's folder when the session sits beside the image,
+// absolute otherwise. Each step is one prediction, exactly as it was asked of the model (see
+// SessionReplay.swift for the protocol); the last step's `candidate` and `multimask` are the
+// object's chosen candidate and multimask state. `mask` is the resulting full-size mask, kept
+// so exports need no model; replaying the steps gives it back.
+
+import Foundation
+
+public struct Session: Codable, Equatable, Sendable {
+    /// The format written by this version of samterm; files with a larger number are refused.
+    public static let currentVersion = 1
+    public static let formatName = "samterm-session"
+
+    public var format: String = Session.formatName
+    public var version: Int = Session.currentVersion
+    public var image: ImageReference
+    /// The model the masks came from, as the engine names it ("sam2.1_hiera_t").
+    public var model: String
+    public var objects: [Object]
+
+    public init(image: ImageReference, model: String, objects: [Object] = []) {
+        self.image = image
+        self.model = model
+        self.objects = objects
+    }
+
+    public struct ImageReference: Codable, Equatable, Sendable {
+        public var path: String
+        /// SHA-256 of the image file's bytes, lowercase hex.
+        public var sha256: String
+        public var width: Int
+        public var height: Int
+
+        public init(path: String, sha256: String, width: Int, height: Int) {
+            self.path = path
+            self.sha256 = sha256
+            self.width = width
+            self.height = height
+        }
+    }
+
+    public struct Point: Codable, Equatable, Sendable {
+        /// Original-image pixel coordinates; the centre of the top-left pixel is (0.5, 0.5).
+        public var x: Double
+        public var y: Double
+        /// 1 foreground, 0 background (SAM's point labels).
+        public var label: Int
+
+        public init(x: Double, y: Double, label: Int) {
+            self.x = x
+            self.y = y
+            self.label = label
+        }
+
+        public init(x: Double, y: Double, foreground: Bool) {
+            self.init(x: x, y: y, label: foreground ? 1 : 0)
+        }
+
+        public var isForeground: Bool { label == 1 }
+    }
+
+    /// A box prompt in original-image pixels, x0 <= x1 and y0 <= y1; stored as [x0, y0, x1, y1].
+    public struct Box: Codable, Equatable, Sendable {
+        public var x0: Double
+        public var y0: Double
+        public var x1: Double
+        public var y1: Double
+
+        public init(x0: Double, y0: Double, x1: Double, y1: Double) {
+            self.x0 = min(x0, x1)
+            self.y0 = min(y0, y1)
+            self.x1 = max(x0, x1)
+            self.y1 = max(y0, y1)
+        }
+
+        public init(from decoder: Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            let values = try (0..<4).map { _ in try container.decode(Double.self) }
+            guard container.isAtEnd else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a box has four numbers")
+            }
+            self.init(x0: values[0], y0: values[1], x1: values[2], y1: values[3])
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.unkeyedContainer()
+            try container.encode(contentsOf: [x0, y0, x1, y1])
+        }
+    }
+
+    /// One prediction: the whole prompt it was given, and the candidate the user kept from it.
+    public struct Step: Codable, Equatable, Sendable {
+        /// Every point of the prompt, in the order they were placed.
+        public var points: [Point]
+        public var box: Box?
+        /// Three candidates (true) or one.
+        public var multimask: Bool
+        /// Whether the previous step's kept candidate's low-resolution logits were fed back as
+        /// SAM's mask input (never for the first step).
+        public var maskInput: Bool
+        /// Index of the candidate kept (0 when multimask is off); its logits feed the next step.
+        public var candidate: Int
+
+        public init(points: [Point], box: Box? = nil, multimask: Bool, maskInput: Bool, candidate: Int) {
+            self.points = points
+            self.box = box
+            self.multimask = multimask
+            self.maskInput = maskInput
+            self.candidate = candidate
+        }
+    }
+
+    /// A mask as computed, COCO-RLE compressed at the image's size.
+    public struct StoredMask: Codable, Equatable, Sendable {
+        public var counts: String
+        /// The model's predicted IoU for the kept candidate.
+        public var score: Double
+
+        public init(counts: String, score: Double) {
+            self.counts = counts
+            self.score = score
+        }
+
+        public init(mask: BinaryMask, score: Double) {
+            self.init(counts: RLE(mask: mask).compressedString, score: score)
+        }
+
+        public func decode(width: Int, height: Int) throws -> BinaryMask {
+            try RLE(compressed: counts, height: height, width: width).decode()
+        }
+    }
+
+    public struct Object: Codable, Equatable, Sendable {
+        /// Stable within the image; numbers the object in the editor.
+        public var id: Int
+        /// What the user called it; COCO categories are made from names.
+        public var name: String?
+        public var color: RGBColor
+        public var steps: [Step]
+        public var mask: StoredMask?
+
+        public init(id: Int, name: String? = nil, color: RGBColor, steps: [Step] = [], mask: StoredMask? = nil) {
+            self.id = id
+            self.name = name
+            self.color = color
+            self.steps = steps
+            self.mask = mask
+        }
+
+        public var displayName: String { name ?? "object \(id)" }
+        /// The prompt currently applied: the last step's points and box.
+        public var points: [Point] { steps.last?.points ?? [] }
+        public var box: Box? { steps.last?.box }
+        public var chosenCandidate: Int? { steps.last?.candidate }
+        public var multimask: Bool? { steps.last?.multimask }
+    }
+}
+
+extension Session {
+    /// Problems with a decoded session that JSON decoding alone does not catch, each naming
+    /// the object and step; empty when the session is usable.
+    public func validationProblems() -> [String] {
+        var problems: [String] = []
+        if format != Session.formatName { problems.append("\"format\" is \"\(format)\", not \"\(Session.formatName)\"") }
+        if image.width <= 0 || image.height <= 0 { problems.append("image size \(image.width)x\(image.height) is not positive") }
+        if image.sha256.count != 64 || !image.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+            problems.append("image sha256 \"\(image.sha256)\" is not 64 lowercase hex digits")
+        }
+        var seenIDs = Set<Int>()
+        for (objectIndex, object) in objects.enumerated() {
+            let where_ = "object \(objectIndex + 1) (id \(object.id))"
+            if !seenIDs.insert(object.id).inserted { problems.append("\(where_): id repeats an earlier object's") }
+            for (stepIndex, step) in object.steps.enumerated() {
+                let at = "\(where_), step \(stepIndex + 1)"
+                if step.points.isEmpty && step.box == nil { problems.append("\(at): no point and no box") }
+                for point in step.points {
+                    if !point.x.isFinite || !point.y.isFinite { problems.append("\(at): point coordinates are not finite") }
+                    if point.label != 0 && point.label != 1 { problems.append("\(at): point label \(point.label) is not 0 or 1") }
+                }
+                if let box = step.box, ![box.x0, box.y0, box.x1, box.y1].allSatisfy(\.isFinite) {
+                    problems.append("\(at): box coordinates are not finite")
+                }
+                let candidates = step.multimask ? 3 : 1
+                if step.candidate < 0 || step.candidate >= candidates {
+                    problems.append("\(at): candidate \(step.candidate) is not among the \(candidates) a prediction gives")
+                }
+                if stepIndex == 0 && step.maskInput { problems.append("\(at): the first step has no earlier mask to feed back") }
+            }
+            if let mask = object.mask {
+                if image.width > 0 && image.height > 0 {
+                    do { _ = try RLE(compressed: mask.counts, height: image.height, width: image.width) } catch {
+                        problems.append("\(where_): stored mask: \(error)")
+                    }
+                }
+                if !mask.score.isFinite { problems.append("\(where_): stored mask score is not finite") }
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,96 @@
+// Recomputing an object's mask from its saved steps, through the model.
+//
+// THE PROTOCOL (the editor records steps this way, and replay follows it exactly; a mask is a
+// pure function of the image, the model and the steps):
+//
+//  * Every prediction the editor asks for one object is one `Session.Step`, appended in order.
+//    The step holds the whole prompt of that prediction, not a difference: every point so far
+//    (in placement order, label 1 foreground / 0 background, original-image pixels), the box
+//    if any, and the multimask setting used.
+//  * Step 1 is predicted without a mask input (`maskInput` false). Each later step feeds back,
+//    as SAM's `mask_input`, the low-resolution logits of the candidate kept at the step before
+//    (that step's `candidate`), unless `maskInput` is false (for instance after the editor
+//    clears the refinement).
+//  * `candidate` is the candidate the user keeps from that step's prediction (0 when multimask
+//    is off; the editor's default pick is the highest score, `MaskCandidates.best`). Picking
+//    another candidate later changes the last step's `candidate` and predicts nothing.
+//  * Changing multimask for the current prompt re-runs the last prediction: the editor
+//    replaces the last step (same prompt and mask input, new `multimask` and `candidate`).
+//  * Undo removes the last step, redo puts it back: the steps always describe the current state.
+//  * The object's mask is the last step's kept candidate, at the image's full resolution,
+//    thresholded at logit 0 (the predictor's output).
+//
+// `prompt(for:maskInput:)` builds the engine prompt for a step; the editor uses it too, so the
+// live predictions and the replayed ones cannot drift apart.
+
+import Foundation
+
+public enum SessionReplay {
+    /// An object's replayed result: the last step's prediction and the kept candidate.
+    public struct Result: @unchecked Sendable {
+        public let objectID: Int
+        /// The last step's candidates, at the size asked for (the original image by default).
+        public let candidates: MaskCandidates
+        public let chosen: Int
+
+        /// The kept candidate's mask.
+        public var mask: BinaryMask { candidates.mask(at: chosen)! }
+        public var score: Float { candidates.scores[chosen] }
+        /// The kept candidate's low-resolution logits: the mask input of the next click.
+        public var lowResLogits: [Float] { candidates.lowResLogits(at: chosen) }
+    }
+
+    public enum ReplayError: Error, Equatable, CustomStringConvertible, Sendable {
+        /// A step asks for a candidate the prediction did not produce.
+        case candidateOutOfRange(objectID: Int, step: Int, candidate: Int, count: Int)
+        /// The engine refused a step (its message names the reason).
+        case prediction(objectID: Int, step: Int, message: String)
+
+        public var description: String {
+            switch self {
+            case .candidateOutOfRange(let objectID, let step, let candidate, let count):
+                return "object \(objectID), step \(step): candidate \(candidate) was kept, but the prediction gave \(count)"
+            case .prediction(let objectID, let step, let message):
+                return "object \(objectID), step \(step): prediction failed: \(message)"
+            }
+        }
+    }
+
+    /// The engine prompt for `step`, with `maskInput` the previous kept candidate's logits
+    /// (ignored when the step does not use one).
+    public static func prompt(for step: Session.Step, maskInput: [Float]?) -> Prompt {
+        Prompt(
+            points: step.points.map {
+                PromptPoint(x: Float($0.x), y: Float($0.y), label: $0.isForeground ? .foreground : .background)
+            },
+            box: step.box.map { PromptBox(x0: Float($0.x0), y0: Float($0.y0), x1: Float($0.x1), y1: Float($0.y1)) },
+            maskInput: step.maskInput ? maskInput : nil,
+            multimask: step.multimask)
+    }
+
+    /// Replays one object's steps on `predictor`, whose image must already be set (or its
+    /// embedding loaded). Returns nil for an object without steps.
+    /// - Parameter finalOutput: the mask size and candidates of the last step's prediction.
+    public static func replay(_ object: Session.Object, with predictor: Predictor,
+                              finalOutput: MaskOutputOptions = MaskOutputOptions()) throws -> Result? {
+        var maskInput: [Float]? = nil
+        for (index, step) in object.steps.enumerated() {
+            let isLast = index == object.steps.count - 1
+            // Steps before the last only pass their logits on: skip upsampling their masks.
+            let options = isLast ? finalOutput : MaskOutputOptions(size: (1, 1), bestMaskOnly: true)
+            let candidates: MaskCandidates
+            do {
+                candidates = try predictor.predict(prompt(for: step, maskInput: maskInput), options: options)
+            } catch {
+                throw ReplayError.prediction(objectID: object.id, step: index + 1, message: "\(error)")
+            }
+            guard step.candidate >= 0 && step.candidate < candidates.count else {
+                throw ReplayError.candidateOutOfRange(objectID: object.id, step: index + 1, candidate: step.candidate,
+                                                      count: candidates.count)
+            }
+            if isLast { return Result(objectID: object.id, candidates: candidates, chosen: step.candidate) }
+            maskInput = candidates.lowResLogits(at: step.candidate)
+        }
+        return nil
+    }
+}

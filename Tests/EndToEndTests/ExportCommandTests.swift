@@ -1,0 +1,186 @@
+// `samterm export` as a user runs it: the real binary on a session made with the tiny SAM 2.1
+// fixture model (Tests/Fixtures/sam2).
+
+import Foundation
+import Segmentation
+import XCTest
+
+final class ExportCommandTests: XCTestCase {
+    private static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }()
+    private static let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures/sam2")
+    private static let checkpoint = fixtures.appendingPathComponent("tiny_sam2.1.pt").path
+
+    /// The samterm built beside this test bundle.
+    private var samtermPath: String {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        return folder.appendingPathComponent("samterm").path
+    }
+
+    private struct Run {
+        let status: Int32
+        let output: String
+        let errors: String
+    }
+
+    private func samterm(_ arguments: [String]) throws -> Run {
+        guard FileManager.default.isExecutableFile(atPath: samtermPath) else {
+            XCTFail("\(samtermPath) is missing: build the samterm product with the tests")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: samtermPath)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SAMTERM_CHECKPOINT")
+        process.environment = environment
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let errorReading = DispatchGroup()
+        nonisolated(unsafe) var errorBytes = Data()
+        DispatchQueue.global().async(group: errorReading) { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        errorReading.wait()
+        return Run(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
+                   errors: String(decoding: errorBytes, as: UTF8.self))
+    }
+
+    /// The session all tests start from, made once: two objects predicted live through the
+    /// model as the editor does, masks saved. It names its image relatively ("scene.png").
+    nonisolated(unsafe) private static var templateSession: Session?
+
+    private static func makeTemplateSession(imagePath: String) throws -> Session {
+        if let session = templateSession { return session }
+        let model = try Model(path: checkpoint, device: .cpu)
+        let picture = try RGBImage.load(path: imagePath)
+        let predictor = try Predictor(model: model)
+        try predictor.setImage(picture)
+        let stepLists: [[Session.Step]] = [
+            [Session.Step(points: [Session.Point(x: 30, y: 20, foreground: true)], multimask: true, maskInput: false, candidate: 2),
+             Session.Step(points: [Session.Point(x: 30, y: 20, foreground: true), Session.Point(x: 5, y: 5, foreground: false)],
+                          multimask: false, maskInput: true, candidate: 0)],
+            [Session.Step(points: [], box: Session.Box(x0: 2, y0: 30, x1: 25, y1: 46), multimask: true, maskInput: false, candidate: 0)],
+        ]
+        var objects: [Session.Object] = []
+        for (index, steps) in stepLists.enumerated() {
+            var logits: [Float]? = nil
+            var object = Session.Object(id: index + 1, name: index == 0 ? "blob" : nil, color: ObjectPalette.color(at: index), steps: steps)
+            for step in steps {
+                let candidates = try predictor.predict(SessionReplay.prompt(for: step, maskInput: logits))
+                logits = candidates.lowResLogits(at: step.candidate)
+                object.mask = Session.StoredMask(mask: candidates.mask(at: step.candidate)!, score: Double(candidates.scores[step.candidate]))
+            }
+            objects.append(object)
+        }
+        let reference = Session.ImageReference(path: "scene.png", sha256: try SHA256.hexDigest(ofFileAt: imagePath),
+                                               width: picture.width, height: picture.height)
+        let session = Session(image: reference, model: model.name, objects: objects)
+        templateSession = session
+        return session
+    }
+
+    /// A scratch folder holding a copy of the fixture image and its session.
+    private func makeSessionFolder(model sessionModel: String? = nil) throws -> (folder: String, image: String, session: String) {
+        let folder = NSTemporaryDirectory() + "samterm-export-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
+        let image = folder + "/scene.png"
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("image_wide.png").path, toPath: image)
+        var session = try Self.makeTemplateSession(imagePath: image)
+        if let sessionModel { session.model = sessionModel }
+        let store = SessionStore(imagePath: image)
+        try store.save(session)
+        return (folder, image, store.path)
+    }
+
+    private func data(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    func testExportsSavedMasksAndNeverOverwritesWithoutForce() throws {
+        let (folder, image, _) = try makeSessionFolder()
+        let first = try samterm(["export", image, "--format", "png,labelmap,coco,overlay,cutout"])
+        XCTAssertEqual(first.status, 0, first.errors)
+        let expected = ["scene_mask_01_blob.png", "scene_mask_02.png", "scene_labels.png", "scene_coco.json",
+                        "scene_overlay.png", "scene_cutout_01_blob.png", "scene_cutout_02.png"].map { folder + "/" + $0 }
+        XCTAssertEqual(first.output.split(separator: "\n").map(String.init), expected)
+        for path in expected where path.hasSuffix(".png") { XCTAssertNoThrow(try RGBImage.load(path: path), path) }
+        let coco = try XCTUnwrap(try JSONSerialization.jsonObject(with: data(folder + "/scene_coco.json")) as? [String: Any])
+        XCTAssertEqual((coco["annotations"] as? [Any])?.count, 2)
+
+        let before = try data(folder + "/scene_coco.json")
+        let again = try samterm(["export", image, "--format", "coco"])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.errors.contains(folder + "/scene_coco.json") && again.errors.contains("--force"), again.errors)
+        XCTAssertEqual(try data(folder + "/scene_coco.json"), before)
+
+        let forced = try samterm(["export", image, "--format", "coco", "--force"])
+        XCTAssertEqual(forced.status, 0, forced.errors)
+    }
+
+    func testReplayThroughTheModelGivesIdenticalFiles() throws {
+        let (folder, _, session) = try makeSessionFolder()
+        let saved = try samterm(["export", session, "--format", "png,coco", "--out", folder + "/saved"])
+        XCTAssertEqual(saved.status, 0, saved.errors)
+        let replayed = try samterm(["export", session, "--format", "png,coco", "--out", folder + "/replayed",
+                                    "--replay", "--checkpoint", Self.checkpoint, "--device", "cpu"])
+        XCTAssertEqual(replayed.status, 0, replayed.errors)
+        XCTAssertFalse(replayed.errors.contains("differs"), replayed.errors)
+        for name in ["scene_mask_01_blob.png", "scene_mask_02.png", "scene_coco.json"] {
+            XCTAssertEqual(try data(folder + "/saved/" + name), try data(folder + "/replayed/" + name), name)
+        }
+    }
+
+    func testUsageErrorsExitWithTwo() throws {
+        let (_, image, _) = try makeSessionFolder()
+        let badFormat = try samterm(["export", image, "--format", "png,jpeg"])
+        XCTAssertEqual(badFormat.status, 2)
+        XCTAssertTrue(badFormat.errors.contains("\"jpeg\""), badFormat.errors)
+        let missing = try samterm(["export", "/nonexistent/picture.png"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.errors.contains("/nonexistent/picture.png"), missing.errors)
+    }
+
+    func testMismatchedOrCorruptSessionsAreReportedNotApplied() throws {
+        // Another model: replay refuses.
+        let other = try makeSessionFolder(model: "sam_vit_b")
+        let sessionBytes = try data(other.session)
+        let wrongModel = try samterm(["export", other.image, "--replay", "--checkpoint", Self.checkpoint, "--device", "cpu"])
+        XCTAssertEqual(wrongModel.status, 1)
+        XCTAssertTrue(wrongModel.errors.contains("made with model sam_vit_b"), wrongModel.errors)
+        XCTAssertEqual(try data(other.session), sessionBytes)
+
+        // Other image content under the same name.
+        let (folder, image, session) = try makeSessionFolder()
+        let picture = try RGBImage.load(path: image)
+        var pixels = picture.pixels
+        pixels[0] ^= 0xff
+        try PNGWriter(rgb: pixels, width: picture.width, height: picture.height).write(to: image)
+        let changed = try samterm(["export", image])
+        XCTAssertEqual(changed.status, 1)
+        XCTAssertTrue(changed.errors.contains("other image content"), changed.errors)
+
+        // A corrupt session is moved aside, not deleted.
+        try Data("{\"format\": \"samterm-session\", \"version\": 1, \"objects\": [".utf8).write(to: URL(fileURLWithPath: session))
+        let corrupt = try samterm(["export", image])
+        XCTAssertEqual(corrupt.status, 1)
+        XCTAssertTrue(corrupt.errors.contains("corrupt"), corrupt.errors)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        XCTAssertTrue(names.contains { $0.hasPrefix("scene.png.samterm.json.corrupt-") }, "\(names)")
+    }
+
+    func testUnwritableOutputFolderIsNamed() throws {
+        let (folder, image, _) = try makeSessionFolder()
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/plain-file"))
+        let run = try samterm(["export", image, "--out", folder + "/plain-file/exports"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.errors.contains(folder + "/plain-file"), run.errors)
+        XCTAssertTrue(run.errors.contains("not a folder"), run.errors)
+    }
+}
