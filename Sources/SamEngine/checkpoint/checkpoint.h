@@ -35,10 +35,13 @@ class Checkpoint {
   const std::vector<TensorRecord>& tensors() const { return tensors_; }
   // Row-major values of one tensor converted to double (for tests and inspection).
   std::vector<double> values(size_t index) const;
+  // The same into `out`, which must hold at least numel values. Throws SAM_ERROR_ARGUMENT.
+  void copy_values(size_t index, double* out, size_t count) const;
 
  private:
   std::string name_;
-  std::vector<uint8_t> bytes_;
+  std::vector<uint8_t> bytes_;    // from_bytes: the archive itself
+  std::shared_ptr<void> mapping_;  // open: the file mapped read-only, unmapped on release
   std::vector<TensorRecord> tensors_;
   friend class CheckpointParser;
 };

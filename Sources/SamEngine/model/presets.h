@@ -44,6 +44,9 @@ struct Preset {
   bool dynamic_multimask_via_stability;
   float dynamic_multimask_stability_delta;
   float dynamic_multimask_stability_thresh;
+  // Tensors (names without SAM 2's leading "model.") that only this preset's release carries,
+  // e.g. SAM 2.1's no_obj_embed_spatial. Detection prefers the preset matching the most of them.
+  std::vector<std::string> signature_tensors;
 };
 
 const std::vector<Preset>& presets();
