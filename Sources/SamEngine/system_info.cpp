@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "include/sam_engine.h"
 
@@ -41,11 +42,14 @@ std::string blas_name() {
 }  // namespace
 
 extern "C" const char* sam_system_info(void) {
-  static const std::string info = [] {
+  // Rebuilt on each call: the thread count changes once a model is loaded.
+  thread_local std::string info;
+  info = [] {
     std::string line = "libtorch " + std::to_string(TORCH_VERSION_MAJOR) + "." +
                        std::to_string(TORCH_VERSION_MINOR) + "." + std::to_string(TORCH_VERSION_PATCH);
     line += "; blas: " + blas_name();
-    line += "; threads: " + std::to_string(at::get_num_threads());
+    line += "; threads: " + std::to_string(at::get_num_threads()) + " of " +
+            std::to_string(std::thread::hardware_concurrency()) + " cores";
     line += std::string("; cuda: ") + (at::hasCUDA() ? "available" : "not available");
     return line;
   }();

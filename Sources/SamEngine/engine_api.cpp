@@ -1,0 +1,218 @@
+// The sam_model_*, sam_predictor_* and sam_prediction_* functions of sam_engine.h: argument
+// checks, device selection, and every exception turned into a status and one line in the
+// caller's sam_error.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "engine_error.h"
+#include "include/sam_engine.h"
+#include "model/predictor.h"
+#include "model/sam_model.h"
+
+struct sam_model {
+  std::unique_ptr<sam::SamModel> model;
+  std::string device_name;
+};
+
+struct sam_predictor {
+  std::unique_ptr<sam::Predictor> predictor;
+};
+
+struct sam_prediction {
+  sam::Prediction result;
+};
+
+namespace {
+
+void set_message(sam_error* error, const std::string& message) {
+  if (!error) return;
+  const size_t length = std::min(message.size(), sizeof error->message - 1);
+  std::memcpy(error->message, message.data(), length);
+  error->message[length] = '\0';
+}
+
+template <typename Body>
+sam_status guarded(sam_error* error, Body&& body) {
+  set_message(error, "");
+  try {
+    body();
+    return SAM_OK;
+  } catch (const sam::Error& failure) {
+    set_message(error, failure.what());
+    return failure.status();
+  } catch (const c10::Error& failure) {
+    set_message(error, std::string("LibTorch: ") + failure.what_without_backtrace());
+    return SAM_ERROR_INTERNAL;
+  } catch (const std::bad_alloc&) {
+    set_message(error, "out of memory");
+    return SAM_ERROR_INTERNAL;
+  } catch (const std::exception& failure) {
+    set_message(error, failure.what());
+    return SAM_ERROR_INTERNAL;
+  } catch (...) {
+    set_message(error, "unknown error");
+    return SAM_ERROR_INTERNAL;
+  }
+}
+
+void require(bool condition, const std::string& message) {
+  if (!condition) throw sam::Error(SAM_ERROR_ARGUMENT, message);
+}
+
+at::Device pick_device(const char* requested) {
+  const std::string name = requested ? requested : "auto";
+  if (name == "auto" || name.empty()) return at::hasCUDA() ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  if (name == "cpu") return at::kCPU;
+  if (name == "cuda") {
+    if (!at::hasCUDA()) {
+      throw sam::Error(SAM_ERROR_DEVICE, "device 'cuda': CUDA is not available (no CUDA build of LibTorch or no GPU)");
+    }
+    return at::kCUDA;
+  }
+  throw sam::Error(SAM_ERROR_ARGUMENT, "device '" + name + "': expected auto, cpu or cuda");
+}
+
+}  // namespace
+
+extern "C" {
+
+sam_status sam_model_load(const char* checkpoint_path, const sam_model_options* options, sam_model** out,
+                          sam_error* error) {
+  return guarded(error, [&] {
+    require(out != nullptr, "sam_model_load: no output handle");
+    *out = nullptr;
+    require(checkpoint_path != nullptr, "sam_model_load: no checkpoint path");
+    const char* model_name = options ? options->model_name : nullptr;
+    const int32_t threads = options ? options->threads : 0;
+    require(threads >= 0, "sam_model_load: threads must be 0 (default) or positive, not " + std::to_string(threads));
+    const at::Device device = pick_device(options ? options->device : nullptr);
+    // OpenMP here may start with one thread whatever the core count (seen on Debian 12's
+    // libtorch), leaving oneDNN convolutions and element-wise kernels on a single core.
+    at::set_num_threads(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency()));
+    auto model = std::make_unique<sam_model>();
+    model->model = sam::load_sam_model(checkpoint_path, model_name ? model_name : "", device);
+    model->device_name = device.is_cuda() ? "cuda" : "cpu";
+    *out = model.release();
+  });
+}
+
+void sam_model_free(sam_model* model) { delete model; }
+
+const char* sam_model_name(const sam_model* model) { return model ? model->model->preset.name.c_str() : ""; }
+
+const char* sam_model_device(const sam_model* model) { return model ? model->device_name.c_str() : ""; }
+
+int32_t sam_model_low_res_size(const sam_model* model) {
+  return model ? static_cast<int32_t>(model->model->low_res_size()) : 0;
+}
+
+sam_status sam_predictor_new(sam_model* model, sam_predictor** out, sam_error* error) {
+  return guarded(error, [&] {
+    require(out != nullptr, "sam_predictor_new: no output handle");
+    *out = nullptr;
+    require(model != nullptr, "sam_predictor_new: no model");
+    auto predictor = std::make_unique<sam_predictor>();
+    predictor->predictor = std::make_unique<sam::Predictor>(*model->model);
+    *out = predictor.release();
+  });
+}
+
+void sam_predictor_free(sam_predictor* predictor) { delete predictor; }
+
+sam_status sam_predictor_set_image(sam_predictor* predictor, const uint8_t* rgb, int32_t width, int32_t height,
+                                   sam_error* error) {
+  return guarded(error, [&] {
+    require(predictor != nullptr, "sam_predictor_set_image: no predictor");
+    predictor->predictor->set_image(rgb, width, height);
+  });
+}
+
+int32_t sam_predictor_has_image(const sam_predictor* predictor) {
+  return predictor && predictor->predictor->has_image() ? 1 : 0;
+}
+
+sam_status sam_predictor_save_embedding(const sam_predictor* predictor, const char* path, const char* image_key,
+                                        sam_error* error) {
+  return guarded(error, [&] {
+    require(predictor != nullptr, "sam_predictor_save_embedding: no predictor");
+    require(path != nullptr, "sam_predictor_save_embedding: no path");
+    predictor->predictor->save_embedding(path, image_key ? image_key : "");
+  });
+}
+
+sam_status sam_predictor_load_embedding(sam_predictor* predictor, const char* path, const char* image_key,
+                                        sam_error* error) {
+  return guarded(error, [&] {
+    require(predictor != nullptr, "sam_predictor_load_embedding: no predictor");
+    require(path != nullptr, "sam_predictor_load_embedding: no path");
+    predictor->predictor->load_embedding(path, image_key ? image_key : "");
+  });
+}
+
+sam_status sam_predictor_predict(sam_predictor* predictor, const sam_prompt* prompt, const sam_output_options* options,
+                                 sam_prediction** out, sam_error* error) {
+  return guarded(error, [&] {
+    require(out != nullptr, "sam_predictor_predict: no output handle");
+    *out = nullptr;
+    require(predictor != nullptr, "sam_predictor_predict: no predictor");
+    require(prompt != nullptr, "sam_predictor_predict: no prompt");
+    require(prompt->n_points >= 0, "sam_predictor_predict: n_points is negative");
+    require(prompt->n_points == 0 || (prompt->points && prompt->labels),
+            "sam_predictor_predict: n_points > 0 but points or labels is NULL");
+    sam::PromptSet set;
+    set.points.assign(prompt->points, prompt->points + 2 * static_cast<size_t>(prompt->n_points));
+    set.labels.assign(prompt->labels, prompt->labels + prompt->n_points);
+    if (prompt->box) set.box = std::array<float, 4>{prompt->box[0], prompt->box[1], prompt->box[2], prompt->box[3]};
+    set.mask_input = prompt->mask_input;
+    set.multimask = prompt->multimask != 0;
+    sam::OutputOptions output;
+    if (options) {
+      output.mask_width = options->mask_width;
+      output.mask_height = options->mask_height;
+      output.best_mask_only = options->best_mask_only != 0;
+    }
+    auto prediction = std::make_unique<sam_prediction>();
+    prediction->result = predictor->predictor->predict(set, output);
+    *out = prediction.release();
+  });
+}
+
+void sam_prediction_free(sam_prediction* prediction) { delete prediction; }
+
+int32_t sam_prediction_count(const sam_prediction* prediction) { return prediction ? prediction->result.count : 0; }
+
+const float* sam_prediction_scores(const sam_prediction* prediction) {
+  return prediction ? prediction->result.scores.data() : nullptr;
+}
+
+int32_t sam_prediction_best(const sam_prediction* prediction) { return prediction ? prediction->result.best : -1; }
+
+int32_t sam_prediction_mask_width(const sam_prediction* prediction) {
+  return prediction ? prediction->result.mask_width : 0;
+}
+
+int32_t sam_prediction_mask_height(const sam_prediction* prediction) {
+  return prediction ? prediction->result.mask_height : 0;
+}
+
+const uint8_t* sam_prediction_mask(const sam_prediction* prediction, int32_t index) {
+  if (!prediction || index < 0 || index >= prediction->result.count) return nullptr;
+  const auto& mask = prediction->result.masks[index];
+  return mask.empty() ? nullptr : mask.data();
+}
+
+const float* sam_prediction_low_res_logits(const sam_prediction* prediction, int32_t index) {
+  if (!prediction || index < 0 || index >= prediction->result.count) return nullptr;
+  const size_t side = static_cast<size_t>(prediction->result.low_res_size);
+  return prediction->result.low_res_logits.data() + static_cast<size_t>(index) * side * side;
+}
+
+}  // extern "C"

@@ -1,0 +1,215 @@
+#include "model/mask_decoder.h"
+
+#include <ATen/Parallel.h>
+
+namespace sam {
+namespace {
+constexpr double kLayerNorm2dEps = 1e-6;
+
+// [1, C, H, W] -> [1, HW, C]
+at::Tensor to_tokens(const at::Tensor& map) { return map.flatten(2).transpose(1, 2).contiguous(); }
+
+// A 2x2 stride-2 transposed convolution's weight [C_in, C_out, 2, 2] as a matrix
+// [C_in, 2 * 2 * C_out] whose columns run over (di, dj, out).
+at::Tensor transposed_conv_matrix(const at::Tensor& weight) {
+  return weight.permute({0, 2, 3, 1}).reshape({weight.size(0), 4 * weight.size(1)}).contiguous();
+}
+}  // namespace
+
+MaskDecoder::MaskDecoder(Weights& weights, const std::string& prefix, const MaskDecoderConfig& config)
+    : config_(config),
+      num_mask_tokens_(config.num_multimask_outputs + 1),
+      transformer_(weights, prefix + "transformer.",
+                   [&] {
+                     TwoWayTransformerSizes sizes = config.transformer;
+                     sizes.embedding_dim = config.transformer_dim;
+                     return sizes;
+                   }(),
+                   config.attention_order) {
+  const int64_t c = config.transformer_dim;
+  std::vector<at::Tensor> tokens;
+  if (config.pred_obj_scores) tokens.push_back(weights.get(prefix + "obj_score_token.weight", {1, c}));
+  tokens.push_back(weights.get(prefix + "iou_token.weight", {1, c}));
+  tokens.push_back(weights.get(prefix + "mask_tokens.weight", {num_mask_tokens_, c}));
+  output_tokens_ = at::cat(tokens, 0);
+
+  upscale1_matrix_ = transposed_conv_matrix(weights.get(prefix + "output_upscaling.0.weight", {c, c / 4, 2, 2}));
+  upscale1_bias_ = weights.get(prefix + "output_upscaling.0.bias", {c / 4}).repeat({4});
+  upscale_norm_weight_ = weights.get(prefix + "output_upscaling.1.weight", {c / 4});
+  upscale_norm_bias_ = weights.get(prefix + "output_upscaling.1.bias", {c / 4});
+  upscale2_matrix_ = transposed_conv_matrix(weights.get(prefix + "output_upscaling.3.weight", {c / 4, c / 8, 2, 2}));
+  upscale2_bias_ = weights.get(prefix + "output_upscaling.3.bias", {c / 8}).repeat({4});
+
+  const int64_t hyper_sizes[4] = {c, c, c, c / 8};  // in, hidden, hidden, out
+  for (int64_t layer = 0; layer < 3; ++layer) {
+    std::vector<at::Tensor> layer_weights, layer_biases;
+    for (int64_t i = 0; i < num_mask_tokens_; ++i) {
+      const Linear linear(weights,
+                          prefix + "output_hypernetworks_mlps." + std::to_string(i) + ".layers." + std::to_string(layer) + ".",
+                          hyper_sizes[layer], hyper_sizes[layer + 1]);
+      layer_weights.push_back(linear.weight);
+      layer_biases.push_back(linear.bias.view({1, -1}));
+    }
+    hypernetwork_weights_.push_back(at::stack(layer_weights));
+    hypernetwork_biases_.push_back(at::stack(layer_biases));
+  }
+  iou_head_ = Mlp(weights, prefix + "iou_prediction_head.", c, config.iou_head_hidden_dim, num_mask_tokens_,
+                  static_cast<int>(config.iou_head_depth), config.iou_prediction_use_sigmoid);
+  if (config.pred_obj_scores) {
+    if (config.pred_obj_scores_mlp) {
+      object_score_head_ = Mlp(weights, prefix + "pred_obj_score_head.", c, c, 1, 3);
+    } else {
+      object_score_head_.layers.emplace_back(weights, prefix + "pred_obj_score_head.", c, 1);
+    }
+  }
+}
+
+DecoderImage MaskDecoder::prepare_image(const at::Tensor& image_embed, const std::vector<at::Tensor>& high_res,
+                                        const at::Tensor& image_pe, const at::Tensor& no_mask_dense) const {
+  DecoderImage image;
+  image.height = image_embed.size(2);
+  image.width = image_embed.size(3);
+  image.image_tokens = to_tokens(image_embed);
+  image.pe_tokens = to_tokens(image_pe);
+  image.no_mask_tokens = to_tokens(image_embed + no_mask_dense);
+  image.first_layer = transformer_.prepare(image.no_mask_tokens, image.pe_tokens);
+  image.upscale1_offset = upscale1_bias_;
+  image.upscale2_offset = upscale2_bias_;
+  if (config_.use_high_res_features) {
+    const int64_t h = image.height, w = image.width;
+    // Rows 2i + di, columns 2j + dj -> [i, j, di, dj, channel]; likewise at 4x.
+    const at::Tensor& s1 = high_res[1];
+    const at::Tensor s1_blocks = s1.view({s1.size(1), h, 2, w, 2}).permute({1, 3, 2, 4, 0}).reshape({h * w, -1});
+    image.upscale1_offset = s1_blocks + upscale1_bias_;
+    const at::Tensor& s0 = high_res[0];
+    const at::Tensor s0_blocks =
+        s0.view({s0.size(1), h, 2, 2, w, 2, 2}).permute({1, 4, 2, 5, 3, 6, 0}).reshape({4 * h * w, -1});
+    image.upscale2_offset = s0_blocks + upscale2_bias_;
+  }
+  return image;
+}
+
+at::Tensor MaskDecoder::upscale(const at::Tensor& image_tokens, const DecoderImage& image) const {
+  // Each transposed convolution maps one input pixel to a 2x2 block of output pixels, so the
+  // output stays in block order: pixel (4i + 2di + ei, 4j + 2dj + ej) at row (i, j, di, dj, ei, ej).
+  // The per-pixel norm and activations do not care about the order; only the masks get rearranged.
+  const int64_t batch = image_tokens.size(0), hw = image_tokens.size(1), c = image_tokens.size(2);
+  const int64_t quarter = upscale_norm_weight_.size(0), eighth = upscale2_bias_.size(0) / 4;
+  // input x matrix + offset, the offset (bias and skip features) added by the product itself
+  // when it has a row per output row.
+  auto transposed_conv = [batch](const at::Tensor& input, const at::Tensor& matrix, const at::Tensor& offset) {
+    if (batch == 1 || offset.dim() == 1) return at::addmm(offset, input, matrix);
+    return at::mm(input, matrix).view({batch, offset.size(0), offset.size(1)}).add_(offset).view({-1, offset.size(1)});
+  };
+  at::Tensor x = transposed_conv(image_tokens.reshape({batch * hw, c}), upscale1_matrix_, image.upscale1_offset);
+  x = at::gelu(at::layer_norm(x.view({batch * 4 * hw, quarter}), {quarter}, upscale_norm_weight_, upscale_norm_bias_,
+                              kLayerNorm2dEps));
+  const at::Tensor y = transposed_conv(x, upscale2_matrix_, image.upscale2_offset);
+  return at::gelu(y).view({batch, 16 * hw, eighth});
+}
+
+at::Tensor MaskDecoder::hypernetworks(const at::Tensor& mask_tokens) const {
+  at::Tensor x = mask_tokens.transpose(0, 1);  // [M, B, C]
+  for (size_t layer = 0; layer < hypernetwork_weights_.size(); ++layer) {
+    x = at::baddbmm(hypernetwork_biases_[layer], x, hypernetwork_weights_[layer].transpose(1, 2));
+    if (layer + 1 < hypernetwork_weights_.size()) x = at::relu(x);
+  }
+  return x.transpose(0, 1);
+}
+
+namespace {
+// Masks from the upscaled channels in block order (see MaskDecoder::upscale) to raster order:
+// planes [B, M, 16 h w] -> [B, M, 4h, 4w].
+at::Tensor unblock_masks(const at::Tensor& planes, int64_t h, int64_t w) {
+  const at::Tensor source = planes.contiguous();
+  const int64_t count = source.size(0) * source.size(1), side_w = 4 * w;
+  at::Tensor out = at::empty({source.size(0), source.size(1), 4 * h, 4 * w}, source.options());
+  const float* in = source.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  at::parallel_for(0, count * h, 4, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t plane = task / h, i = task % h;
+      const float* block_row = in + plane * 16 * h * w + i * 16 * w;  // the blocks of input row i
+      float* raster = dst + plane * 16 * h * w + 4 * i * side_w;
+      for (int64_t di = 0; di < 2; ++di)
+        for (int64_t ei = 0; ei < 2; ++ei) {
+          float* row = raster + (2 * di + ei) * side_w;
+          const float* block = block_row + di * 8 + ei * 2;
+          for (int64_t j = 0; j < w; ++j, block += 16, row += 4) {
+            row[0] = block[0];  // dj 0, ej 0
+            row[1] = block[1];  // dj 0, ej 1
+            row[2] = block[4];  // dj 1, ej 0
+            row[3] = block[5];  // dj 1, ej 1
+          }
+        }
+    }
+  });
+  return out;
+}
+}  // namespace
+
+DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Tensor& prompt_tokens,
+                                         const at::Tensor& dense) const {
+  const int64_t batch = prompt_tokens.size(0), h = image.height, w = image.width;
+  const int64_t first = config_.pred_obj_scores ? 1 : 0;  // index of the IoU token
+  const at::Tensor tokens = at::cat({output_tokens_.unsqueeze(0).expand({batch, -1, -1}), prompt_tokens}, 1);
+
+  at::Tensor hs, keys;
+  if (dense.defined()) {
+    const at::Tensor src = image.image_tokens + dense.flatten(2).transpose(1, 2);
+    std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, FirstLayerCache{});
+  } else {
+    std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer);
+  }
+  const at::Tensor iou_token_out = hs.select(1, first);
+  const at::Tensor mask_tokens_out = hs.slice(1, first + 1, first + 1 + num_mask_tokens_);
+
+  const at::Tensor upscaled = upscale(keys, image);  // [B, 16 HW, C/8]
+  const at::Tensor hyper_in = hypernetworks(mask_tokens_out);  // [B, M, C/8]
+  DecoderOutput out;
+  out.masks = unblock_masks(at::bmm(hyper_in, upscaled.transpose(1, 2)), h, w);
+  out.iou_predictions = iou_head_(iou_token_out);
+  out.object_score_logits = config_.pred_obj_scores ? object_score_head_(hs.select(1, 0))
+                                                    : at::full({batch, 1}, 10.0, out.iou_predictions.options());
+  return out;
+}
+
+std::pair<at::Tensor, at::Tensor> MaskDecoder::most_stable(const at::Tensor& masks, const at::Tensor& iou) const {
+  // The single-mask token's output is kept when its area barely changes between logit
+  // thresholds -delta and +delta; otherwise the best-scoring multimask candidate replaces it.
+  const int64_t batch = masks.size(0);
+  const at::Tensor multimask_iou = iou.slice(1, 1);
+  const at::Tensor best = multimask_iou.argmax(-1);
+  const at::Tensor batch_index = at::arange(batch, best.options());
+  const at::Tensor best_masks = masks.slice(1, 1).index({batch_index, best}).unsqueeze(1);
+  const at::Tensor best_iou = multimask_iou.index({batch_index, best}).unsqueeze(1);
+
+  const at::Tensor single = masks.slice(1, 0, 1);
+  const at::Tensor flat = single.flatten(-2);
+  const float delta = config_.dynamic_multimask_stability_delta;
+  const at::Tensor area_inner = flat.gt(delta).sum(-1).to(at::kFloat);
+  const at::Tensor area_outer = flat.gt(-delta).sum(-1).to(at::kFloat);
+  const at::Tensor stability = at::where(area_outer.gt(0), area_inner / area_outer, at::ones_like(area_outer));
+  const at::Tensor stable = stability.ge(config_.dynamic_multimask_stability_thresh);  // [B, 1]
+  return {at::where(stable.unsqueeze(-1).unsqueeze(-1), single, best_masks),
+          at::where(stable, iou.slice(1, 0, 1), best_iou)};
+}
+
+DecoderOutput MaskDecoder::operator()(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense,
+                                      bool multimask) const {
+  DecoderOutput all = predict_masks(image, tokens, dense);
+  DecoderOutput out;
+  out.object_score_logits = all.object_score_logits;
+  if (multimask) {
+    out.masks = all.masks.slice(1, 1);
+    out.iou_predictions = all.iou_predictions.slice(1, 1);
+  } else if (config_.dynamic_multimask_via_stability) {
+    std::tie(out.masks, out.iou_predictions) = most_stable(all.masks, all.iou_predictions);
+  } else {
+    out.masks = all.masks.slice(1, 0, 1);
+    out.iou_predictions = all.iou_predictions.slice(1, 0, 1);
+  }
+  return out;
+}
+
+}  // namespace sam

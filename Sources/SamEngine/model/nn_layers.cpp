@@ -1,0 +1,50 @@
+#include "model/nn_layers.h"
+
+namespace sam {
+
+Linear::Linear(Weights& weights, const std::string& prefix, int64_t in, int64_t out)
+    : weight(weights.get(prefix + "weight", {out, in})), bias(weights.get(prefix + "bias", {out})) {}
+
+at::Tensor Linear::operator()(const at::Tensor& x) const {
+  if (x.dim() == 2) return at::addmm(bias, x, weight.t());
+  // One GEMM over all leading dimensions, bias folded in.
+  auto sizes = x.sizes().vec();
+  sizes.back() = weight.size(0);
+  return at::addmm(bias, x.reshape({-1, x.size(-1)}), weight.t()).view(sizes);
+}
+
+LayerNorm::LayerNorm(Weights& weights, const std::string& prefix, int64_t channels, double eps_)
+    : weight(weights.get(prefix + "weight", {channels})), bias(weights.get(prefix + "bias", {channels})), eps(eps_) {}
+
+at::Tensor LayerNorm::operator()(const at::Tensor& x) const {
+  return at::layer_norm(x, {weight.size(0)}, weight, bias, eps);
+}
+
+Mlp::Mlp(Weights& weights, const std::string& prefix, int64_t in, int64_t hidden, int64_t out, int num_layers,
+         bool sigmoid)
+    : sigmoid_output(sigmoid) {
+  for (int i = 0; i < num_layers; ++i) {
+    const int64_t layer_in = i == 0 ? in : hidden;
+    const int64_t layer_out = i == num_layers - 1 ? out : hidden;
+    layers.emplace_back(weights, prefix + "layers." + std::to_string(i) + ".", layer_in, layer_out);
+  }
+}
+
+at::Tensor Mlp::operator()(const at::Tensor& x) const {
+  at::Tensor y = x;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    y = layers[i](y);
+    if (i + 1 < layers.size()) y = at::relu(y);
+  }
+  return sigmoid_output ? at::sigmoid(y) : y;
+}
+
+at::Tensor layer_norm_channels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps) {
+  const at::Tensor mean = x.mean(1, true);
+  const at::Tensor centred = x - mean;
+  const at::Tensor variance = centred.pow(2).mean(1, true);
+  const at::Tensor normalised = centred / at::sqrt(variance + eps);
+  return weight.view({1, -1, 1, 1}) * normalised + bias.view({1, -1, 1, 1});
+}
+
+}  // namespace sam

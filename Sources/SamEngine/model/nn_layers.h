@@ -1,0 +1,50 @@
+// The few building blocks the prompt encoder and mask decoder share, each holding its
+// parameters as taken from Weights: fully connected layers, layer norms and the small MLPs
+// (sam2/modeling/sam2_utils.py MLP, LayerNorm2d).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "model/weights.h"
+
+namespace sam {
+
+// y = x W^T + b over the last dimension of x (any rank).
+struct Linear {
+  at::Tensor weight;  // [out, in]
+  at::Tensor bias;    // [out]
+
+  Linear() = default;
+  Linear(Weights& weights, const std::string& prefix, int64_t in, int64_t out);
+  at::Tensor operator()(const at::Tensor& x) const;
+  int64_t in_features() const { return weight.size(1); }
+  int64_t out_features() const { return weight.size(0); }
+};
+
+// Normalisation over the last dimension (nn.LayerNorm).
+struct LayerNorm {
+  at::Tensor weight, bias;
+  double eps = 1e-5;
+
+  LayerNorm() = default;
+  LayerNorm(Weights& weights, const std::string& prefix, int64_t channels, double eps);
+  at::Tensor operator()(const at::Tensor& x) const;
+};
+
+// Layers of Linear with ReLU between them, optionally a sigmoid at the end.
+struct Mlp {
+  std::vector<Linear> layers;
+  bool sigmoid_output = false;
+
+  Mlp() = default;
+  Mlp(Weights& weights, const std::string& prefix, int64_t in, int64_t hidden, int64_t out, int num_layers,
+      bool sigmoid_output = false);
+  at::Tensor operator()(const at::Tensor& x) const;
+};
+
+// Normalisation over dimension 1 of [B, C, H, W] (LayerNorm2d, eps 1e-6).
+at::Tensor layer_norm_channels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps);
+
+}  // namespace sam

@@ -1,0 +1,86 @@
+// The image predictor (sam2/sam2_image_predictor.py, SAM2ImagePredictor): set an image once,
+// then predict masks for many prompts against its cached embedding.
+//
+// set_image: uint8 RGB -> [0, 1] -> antialiased bilinear resize to image_size x image_size
+// (torchvision Resize on a tensor) -> ImageNet normalisation -> image encoder; everything the
+// decoder can compute from the image alone is cached then.
+// predict: prompt coordinates are scaled from the original image to the model's frame, box
+// corners become points labelled 2 and 3 ahead of the clicks, a padding point closes the
+// list; low-resolution logits are upsampled (bilinear, align_corners=False) to the requested
+// size and thresholded at 0. The returned low-resolution logits are clamped to [-32, 32].
+#pragma once
+#include <ATen/ATen.h>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/image_features.h"
+#include "model/mask_decoder.h"
+#include "model/sam_model.h"
+
+namespace sam {
+
+struct PromptSet {
+  std::vector<float> points;    // (x, y) pairs in original-image pixels
+  std::vector<int32_t> labels;  // one per point: -1 padding, 0 background, 1 foreground, 2 / 3 box corners
+  std::optional<std::array<float, 4>> box;  // x0, y0, x1, y1 in original-image pixels
+  const float* mask_input = nullptr;        // low_res_size^2 logits of an earlier prediction
+  bool multimask = true;
+};
+
+struct OutputOptions {
+  int32_t mask_width = 0;  // 0 x 0: the original image size
+  int32_t mask_height = 0;
+  bool best_mask_only = false;  // upsample only the best-scoring candidate
+};
+
+struct Prediction {
+  int32_t count = 0;             // candidates
+  std::vector<float> scores;     // count
+  int32_t best = 0;              // argmax of scores (the first on ties)
+  int32_t mask_width = 0, mask_height = 0;
+  std::vector<std::vector<uint8_t>> masks;  // count entries; empty for a candidate not upsampled
+  std::vector<float> low_res_logits;        // count * low_res^2, clamped to [-32, 32]
+  int32_t low_res_size = 0;
+};
+
+class Predictor {
+ public:
+  explicit Predictor(const SamModel& model);
+
+  void set_image(const uint8_t* rgb, int32_t width, int32_t height);
+  bool has_image() const { return features_.image_embed.defined(); }
+
+  // The image embedding as a file (see embedding_file.h). load_embedding throws
+  // SAM_ERROR_FORMAT when the file belongs to another model or another image key.
+  void save_embedding(const std::string& path, const std::string& image_key) const;
+  void load_embedding(const std::string& path, const std::string& image_key);
+
+  Prediction predict(const PromptSet& prompt, const OutputOptions& options);
+
+  // The preprocessed model input for an RGB image: [1, 3, image_size, image_size].
+  at::Tensor preprocess(const uint8_t* rgb, int32_t width, int32_t height) const;
+
+ private:
+  // Prompt tensors for the decoder, batch dimension first (all sets in a batch must have the
+  // same number of points, as in the reference's batched predict).
+  struct DecoderPrompts {
+    at::Tensor coords;      // [B, N, 2] in the model's input frame, or undefined
+    at::Tensor labels;      // [B, N] int32, or undefined
+    at::Tensor mask_input;  // [B, 1, L, L], or undefined
+  };
+  DecoderPrompts prepare_prompts(const std::vector<const PromptSet*>& prompts) const;
+  // Runs the prompt encoder and the mask decoder for a batch of prompt sets.
+  DecoderOutput decode(const DecoderPrompts& prompts, bool multimask) const;
+  Prediction finish(const at::Tensor& low_res, const at::Tensor& scores, const OutputOptions& options) const;
+  void cache_features(ImageFeatures features, int32_t width, int32_t height);
+
+  const SamModel& model_;
+  ImageFeatures features_;  // as the encoder returned them (saved in embedding files)
+  DecoderImage decoder_image_;
+  int32_t width_ = 0, height_ = 0;  // of the original image
+};
+
+}  // namespace sam

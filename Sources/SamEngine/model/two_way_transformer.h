@@ -1,0 +1,111 @@
+// The mask decoder's two-way transformer (sam2/modeling/sam/transformer.py; the same in SAM 1):
+// prompt tokens attend to the image and the image attends back, `depth` times, then a final
+// token-to-image attention.
+//
+// The image has thousands of tokens and the prompt about ten, so the attentions between them
+// can run in a cheaper order than the reference's (see Attention::tokens_to_image and
+// image_to_tokens); the result is the same up to float rounding. What the first layer
+// computes from the image alone is prepared once per image (FirstLayerCache).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "model/nn_layers.h"
+#include "model/weights.h"
+
+namespace sam {
+
+// How attentions between the image and a few tokens are evaluated.
+enum class AttentionOrder {
+  Automatic,  // whichever order needs fewer multiply-adds for the token count at hand
+  Reference,  // project the image tokens, as the reference does
+  Reordered,  // fold the projections into the token side (cheaper while heads * tokens < channels)
+};
+
+// Multi-head attention whose projections may shrink the channels (downsample_rate).
+class Attention {
+ public:
+  Attention() = default;
+  Attention(Weights& weights, const std::string& prefix, int64_t embedding_dim, int64_t num_heads,
+            int64_t downsample_rate);
+
+  // The reference computation. q [B, Nq, C], k and v [B, Nk, C] -> [B, Nq, C].
+  at::Tensor operator()(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) const;
+
+  // Tokens attend to the image: tokens [B, N, C]; image_k (keys input), image_v (values
+  // input) [1 or B, HW, C] -> [B, N, C].
+  at::Tensor tokens_to_image(const at::Tensor& tokens, const at::Tensor& image_k, const at::Tensor& image_v,
+                             AttentionOrder order) const;
+  // The same with the image side already projected: k, v [heads, HW, d].
+  at::Tensor tokens_to_image_projected(const at::Tensor& tokens, const at::Tensor& k, const at::Tensor& v) const;
+
+  // The image attends to the tokens: image_q [1 or B, HW, C]; tokens_k, tokens_v [B, N, C].
+  // Returns residual [1 or B, HW, C] plus the attention output: [B, HW, C].
+  at::Tensor image_to_tokens(const at::Tensor& image_q, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
+                             const at::Tensor& residual, AttentionOrder order) const;
+  // The same with the image queries already projected: q [heads, HW, d].
+  at::Tensor image_to_tokens_projected(const at::Tensor& q, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
+                                       const at::Tensor& residual, AttentionOrder order) const;
+
+  // x [1, HW, C] -> [heads, HW, d] through one of the projections.
+  at::Tensor project_heads(const Linear& projection, const at::Tensor& x) const;
+
+  Linear q_proj, k_proj, v_proj, out_proj;
+  int64_t num_heads = 1;
+
+ private:
+  bool reorders(AttentionOrder order, int64_t tokens) const;
+  int64_t head_dim() const { return q_proj.out_features() / num_heads; }
+  // Per-head values times the output projection, plus the output bias spread over the heads:
+  // [B, heads, N, d] -> [B, heads * N, C]. Mixed with weights whose rows sum to 1 per head, it
+  // gives the attention output bias included.
+  at::Tensor values_through_output(const at::Tensor& values) const;
+};
+
+// The first layer's projections of the image side when the image tokens do not depend on the
+// prompt (no mask input): computed once per image.
+struct FirstLayerCache {
+  at::Tensor token_to_image_k, token_to_image_v;  // [heads, HW, d]
+  at::Tensor image_to_token_q;                    // [heads, HW, d]
+  bool defined() const { return token_to_image_k.defined(); }
+};
+
+struct TwoWayTransformerSizes {
+  int64_t depth = 2;
+  int64_t embedding_dim;
+  int64_t num_heads = 8;
+  int64_t mlp_dim = 2048;
+  int64_t attention_downsample_rate = 2;
+};
+
+class TwoWayTransformer {
+ public:
+  TwoWayTransformer(Weights& weights, const std::string& prefix, const TwoWayTransformerSizes& sizes,
+                    AttentionOrder order = AttentionOrder::Automatic);
+
+  // image [1, HW, C] (image embedding plus the no-mask embedding), image_pe [1, HW, C].
+  FirstLayerCache prepare(const at::Tensor& image, const at::Tensor& image_pe) const;
+
+  // image [1 or B, HW, C] (the image embedding plus the dense prompt, flattened), image_pe
+  // [1, HW, C], tokens [B, N, C]; `cache` from prepare() for this image when `image` is the
+  // one it was made from, else undefined.
+  // -> (processed tokens [B, N, C], processed image [B, HW, C]).
+  std::pair<at::Tensor, at::Tensor> operator()(const at::Tensor& image, const at::Tensor& image_pe,
+                                               const at::Tensor& tokens, const FirstLayerCache& cache) const;
+
+ private:
+  struct Block {
+    Attention self_attn, cross_attn_token_to_image, cross_attn_image_to_token;
+    LayerNorm norm1, norm2, norm3, norm4;
+    Mlp mlp;
+    bool skip_first_layer_pe = false;
+  };
+  std::vector<Block> layers_;
+  Attention final_attn_token_to_image_;
+  LayerNorm norm_final_attn_;
+  AttentionOrder order_;
+};
+
+}  // namespace sam

@@ -1,0 +1,165 @@
+#include "sam1/transforms.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace sam {
+namespace {
+
+// Sam's pixel statistics, in 0-255 units.
+constexpr float kPixelMean[3] = {123.675f, 116.28f, 103.53f};
+constexpr float kPixelStd[3] = {58.395f, 57.12f, 57.375f};
+
+// Pillow's Resample.c: coefficients in 22-bit fixed point, accumulators in int.
+constexpr int kPrecisionBits = 32 - 8 - 2;
+
+// One axis of Pillow's resampling: for each output sample, its first input sample and the
+// fixed-point weights of the inputs from there on (precompute_coeffs + normalize_coeffs_8bpc).
+struct Taps {
+  int64_t width = 0;                   // weights per output sample (ksize)
+  std::vector<int64_t> first, count;   // per output sample
+  std::vector<int32_t> weights;        // out_size * width
+};
+
+Taps bilinear_taps(int64_t in_size, int64_t out_size) {
+  const double scale = static_cast<double>(in_size) / static_cast<double>(out_size);
+  const double filter_scale = std::max(scale, 1.0);
+  const double support = 1.0 * filter_scale;  // the triangle filter's support, widened when shrinking
+  Taps taps;
+  taps.width = static_cast<int64_t>(std::ceil(support)) * 2 + 1;
+  taps.first.resize(out_size);
+  taps.count.resize(out_size);
+  taps.weights.assign(out_size * taps.width, 0);
+  std::vector<double> raw(taps.width);
+  for (int64_t xx = 0; xx < out_size; ++xx) {
+    const double center = (xx + 0.5) * scale;
+    const double inverse = 1.0 / filter_scale;
+    // (int) casts truncate toward zero, as in C.
+    int64_t xmin = static_cast<int64_t>(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int64_t xmax = static_cast<int64_t>(center + support + 0.5);
+    if (xmax > in_size) xmax = in_size;
+    xmax -= xmin;
+    double total = 0.0;
+    for (int64_t x = 0; x < xmax; ++x) {
+      const double t = std::fabs((x + xmin - center + 0.5) * inverse);
+      raw[x] = t < 1.0 ? 1.0 - t : 0.0;
+      total += raw[x];
+    }
+    for (int64_t x = 0; x < xmax; ++x) {
+      const double w = total != 0.0 ? raw[x] / total : raw[x];
+      const double fixed = w * (1 << kPrecisionBits);
+      taps.weights[xx * taps.width + x] = static_cast<int32_t>(w < 0 ? fixed - 0.5 : fixed + 0.5);
+    }
+    taps.first[xx] = xmin;
+    taps.count[xx] = xmax;
+  }
+  return taps;
+}
+
+inline uint8_t clip8(int32_t accumulator) {
+  const int32_t value = accumulator >> kPrecisionBits;  // arithmetic shift: floors negatives
+  return static_cast<uint8_t>(std::min(255, std::max(0, value)));
+}
+
+// rows x in_width x 3 -> rows x taps.size x 3.
+std::vector<uint8_t> resample_rows(const uint8_t* in, int64_t rows, int64_t in_width, const Taps& taps) {
+  const int64_t out_width = static_cast<int64_t>(taps.first.size());
+  std::vector<uint8_t> out(static_cast<size_t>(rows * out_width * 3));
+  at::parallel_for(0, rows, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t y = begin; y < end; ++y) {
+      const uint8_t* line = in + y * in_width * 3;
+      uint8_t* target = out.data() + y * out_width * 3;
+      for (int64_t xx = 0; xx < out_width; ++xx) {
+        const int32_t* k = taps.weights.data() + xx * taps.width;
+        const uint8_t* source = line + taps.first[xx] * 3;
+        int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+        for (int64_t x = 0; x < taps.count[xx]; ++x) {
+          s0 += source[3 * x + 0] * k[x];
+          s1 += source[3 * x + 1] * k[x];
+          s2 += source[3 * x + 2] * k[x];
+        }
+        target[3 * xx + 0] = clip8(s0);
+        target[3 * xx + 1] = clip8(s1);
+        target[3 * xx + 2] = clip8(s2);
+      }
+    }
+  });
+  return out;
+}
+
+// in_rows x width x 3 -> taps.size x width x 3, the taps' first rows relative to `in`.
+std::vector<uint8_t> resample_columns(const uint8_t* in, int64_t width, const Taps& taps, int64_t row_offset) {
+  const int64_t out_rows = static_cast<int64_t>(taps.first.size());
+  const int64_t line = width * 3;
+  std::vector<uint8_t> out(static_cast<size_t>(out_rows * line));
+  at::parallel_for(0, out_rows, 16, [&](int64_t begin, int64_t end) {
+    std::vector<int32_t> sums(static_cast<size_t>(line));
+    for (int64_t yy = begin; yy < end; ++yy) {
+      const int32_t* k = taps.weights.data() + yy * taps.width;
+      std::fill(sums.begin(), sums.end(), 1 << (kPrecisionBits - 1));
+      for (int64_t y = 0; y < taps.count[yy]; ++y) {
+        const uint8_t* source = in + (taps.first[yy] - row_offset + y) * line;
+        const int32_t weight = k[y];
+        for (int64_t i = 0; i < line; ++i) sums[i] += source[i] * weight;
+      }
+      uint8_t* target = out.data() + yy * line;
+      for (int64_t i = 0; i < line; ++i) target[i] = clip8(sums[i]);
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+ImageSize longest_side_size(ImageSize original, int64_t target) {
+  const double scale = static_cast<double>(target) / static_cast<double>(std::max(original.height, original.width));
+  // int(x + 0.5) on positive values.
+  return ImageSize{static_cast<int64_t>(original.height * scale + 0.5), static_cast<int64_t>(original.width * scale + 0.5)};
+}
+
+std::vector<uint8_t> resize_rgb_like_pil(const uint8_t* rgb, ImageSize from, ImageSize to) {
+  const bool horizontal = to.width != from.width, vertical = to.height != from.height;
+  if (!horizontal && !vertical) return std::vector<uint8_t>(rgb, rgb + from.height * from.width * 3);
+  if (!vertical) return resample_rows(rgb, from.height, from.width, bilinear_taps(from.width, to.width));
+  const Taps rows = bilinear_taps(from.height, to.height);
+  if (!horizontal) return resample_columns(rgb, from.width, rows, 0);
+  // Horizontal pass over the input rows the vertical pass reads, then the vertical pass.
+  const int64_t first_row = rows.first.front();
+  const int64_t last_row = rows.first.back() + rows.count.back();
+  const std::vector<uint8_t> wide = resample_rows(rgb + first_row * from.width * 3, last_row - first_row, from.width,
+                                                  bilinear_taps(from.width, to.width));
+  return resample_columns(wide.data(), to.width, rows, first_row);
+}
+
+at::Tensor sam1_preprocess(const uint8_t* rgb, ImageSize original, int64_t image_size, at::Device device,
+                           ImageSize* input_size) {
+  const ImageSize input = longest_side_size(original, image_size);
+  const std::vector<uint8_t> resized = resize_rgb_like_pil(rgb, original, input);
+  at::Tensor image = at::zeros({1, 3, image_size, image_size}, at::kFloat);
+  const at::Tensor pixels = at::from_blob(const_cast<uint8_t*>(resized.data()), {input.height, input.width, 3}, at::kByte)
+                                .permute({2, 0, 1})
+                                .to(at::kFloat);
+  const at::Tensor mean = at::tensor(at::ArrayRef<float>(kPixelMean, 3)).view({3, 1, 1});
+  const at::Tensor std = at::tensor(at::ArrayRef<float>(kPixelStd, 3)).view({3, 1, 1});
+  image.select(0, 0).narrow(1, 0, input.height).narrow(2, 0, input.width).copy_(pixels.sub(mean).div(std));
+  if (input_size) *input_size = input;
+  return image.to(device);
+}
+
+float sam1_scale_coordinate(float value, int64_t original_extent, int64_t input_extent) {
+  return static_cast<float>(static_cast<double>(value) *
+                            (static_cast<double>(input_extent) / static_cast<double>(original_extent)));
+}
+
+at::Tensor sam1_postprocess_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output) {
+  at::Tensor masks = at::upsample_bilinear2d(low_res, {image_size, image_size}, false);
+  masks = masks.narrow(2, 0, input.height).narrow(3, 0, input.width);
+  // Resizing to the same size with align_corners=False is the identity: skip it.
+  if (output.height == input.height && output.width == input.width) return masks;
+  return at::upsample_bilinear2d(masks.contiguous(), {output.height, output.width}, false);
+}
+
+}  // namespace sam

@@ -1,0 +1,195 @@
+// The interface around the image, as styled text: status line, message line, objects panel,
+import Segmentation
+// help overlay. Pure functions of the state, drawn by whichever screen adapter is in use.
+import Foundation
+
+public enum TextStyle: Equatable, Sendable {
+    case normal
+    case bold
+    case dim
+    case error
+    case highlight
+    /// A block in an object's colour.
+    case swatch(RGBColor)
+}
+
+public struct StyledSpan: Equatable, Sendable {
+    public var text: String
+    public var style: TextStyle
+
+    public init(_ text: String, _ style: TextStyle = .normal) {
+        self.text = text
+        self.style = style
+    }
+}
+
+public typealias StyledLine = [StyledSpan]
+
+extension Array where Element == StyledSpan {
+    public var plainText: String { map(\.text).joined() }
+
+    /// Cut to at most `width` characters (one cell each: the chrome uses no wide characters).
+    func truncated(to width: Int) -> StyledLine {
+        var remaining = width
+        var line: StyledLine = []
+        for span in self where remaining > 0 {
+            let text = String(span.text.prefix(remaining))
+            remaining -= text.count
+            line.append(StyledSpan(text, span.style))
+        }
+        return line
+    }
+}
+
+public enum Chrome {
+    static let spinnerFrames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+
+    /// The status line: image, model, renderer, object, candidate scores, latency.
+    public static func statusLine(_ state: EditorState, width: Int) -> StyledLine {
+        let slot = state.slot
+        var parts: [StyledLine] = []
+        var image = slot.name
+        if let w = slot.width, let h = slot.height { image += " \(w)x\(h)" }
+        if state.images.count > 1 { image += " (\(state.currentImage + 1)/\(state.images.count))" }
+        parts.append([StyledSpan(image, .bold)])
+        parts.append([StyledSpan("\(state.info.modelName) \(state.info.device)")])
+        parts.append([StyledSpan(state.info.renderer)])
+        let objectCount = slot.objects.count
+        if objectCount > 0 {
+            parts.append([StyledSpan("object \(slot.currentObject + 1) of \(objectCount)")])
+        } else {
+            parts.append([StyledSpan("no objects")])
+        }
+        if let object = state.currentObject, !object.candidates.isEmpty {
+            var scores: StyledLine = []
+            for (index, candidate) in object.candidates.enumerated() {
+                if index > 0 { scores.append(StyledSpan(" ")) }
+                let score = String(format: "%.2f", candidate.score)
+                scores.append(index == object.chosen ? StyledSpan("[\(index + 1):\(score)]", .highlight)
+                                                     : StyledSpan("\(index + 1):\(score)"))
+            }
+            parts.append(scores)
+        }
+        var flags: [String] = []
+        if let view = state.viewport, view.zoom > 1.001 { flags.append(String(format: "zoom %.1fx", view.zoom)) }
+        if state.multimaskAlways { flags.append("multimask") }
+        if !state.overlayVisible { flags.append("overlay off") } else if state.outlineMode { flags.append("outline") }
+        if !flags.isEmpty { parts.append([StyledSpan(flags.joined(separator: " "))]) }
+        if let latency = state.lastLatencyMilliseconds {
+            parts.append([StyledSpan(String(format: "%.0f ms", latency))])
+        }
+        var line: StyledLine = [StyledSpan(" ")]
+        for (index, part) in parts.enumerated() {
+            if index > 0 { line.append(StyledSpan(" | ", .dim)) }
+            line += part
+        }
+        return line.truncated(to: width)
+    }
+
+    /// The line under the status line: a question being asked, the last message, or a hint;
+    /// with background work (model loading, encoding, predicting) shown at its right.
+    public static func messageLine(_ state: EditorState, width: Int) -> StyledLine {
+        var left: StyledLine
+        switch state.mode {
+        case .naming(let text):
+            left = [StyledSpan(" Name: ", .bold), StyledSpan(text + "_"), StyledSpan("   Enter to keep, Esc to cancel", .dim)]
+        case .confirmQuit:
+            left = [StyledSpan(" Unsaved masks: quit without exporting? (y/n)", .highlight)]
+        case .confirmDeleteObject:
+            left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
+        case .help, .normal:
+            if let message = state.message {
+                left = [StyledSpan(" " + message.text, message.isError ? .error : .normal)]
+            } else {
+                left = [StyledSpan(" ? help  Space/x point  b box  Tab candidate  n new object  e export  q quit", .dim)]
+            }
+        }
+        let right = activity(state)
+        guard !right.isEmpty else { return left.truncated(to: width) }
+        let rightText = right + " "
+        let room = width - rightText.count
+        if room < 10 { return left.truncated(to: width) }
+        var line = left.truncated(to: room - 1)
+        let used = line.plainText.count
+        line.append(StyledSpan(String(repeating: " ", count: max(room - used, 1))))
+        line.append(StyledSpan(rightText, .highlight))
+        return line.truncated(to: width)
+    }
+
+    /// What the background is doing, with a spinner and the elapsed time.
+    static func activity(_ state: EditorState) -> String {
+        let spinner = spinnerFrames[Int(state.clock * 10) % spinnerFrames.count]
+        if state.modelError != nil { return "no model" }
+        if !state.modelReady { return "\(spinner) loading model" }
+        switch state.slot.encoding {
+        case .encoding(let since):
+            return "\(spinner) encoding " + String(format: "%.1f s", max(state.clock - since, 0))
+        case .waiting:
+            return "\(spinner) preparing image"
+        default:
+            break
+        }
+        if case .pending = state.currentObject?.prediction { return "\(spinner) predicting" }
+        return ""
+    }
+
+    /// Text shown in the image area while there is no image to show.
+    public static func placeholder(_ state: EditorState) -> String? {
+        guard state.viewport == nil else { return nil }
+        if case .failed(let text) = state.slot.loading { return text }
+        return "Loading \(state.slot.name)…"
+    }
+}
+
+/// The list of objects at the right of the screen.
+public enum ObjectPanel {
+    /// Panel rows above the first object (the title).
+    public static let firstObjectRow = 1
+
+    public static func lines(_ state: EditorState, width: Int, height: Int) -> [StyledLine] {
+        let inner = width - 1
+        var lines: [StyledLine] = [[StyledSpan(" Objects", .bold)]]
+        let objects = state.slot.objects
+        if objects.isEmpty {
+            lines.append([StyledSpan(" (none yet)", .dim)])
+        }
+        for (index, object) in objects.enumerated() {
+            let isCurrent = index == state.slot.currentObject
+            var status = ""
+            switch object.prediction {
+            case .pending: status = " …"
+            case .failed: status = " !"
+            case .idle: status = object.prompting.isEmpty ? " (empty)" : ""
+            case .current, .stale: break
+            }
+            let label = object.name.map { "\(object.id) \($0)" } ?? "\(object.id)"
+            var line: StyledLine = [StyledSpan(isCurrent ? ">" : " ", isCurrent ? .highlight : .normal),
+                                    StyledSpan("█", .swatch(object.color)), StyledSpan(" ")]
+            line.append(StyledSpan(label + status, isCurrent ? .bold : .normal))
+            lines.append(line.truncated(to: inner))
+        }
+        let help = [" ", " , . select", " N rename", " Del delete", " n new object"]
+        if lines.count + help.count <= height {
+            lines += Array(repeating: [StyledSpan("")], count: height - lines.count - help.count)
+            lines += help.map { [StyledSpan($0, .dim)] }
+        }
+        return Array(lines.prefix(height))
+    }
+}
+
+/// The `?` overlay: every binding of the keymap.
+public enum HelpOverlay {
+    public static let title = "samterm keys (any key closes)"
+
+    /// The box to draw, centred in `area`, and its text lines (already fitted).
+    public static func layout(in area: CellRect) -> (box: CellRect, lines: [String]) {
+        let body = Keymap.helpLines
+        let contentWidth = max(body.map(\.count).max() ?? 0, title.count)
+        let width = min(contentWidth + 4, area.width)
+        let height = min(body.count + 4, area.height)
+        let box = CellRect(column: area.column + max((area.width - width) / 2, 0),
+                           row: area.row + max((area.height - height) / 2, 0), width: width, height: height)
+        let lines = ([title, ""] + body).prefix(max(height - 2, 0)).map { String($0.prefix(max(width - 4, 0))) }
+        return (box, lines)
+    }
+}

@@ -1,0 +1,261 @@
+// The editor's main loop: terminal and worker events in, update, effects out, frames drawn.
+import Foundation
+import Segmentation
+
+public struct EditorConfiguration: Sendable {
+    public var imagePaths: [String]
+    public var checkpointPath: String
+    /// A preset to use instead of the one detected from the checkpoint.
+    public var modelName: String?
+    public var device: ComputeDevice
+    /// CPU threads for LibTorch; 0 keeps its default.
+    public var threads: Int
+    /// nil: chosen from what the terminal supports.
+    public var renderer: RendererKind?
+    /// Where exports go; nil puts them next to each image.
+    public var outputDirectory: String?
+    public var exportFormats: [ExportFormat]
+    /// nil: the XDG cache directory.
+    public var cacheDirectory: String?
+    public var useEmbeddingCache: Bool
+    /// Called at points worth saving the session at (the seam for session autosave).
+    public var saveSession: (@Sendable (SessionSnapshot) -> Void)?
+
+    public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
+                threads: Int = 0, renderer: RendererKind? = nil,
+                outputDirectory: String? = nil, exportFormats: [ExportFormat] = ExportFormat.defaults,
+                cacheDirectory: String? = nil, useEmbeddingCache: Bool = true,
+                saveSession: (@Sendable (SessionSnapshot) -> Void)? = nil) {
+        self.imagePaths = imagePaths
+        self.checkpointPath = checkpointPath
+        self.modelName = modelName
+        self.device = device
+        self.threads = threads
+        self.renderer = renderer
+        self.outputDirectory = outputDirectory
+        self.exportFormats = exportFormats
+        self.cacheDirectory = cacheDirectory
+        self.useEmbeddingCache = useEmbeddingCache
+        self.saveSession = saveSession
+    }
+}
+
+public enum EditorApp {
+    /// Runs the editor until the user quits or a signal ends it; returns the exit status.
+    /// The terminal is restored on every way out. `dependencies` supplies the engine, image
+    /// reading and export (`.live` for the real ones).
+    public static func run(_ configuration: EditorConfiguration, dependencies: PredictorWorker.Dependencies) throws -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        let wake = try WakePipe()
+        TerminalGuard.install(wakeDescriptor: wake.writeDescriptor)
+        let screen: CursesScreen
+        do {
+            screen = try CursesScreen(environment: environment)
+        } catch {
+            TerminalGuard.uninstall()
+            throw error
+        }
+        let loop = MainLoop(configuration: configuration, dependencies: dependencies, screen: screen, wake: wake,
+                            environment: environment)
+        let status = loop.run()
+        screen.stop()
+        TerminalGuard.uninstall()
+        if !loop.finishWorker() {
+            // The engine is inside a long call (encoding an image); LibTorch does not like being
+            // torn down under it, so leave without running destructors.
+            fflush(nil)
+            _exit(status)
+        }
+        return status
+    }
+}
+
+/// Collects events posted by the worker for the main thread.
+final class EventInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [EditorEvent] = []
+
+    func push(_ event: EditorEvent) {
+        lock.lock()
+        events.append(event)
+        lock.unlock()
+    }
+
+    func takeAll() -> [EditorEvent] {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = events
+        events.removeAll()
+        return taken
+    }
+}
+
+private final class MainLoop {
+    private let configuration: EditorConfiguration
+    private let screen: CursesScreen
+    private let wake: WakePipe
+    private let inbox = EventInbox()
+    private let worker: PredictorWorker
+    private let layer: ImageLayer
+    private let frameLog: FileHandle?
+    private var state: EditorState
+    private var running = true
+    private var needsRedraw = true
+    private var imageOnScreen = false
+    /// Input time of each prediction request, to measure click-to-display latency.
+    private var requestTimes: [Int: Double] = [:]
+    private var answeredRequest: (id: Int, inputTime: Double)?
+    /// When the input that caused the coming frame arrived.
+    private var pendingInputTime: Double?
+
+    init(configuration: EditorConfiguration, dependencies: PredictorWorker.Dependencies, screen: CursesScreen, wake: WakePipe,
+         environment: [String: String]) {
+        self.configuration = configuration
+        self.screen = screen
+        self.wake = wake
+        let capabilities = screen.capabilities
+        let renderer = configuration.renderer ?? capabilities.bestRenderer
+        // Forced sixel without a known cell size: assume a common 10 x 20 font.
+        layer = ImageLayer(renderer: renderer, cellPixelWidth: capabilities.cellPixelWidth ?? 10,
+                           cellPixelHeight: capabilities.cellPixelHeight ?? 20)
+        let checkpointName = URL(fileURLWithPath: configuration.checkpointPath).deletingPathExtension().lastPathComponent
+        state = EditorState(imagePaths: configuration.imagePaths, terminal: screen.size,
+                            info: SessionInfo(modelName: checkpointName, device: configuration.device.rawValue,
+                                              renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory))
+        if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
+           FileManager.default.createFile(atPath: path, contents: nil) {
+            frameLog = FileHandle(forWritingAtPath: path)
+        } else {
+            frameLog = nil
+        }
+
+        let inbox = self.inbox, wake = self.wake
+        worker = PredictorWorker(dependencies: dependencies) { event in
+            inbox.push(event)
+            wake.signal()
+        }
+    }
+
+    private var now: Double { ProcessInfo.processInfo.systemUptime }
+
+    func run() -> Int32 {
+        perform(state.startEffects, inputTime: nil)
+        worker.start()
+        while running {
+            if needsRedraw { draw() }
+            waitForActivity()
+            if let signalNumber = TerminalGuard.terminationSignal { return 128 + signalNumber }
+            wake.drain()
+            for input in screen.readInput() {
+                let time = now
+                switch input {
+                case .key(let key): dispatch(.key(key), inputTime: time)
+                case .mouse(let mouse): dispatch(.mouse(mouse), inputTime: time)
+                case .resize:
+                    screen.handleResize()
+                    layer.invalidate()
+                    dispatch(.resize(screen.size), inputTime: time)
+                }
+                pendingInputTime = pendingInputTime ?? time
+            }
+            for event in inbox.takeAll() {
+                if case .prediction(let id, _) = event, let time = requestTimes.removeValue(forKey: id) {
+                    answeredRequest = (id, time)
+                }
+                if case .predictionDropped(let id) = event { requestTimes.removeValue(forKey: id) }
+                dispatch(event, inputTime: nil)
+            }
+            if isBusy { dispatch(.tick(now: now), inputTime: nil) }
+        }
+        return 0
+    }
+
+    /// Stops the worker; false when it is still inside a long engine call after a grace period.
+    func finishWorker() -> Bool {
+        worker.stop()
+        return worker.waitUntilIdle(timeout: 2)
+    }
+
+    /// Something in the background is moving: animate the spinner and the elapsed time.
+    private var isBusy: Bool {
+        if !state.modelReady && state.modelError == nil { return true }
+        switch state.slot.encoding {
+        case .encoding, .waiting: return true
+        default: break
+        }
+        if case .pending = state.currentObject?.prediction { return true }
+        return false
+    }
+
+    private func waitForActivity() {
+        var descriptors = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: wake.readDescriptor, events: Int16(POLLIN), revents: 0)]
+        // A signal (SIGWINCH included) interrupts poll; the input read that follows sees the resize.
+        _ = poll(&descriptors, 2, isBusy ? 100 : -1)
+    }
+
+    private func dispatch(_ event: EditorEvent, inputTime: Double?) {
+        let effects = state.apply(event)
+        needsRedraw = true
+        perform(effects, inputTime: inputTime)
+    }
+
+    private func perform(_ effects: [EditorEffect], inputTime: Double?) {
+        for effect in effects {
+            switch effect {
+            case .quit:
+                running = false
+            case .save(let snapshot):
+                configuration.saveSession?(snapshot)
+            case .predict(let request):
+                if let inputTime { requestTimes[request.id] = inputTime }
+                worker.submit(effect)
+            case .openImage, .prefetchImage, .export:
+                worker.submit(effect)
+            }
+        }
+    }
+
+    private func draw() {
+        needsRedraw = false
+        let started = now
+        let showsImage = ImageLayer.showsImage(state)
+        // Curses believes the image area is blank, so it would leave the picture behind the
+        // blanks of whatever replaces it (the help, a message): make it repaint everything.
+        if imageOnScreen && !showsImage { screen.forceFullRepaint() }
+        imageOnScreen = showsImage
+        screen.drawChrome(state)
+        var bytes: [UInt8] = []
+        do {
+            bytes = try layer.bytes(for: state)
+        } catch {
+            _ = state.apply(.failure("Cannot draw the image: \(error)"))
+            screen.drawChrome(state)
+        }
+        screen.writeAroundCurses(bytes)
+        // Whatever curses draws in the image area meanwhile (help, a message) is painted over
+        // when the image comes back.
+        if !showsImage { layer.invalidate() }
+        let finished = now
+        if let inputTime = pendingInputTime {
+            log(String(format: "input-to-frame %.2f ms renderer=%@ bytes=%d", (finished - inputTime) * 1000,
+                       layer.renderer.rawValue, bytes.count)
+                + (layer.lastEncodeSeconds.map { String(format: " sixel-encode %.2f ms", $0 * 1000) } ?? ""))
+            pendingInputTime = nil
+        } else if bytes.count > 0 {
+            log(String(format: "frame %.2f ms renderer=%@ bytes=%d", (finished - started) * 1000, layer.renderer.rawValue, bytes.count)
+                + (layer.lastEncodeSeconds.map { String(format: " sixel-encode %.2f ms", $0 * 1000) } ?? ""))
+        }
+        if let answered = answeredRequest {
+            answeredRequest = nil
+            let milliseconds = (finished - answered.inputTime) * 1000
+            log(String(format: "click-to-display %.2f ms request=%d", milliseconds, answered.id))
+            _ = state.apply(.latencyMeasured(milliseconds: milliseconds))
+            screen.drawChrome(state)
+        }
+    }
+
+    private func log(_ line: String) {
+        frameLog?.write(Data((line + "\n").utf8))
+    }
+}

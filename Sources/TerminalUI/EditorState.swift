@@ -1,0 +1,153 @@
+// The editor's whole state, as plain values: what the screen shows is a function of it.
+import Segmentation
+
+public enum LoadStatus: Equatable, Sendable {
+    case notLoaded, loading, loaded, failed(String)
+}
+
+public enum EncodeStatus: Equatable, Sendable {
+    case notStarted
+    case waiting
+    case encoding(since: Double)
+    case ready(seconds: Double, fromCache: Bool)
+    case failed(String)
+}
+
+/// One image of the list, with the objects cut from it.
+public struct ImageSlot: Sendable {
+    public let path: String
+    /// Decoded pixels; kept only for the current image and its neighbours.
+    public var image: RGBImage?
+    public var width: Int?
+    public var height: Int?
+    public var loading = LoadStatus.notLoaded
+    public var encoding = EncodeStatus.notStarted
+    public var objects: [EditorObject] = []
+    public var currentObject = 0
+    public var nextObjectID = 1
+    /// Something changed since the last export.
+    public var hasUnsavedChanges = false
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var name: String { path.split(separator: "/").last.map(String.init) ?? path }
+}
+
+public enum InteractionMode: Equatable, Sendable {
+    case normal
+    case help
+    /// Typing a name for the current object; the text so far.
+    case naming(String)
+    case confirmQuit
+    case confirmDeleteObject
+}
+
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// Facts about the session fixed at start or learned once: shown in the status line.
+public struct SessionInfo: Equatable, Sendable {
+    public var modelName: String
+    public var device: String
+    public var renderer: String
+    public var outputDirectory: String?
+
+    public init(modelName: String, device: String, renderer: String, outputDirectory: String? = nil) {
+        self.modelName = modelName
+        self.device = device
+        self.renderer = renderer
+        self.outputDirectory = outputDirectory
+    }
+}
+
+public struct EditorState: Sendable {
+    public var images: [ImageSlot]
+    public var currentImage = 0
+    public private(set) var layout: ScreenLayout
+    /// Present once the current image's size is known.
+    public var viewport: Viewport?
+    /// In original-image pixels.
+    public var cursor = PixelPoint(x: 0, y: 0)
+    /// First corner of a box being drawn with `b`.
+    public var boxAnchor: PixelPoint?
+    /// Where a left mouse button went down, to tell a click from a drag.
+    public var mousePressCell: CellPosition?
+    public var overlayVisible = true
+    public var outlineMode = false
+    /// Ask for three candidates on every prediction, not only on the first click.
+    public var multimaskAlways = false
+    public var mode = InteractionMode.normal
+    public var message: StatusMessage?
+    public var info: SessionInfo
+    public var modelReady = false
+    /// Why the model could not be loaded; images still show, predictions cannot run.
+    public var modelError: String?
+    public var clock = 0.0
+    public var lastLatencyMilliseconds: Double?
+    var nextRequestID = 1
+
+    /// Display masks come back no larger than this along their long side; exports are predicted
+    /// again at full size.
+    public static let displayMaskLimit = 1024
+
+    public init(imagePaths: [String], terminal: TerminalSize, info: SessionInfo) {
+        precondition(!imagePaths.isEmpty, "the editor needs at least one image")
+        images = imagePaths.map(ImageSlot.init(path:))
+        layout = ScreenLayout(terminal: terminal)
+        self.info = info
+    }
+
+    /// The effects that start a session: open the first image.
+    public var startEffects: [EditorEffect] {
+        [.openImage(index: currentImage, path: images[currentImage].path, needsPixels: images[currentImage].image == nil)]
+    }
+
+    public var terminal: TerminalSize { layout.terminal }
+
+    public var slot: ImageSlot {
+        get { images[currentImage] }
+        set { images[currentImage] = newValue }
+    }
+
+    /// The object being edited, when the current image has one.
+    public var currentObject: EditorObject? {
+        slot.objects.indices.contains(slot.currentObject) ? slot.objects[slot.currentObject] : nil
+    }
+
+    public var hasUnsavedChanges: Bool { images.contains { $0.hasUnsavedChanges } }
+
+    /// Size of display masks for an image of the given size.
+    static func displayMaskSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        let longSide = max(width, height)
+        guard longSide > displayMaskLimit else { return (width, height) }
+        let factor = Double(displayMaskLimit) / Double(longSide)
+        return (max(Int((Double(width) * factor).rounded()), 1), max(Int((Double(height) * factor).rounded()), 1))
+    }
+
+    mutating func setLayout(for terminal: TerminalSize) {
+        layout = ScreenLayout(terminal: terminal)
+    }
+
+    func record(of object: EditorObject) -> ObjectRecord {
+        ObjectRecord(id: object.id, name: object.name, color: object.color, prompting: object.prompting,
+                     chosenCandidate: object.chosen, steps: object.steps)
+    }
+
+    var sessionSnapshot: SessionSnapshot {
+        SessionSnapshot(
+            images: images.map { slot in
+                SessionSnapshot.Image(path: slot.path, width: slot.width, height: slot.height,
+                                      objects: slot.objects.filter(\.hasMask).map(record(of:)))
+            },
+            currentImage: currentImage)
+    }
+}

@@ -1,0 +1,72 @@
+// Encoded images on disk, so that reopening an image skips its encoding.
+import Foundation
+import Segmentation
+
+/// `$XDG_CACHE_HOME/samterm/embeddings/<model key>/<image key>.embedding` (or ~/.cache/...).
+/// The model key names the model and identifies its checkpoint file; the image key is the
+/// SHA-256 of the image file's bytes. The engine checks both again when reading a file back.
+public struct EmbeddingCache: Sendable {
+    public let directory: String
+    /// Oldest files go once the cache holds more than this.
+    public var byteBudget: Int64
+
+    public init(directory: String, byteBudget: Int64 = 2 << 30) {
+        self.directory = directory
+        self.byteBudget = byteBudget
+    }
+
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {
+            return cache + "/samterm/embeddings"
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.cache/samterm/embeddings"
+    }
+
+    /// Names the model and which checkpoint file it came from (path, size and modification
+    /// time: hashing gigabytes of weights at every start would cost more than it saves).
+    public static func modelKey(modelName: String, checkpointPath: String) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: checkpointPath)
+        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let absolute = URL(fileURLWithPath: checkpointPath).standardizedFileURL.path
+        var hasher = SHA256()
+        hasher.update(Array("\(absolute)\n\(size)\n\(modified)".utf8))
+        let safeName = modelName.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" ? $0 : "_" }
+        return String(safeName) + "-" + hasher.hexDigest().prefix(12)
+    }
+
+    public func path(modelKey: String, imageKey: String) -> String {
+        "\(directory)/\(modelKey)/\(imageKey).embedding"
+    }
+
+    public func contains(modelKey: String, imageKey: String) -> Bool {
+        FileManager.default.fileExists(atPath: path(modelKey: modelKey, imageKey: imageKey))
+    }
+
+    /// Makes the folder for a new file; false when it cannot be made (the cache is then skipped).
+    public func prepareFolder(modelKey: String) -> Bool {
+        (try? FileManager.default.createDirectory(atPath: "\(directory)/\(modelKey)", withIntermediateDirectories: true)) != nil
+    }
+
+    /// Marks a file as just used, so pruning keeps it.
+    public func touch(modelKey: String, imageKey: String) {
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path(modelKey: modelKey, imageKey: imageKey))
+    }
+
+    /// Deletes the least recently used files until the cache fits its budget.
+    public func prune() {
+        let manager = FileManager.default
+        guard let enumerator = manager.enumerator(at: URL(fileURLWithPath: directory),
+                                                  includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey]) else { return }
+        var files: [(url: URL, size: Int64, modified: Date)] = []
+        for case let url as URL in enumerator where url.pathExtension == "embedding" {
+            let values = try? url.resourceValues(forKeys: [.fileSizeKey, .contentModificationDateKey])
+            files.append((url, Int64(values?.fileSize ?? 0), values?.contentModificationDate ?? .distantPast))
+        }
+        var total = files.reduce(Int64(0)) { $0 + $1.size }
+        for file in files.sorted(by: { $0.modified < $1.modified }) where total > byteBudget {
+            if (try? manager.removeItem(at: file.url)) != nil { total -= file.size }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+// The image area of a frame as terminal bytes, in the chosen renderer, sending only changes.
+import Foundation
+import Segmentation
+
+/// Produces the bytes that bring the image area up to date with the state. The picture under
+/// the marks (image and masks, resampled) is kept per zoom, pan and mask set, so moving the
+/// cursor only redraws marks; text renderers then send only the cells that changed, and the
+/// sixel renderer sends nothing while its picture is unchanged.
+final class ImageLayer {
+    let renderer: RendererKind
+    /// Screen pixels per cell, for sixel.
+    var cellPixelWidth: Int
+    var cellPixelHeight: Int
+
+    private var writer: AnsiFrameWriter
+    private var base: (key: BaseKey, grid: CellGrid?, raster: Raster?)?
+    private var lastSixel: SixelSignature?
+    /// The sixel frame the terminal shows, to send only the strips that change.
+    private var lastSixelRaster: Raster?
+    /// Seconds the last sixel encoding took, for the frame log.
+    private(set) var lastEncodeSeconds: Double?
+
+    private struct BaseKey: Equatable {
+        var imageIndex: Int
+        var width: Int
+        var height: Int
+        var viewport: Viewport
+        var masks: [OverlayScene.MaskLayerIdentity]
+        var outline: Bool
+        var cellPixelWidth: Int
+        var cellPixelHeight: Int
+    }
+
+    private struct SixelSignature: Equatable {
+        var base: BaseKey
+        var points: [PromptPoint]
+        var box: PromptBox?
+        var pendingBox: PromptBox?
+        var cursor: PixelPoint?
+        var origin: CellPosition
+    }
+
+    init(renderer: RendererKind, cellPixelWidth: Int, cellPixelHeight: Int) {
+        self.renderer = renderer
+        self.cellPixelWidth = cellPixelWidth
+        self.cellPixelHeight = cellPixelHeight
+        writer = AnsiFrameWriter(depth: renderer.colorDepth)
+    }
+
+    /// The terminal was cleared or drawn over: send everything next time.
+    func invalidate() {
+        writer.invalidate()
+        lastSixel = nil
+        lastSixelRaster = nil
+    }
+
+    /// Whether the state shows an image at all (not while a message or the help covers it).
+    static func showsImage(_ state: EditorState) -> Bool {
+        !state.layout.isTooSmall && state.mode != .help && state.viewport != nil && state.slot.image != nil
+    }
+
+    /// The bytes for this frame; empty when the area already shows it.
+    func bytes(for state: EditorState) throws -> [UInt8] {
+        lastEncodeSeconds = nil
+        guard Self.showsImage(state), let image = state.slot.image, let viewport = state.viewport else { return [] }
+        let scene = OverlayScene(state: state)
+        let key = BaseKey(imageIndex: state.currentImage, width: image.width, height: image.height, viewport: viewport,
+                          masks: scene.maskIdentities, outline: scene.outline,
+                          cellPixelWidth: renderer == .sixel ? cellPixelWidth : 0,
+                          cellPixelHeight: renderer == .sixel ? cellPixelHeight : 0)
+        let area = state.layout.imageArea
+        let origin = CellPosition(column: area.column, row: area.row)
+        switch renderer {
+        case .truecolor, .palette256, .mono:
+            var grid = baseGrid(key: key, image: image, viewport: viewport, scene: scene)
+            GlyphOverlay.draw(scene, viewport: viewport, on: &grid, colored: renderer != .mono)
+            return writer.render(grid, at: origin)
+        case .sixel:
+            let signature = SixelSignature(base: key, points: scene.points, box: scene.box, pendingBox: scene.pendingBox,
+                                           cursor: scene.cursor, origin: origin)
+            if signature == lastSixel { return [] }
+            var raster = baseRaster(key: key, image: image, viewport: viewport, scene: scene)
+            SixelRenderer.drawMarks(scene, viewport: viewport, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight, into: &raster)
+            let started = ProcessInfo.processInfo.systemUptime
+            var out: [UInt8] = []
+            if let previous = lastSixelRaster, lastSixel?.origin == origin,
+               let strips = SixelPatches.changedStrips(from: previous, to: raster, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight) {
+                for strip in strips {
+                    let piece = SixelPatches.crop(raster, to: strip, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                    out += Self.moveTo(row: origin.row + strip.row, column: origin.column + strip.column)
+                    out += try SixelRenderer.encode(piece)
+                }
+            } else {
+                out = Self.moveTo(row: origin.row, column: origin.column) + (try SixelRenderer.encode(raster))
+            }
+            lastEncodeSeconds = ProcessInfo.processInfo.systemUptime - started
+            lastSixel = signature
+            lastSixelRaster = raster
+            return out
+        }
+    }
+
+    private static func moveTo(row: Int, column: Int) -> [UInt8] {
+        Array("\u{1b}[\(row + 1);\(column + 1)H".utf8)
+    }
+
+    private func baseGrid(key: BaseKey, image: RGBImage, viewport: Viewport, scene: OverlayScene) -> CellGrid {
+        if let base, base.key == key, let grid = base.grid { return grid }
+        let grid = renderer == .mono
+            ? MonoRenderer.base(image: image, viewport: viewport, scene: scene)
+            : HalfBlockRenderer.base(image: image, viewport: viewport, scene: scene)
+        base = (key, grid, nil)
+        return grid
+    }
+
+    private func baseRaster(key: BaseKey, image: RGBImage, viewport: Viewport, scene: OverlayScene) -> Raster {
+        if let base, base.key == key, let raster = base.raster { return raster }
+        let raster = SixelRenderer.base(image: image, viewport: viewport, scene: scene,
+                                        cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+        base = (key, nil, raster)
+        return raster
+    }
+}

@@ -1,0 +1,104 @@
+// The default key bindings: one table serves both the dispatch and the help overlay.
+
+/// What a key in the normal mode asks for.
+public enum EditorAction: Equatable, Sendable {
+    case moveCursor(columns: Int, rows: Int)
+    case placePoint(foreground: Bool)
+    case toggleBox
+    case removeNearestPoint
+    case undo
+    case redo
+    case clearPrompts
+    case nextCandidate
+    case selectCandidate(Int)
+    case toggleMultimask
+    case acceptObject
+    case renameObject
+    case previousObject
+    case nextObject
+    case deleteObject
+    case toggleOverlay
+    case toggleOutline
+    case zoomIn
+    case zoomOut
+    case zoomToFit
+    case nextImage
+    case previousImage
+    case export
+    case quit
+    case showHelp
+    case cancel
+    case interrupt
+}
+
+public struct KeyBinding: Sendable {
+    public var keys: [Key]
+    /// The keys as the help overlay names them.
+    public var label: String
+    public var action: EditorAction
+    public var help: String
+}
+
+public enum Keymap {
+    /// Cells a cursor step covers with Shift held.
+    public static let bigStep = 10
+
+    public static let bindings: [KeyBinding] = [
+        KeyBinding(keys: [.left, .character("h")], label: "←↓↑→ hjkl", action: .moveCursor(columns: -1, rows: 0), help: "move the cursor"),
+        KeyBinding(keys: [.down, .character("j")], label: "", action: .moveCursor(columns: 0, rows: 1), help: ""),
+        KeyBinding(keys: [.up, .character("k")], label: "", action: .moveCursor(columns: 0, rows: -1), help: ""),
+        KeyBinding(keys: [.right, .character("l")], label: "", action: .moveCursor(columns: 1, rows: 0), help: ""),
+        KeyBinding(keys: [.shiftLeft, .character("H")], label: "Shift+move", action: .moveCursor(columns: -bigStep, rows: 0), help: "move 10 cells"),
+        KeyBinding(keys: [.shiftDown, .character("J")], label: "", action: .moveCursor(columns: 0, rows: bigStep), help: ""),
+        KeyBinding(keys: [.shiftUp, .character("K")], label: "", action: .moveCursor(columns: 0, rows: -bigStep), help: ""),
+        KeyBinding(keys: [.shiftRight, .character("L")], label: "", action: .moveCursor(columns: bigStep, rows: 0), help: ""),
+        KeyBinding(keys: [.character(" "), .enter], label: "Space Enter", action: .placePoint(foreground: true), help: "foreground point"),
+        KeyBinding(keys: [.character("x")], label: "x", action: .placePoint(foreground: false), help: "background point"),
+        KeyBinding(keys: [.character("b")], label: "b", action: .toggleBox, help: "start / finish a box"),
+        KeyBinding(keys: [.character("d")], label: "d", action: .removeNearestPoint, help: "remove the nearest point"),
+        KeyBinding(keys: [.character("u")], label: "u", action: .undo, help: "undo"),
+        KeyBinding(keys: [.control("r")], label: "Ctrl-R", action: .redo, help: "redo"),
+        KeyBinding(keys: [.character("c")], label: "c", action: .clearPrompts, help: "clear the object's prompts"),
+        KeyBinding(keys: [.tab], label: "Tab 1 2 3", action: .nextCandidate, help: "pick a candidate"),
+        KeyBinding(keys: [.character("1")], label: "", action: .selectCandidate(0), help: ""),
+        KeyBinding(keys: [.character("2")], label: "", action: .selectCandidate(1), help: ""),
+        KeyBinding(keys: [.character("3")], label: "", action: .selectCandidate(2), help: ""),
+        KeyBinding(keys: [.character("m")], label: "m", action: .toggleMultimask, help: "multimask on / off"),
+        KeyBinding(keys: [.character("n")], label: "n", action: .acceptObject, help: "accept, start a new object"),
+        KeyBinding(keys: [.character("N")], label: "N", action: .renameObject, help: "name the object"),
+        KeyBinding(keys: [.character(","), .pageUp], label: ", .", action: .previousObject, help: "previous / next object"),
+        KeyBinding(keys: [.character("."), .pageDown], label: "", action: .nextObject, help: ""),
+        KeyBinding(keys: [.delete], label: "Delete", action: .deleteObject, help: "delete the object"),
+        KeyBinding(keys: [.character("o")], label: "o", action: .toggleOverlay, help: "overlay on / off"),
+        KeyBinding(keys: [.character("O")], label: "O", action: .toggleOutline, help: "outline mode"),
+        KeyBinding(keys: [.character("+"), .character("=")], label: "+ -", action: .zoomIn, help: "zoom in / out"),
+        KeyBinding(keys: [.character("-"), .character("_")], label: "", action: .zoomOut, help: ""),
+        KeyBinding(keys: [.character("0")], label: "0", action: .zoomToFit, help: "fit the image"),
+        KeyBinding(keys: [.character("]")], label: "] [", action: .nextImage, help: "next / previous image"),
+        KeyBinding(keys: [.character("[")], label: "", action: .previousImage, help: ""),
+        KeyBinding(keys: [.character("e")], label: "e", action: .export, help: "export masks"),
+        KeyBinding(keys: [.character("?")], label: "?", action: .showHelp, help: "this help"),
+        KeyBinding(keys: [.escape], label: "Esc", action: .cancel, help: "cancel a box, close"),
+        KeyBinding(keys: [.character("q")], label: "q", action: .quit, help: "quit"),
+        KeyBinding(keys: [.control("c")], label: "", action: .interrupt, help: ""),
+    ]
+
+    private static let table: [Key: EditorAction] = {
+        var table: [Key: EditorAction] = [:]
+        for binding in bindings {
+            for key in binding.keys where table[key] == nil { table[key] = binding.action }
+        }
+        return table
+    }()
+
+    public static func action(for key: Key) -> EditorAction? { table[key] }
+
+    /// The help overlay's lines: "keys  what they do", one binding group per line.
+    public static var helpLines: [String] {
+        let labelled = bindings.filter { !$0.label.isEmpty }
+        let width = labelled.map(\.label.count).max() ?? 0
+        var lines = labelled.map { $0.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.help }
+        lines.append("mouse".padding(toLength: width, withPad: " ", startingAt: 0) + "  left: foreground, right: background, drag: box")
+        return lines
+    }
+}

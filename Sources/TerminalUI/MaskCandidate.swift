@@ -1,0 +1,28 @@
+// The predictor's answers, as the editor keeps them.
+import Segmentation
+
+/// One of the (up to three) masks a prediction proposes.
+public struct MaskCandidate: Sendable {
+    public var mask: BinaryMask
+    /// The model's predicted IoU for this mask.
+    public var score: Float
+    /// Low-resolution logits (side x side, row-major), fed back as SAM's mask input.
+    public var lowResLogits: [Float]
+
+    public init(mask: BinaryMask, score: Float, lowResLogits: [Float]) {
+        self.mask = mask
+        self.score = score
+        self.lowResLogits = lowResLogits
+    }
+}
+
+/// A finished prediction: the candidates and which one the model rates best.
+public struct PredictionResult: Sendable {
+    public var candidates: [MaskCandidate]
+    public var best: Int
+
+    public init(candidates: [MaskCandidate], best: Int) {
+        self.candidates = candidates
+        self.best = best
+    }
+}

@@ -1,0 +1,19 @@
+// The colours the editor paints prompt marks with; objects take theirs from ObjectPalette.
+import Segmentation
+
+public enum Palette {
+    public static func objectColor(_ index: Int) -> RGBColor {
+        ObjectPalette.color(at: max(index, 0))
+    }
+
+    /// Mask fill opacity, as in the official notebooks' `show_mask`.
+    public static let maskAlpha = ObjectPalette.maskAlpha
+
+    public static let foregroundPoint = RGBColor(0, 230, 0)
+    public static let backgroundPoint = RGBColor(255, 40, 40)
+    public static let box = RGBColor(0, 230, 0)
+    public static let cursor = RGBColor(255, 255, 0)
+    /// What surrounds the image where it does not fill its area (sixel only: half-block cells
+    /// outside the image keep the terminal's own background).
+    public static let letterbox = RGBColor(0, 0, 0)
+}

@@ -1,0 +1,18 @@
+// What the predictor worker needs from a model, so the worker can be tested without one.
+import Segmentation
+
+/// A loaded model with a small number of image slots (one predictor each). Used from one
+/// thread only: the predictor worker's.
+public protocol PredictionEngine: AnyObject {
+    var modelName: String { get }
+    var device: String { get }
+    /// How many encoded images the engine holds at once (at least 1; 2 lets the next image be
+    /// encoded while the current one is being worked on).
+    var slotCount: Int { get }
+
+    func encode(_ image: RGBImage, slot: Int) throws
+    /// Keeps the slot's encoding in a file, tagged with `key`; and reads one back.
+    func saveEmbedding(slot: Int, path: String, key: String) throws
+    func loadEmbedding(slot: Int, path: String, key: String) throws
+    func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult
+}

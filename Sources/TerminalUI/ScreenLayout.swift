@@ -1,0 +1,38 @@
+// How the screen is divided: the image area, the objects panel, the status and message lines.
+
+public struct ScreenLayout: Equatable, Sendable {
+    public static let minimumColumns = 40
+    public static let minimumRows = 10
+    /// The objects panel shows from this width on; narrower screens keep every column for the image.
+    static let panelMinimumScreenColumns = 90
+    static let panelWidth = 24
+
+    public let terminal: TerminalSize
+    public let imageArea: CellRect
+    /// Includes its one-column left border.
+    public let objectPanel: CellRect?
+    public let statusRow: Int
+    public let messageRow: Int
+
+    public init(terminal: TerminalSize) {
+        self.terminal = terminal
+        let hasPanel = terminal.columns >= Self.panelMinimumScreenColumns
+        let panelWidth = hasPanel ? Self.panelWidth : 0
+        let imageRows = max(terminal.rows - 2, 0)
+        imageArea = CellRect(column: 0, row: 0, width: max(terminal.columns - panelWidth, 0), height: imageRows)
+        objectPanel = hasPanel
+            ? CellRect(column: terminal.columns - panelWidth, row: 0, width: panelWidth, height: imageRows)
+            : nil
+        statusRow = max(terminal.rows - 2, 0)
+        messageRow = max(terminal.rows - 1, 0)
+    }
+
+    /// Too small to lay out anything useful: the screen says so instead.
+    public var isTooSmall: Bool {
+        terminal.columns < Self.minimumColumns || terminal.rows < Self.minimumRows
+    }
+
+    public var tooSmallMessage: String {
+        "Terminal too small: \(terminal.columns)x\(terminal.rows), need at least \(Self.minimumColumns)x\(Self.minimumRows)"
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Segmentation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `samterm bench`: the figures docs/performance.md quotes, measured the way a user meets them.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure model load, set_image, click-to-masks and click-to-display.",
+        discussion: """
+            click-to-masks: one positive point, multimask, every candidate upsampled to the original size.
+            click-to-display: the same prompt, only the best candidate, at the display size — what the editor needs.
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "The image to encode (a bundled sample by default).")
+    var image: String = "Resources/samples/astronaut.jpg"
+
+    @Option(help: "Resize the image to WIDTHxHEIGHT first (the reference figures use 1024x768); 'none' keeps it.")
+    var size: String = "1024x768"
+
+    @Option(help: "Display size for click-to-display, WIDTHxHEIGHT.")
+    var display: String = "400x300"
+
+    @Option(help: "Runs of set_image.")
+    var runs: Int = 5
+
+    @Option(help: "Clicks timed for each of click-to-masks and click-to-display.")
+    var clicks: Int = 20
+
+    @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas.")
+    var json = false
+
+    func validate() throws {
+        if runs < 1 || clicks < 1 { throw ValidationError("--runs and --clicks must be at least 1.") }
+        if size != "none" && Self.dimensions(size) == nil { throw ValidationError("--size \(size) is not WIDTHxHEIGHT.") }
+        if Self.dimensions(display) == nil { throw ValidationError("--display \(display) is not WIDTHxHEIGHT.") }
+    }
+
+    func run() throws {
+        var picture = try RGBImage.load(path: image)
+        if let target = Self.dimensions(size) { picture = picture.resized(width: target.width, height: target.height) }
+        let (model, loadMs) = try measure { try modelOptions.loadModel() }
+        let predictor = try Predictor(model: model)
+
+        var setImage: [Double] = []
+        for _ in 0..<runs { setImage.append(try measure { try predictor.setImage(picture) }.1) }
+
+        let click = Prompt(points: [PromptPoint(x: Float(picture.width) * 0.5, y: Float(picture.height) * 0.4, label: .foreground)])
+        let displaySize = Self.dimensions(display)!
+        let displayOptions = MaskOutputOptions(size: displaySize, bestMaskOnly: true)
+        var predict: [Double] = [], predictDisplay: [Double] = []
+        for _ in 0..<clicks { predict.append(try measure { try predictor.predict(click) }.1) }
+        for _ in 0..<clicks { predictDisplay.append(try measure { try predictor.predict(click, options: displayOptions) }.1) }
+
+        let report = BenchReport(
+            model: model.name, device: model.device, blas: Self.blas(from: EngineInfo.system),
+            image: "\(picture.width)x\(picture.height)", display: display, loadMs: loadMs,
+            setImage: Summary(setImage), predict: Summary(predict), predictDisplay: Summary(predictDisplay),
+            peakRSSMegabytes: Self.peakRSSMegabytes())
+        print(json ? try report.jsonText() : report.text)
+    }
+
+    static func dimensions(_ text: String) -> (width: Int, height: Int)? {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    /// The "blas: ..." field of the engine's system line.
+    static func blas(from system: String) -> String {
+        system.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix("blas:") }
+            .map { String($0.dropFirst(5)).trimmingCharacters(in: .whitespaces) } ?? "unknown"
+    }
+
+    static func peakRSSMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
+    }
+}
+
+/// Median and 90th percentile of a series of timings.
+struct Summary {
+    let median: Double
+    let p90: Double
+
+    init(_ samples: [Double]) {
+        let sorted = samples.sorted()
+        median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        p90 = sorted[min(sorted.count - 1, Int((0.9 * Double(sorted.count - 1)).rounded()))]
+    }
+
+    var json: [String: Double] { ["median": (median * 100).rounded() / 100, "p90": (p90 * 100).rounded() / 100] }
+    var text: String { String(format: "median %8.1f ms   p90 %8.1f ms", median, p90) }
+}
+
+struct BenchReport {
+    let model, device, blas, image, display: String
+    let loadMs: Double
+    let setImage, predict, predictDisplay: Summary
+    let peakRSSMegabytes: Double
+
+    func jsonText() throws -> String {
+        let object: [String: Any] = [
+            "model": model, "device": device, "blas": blas, "image": image, "display": display,
+            "load_ms": (loadMs * 100).rounded() / 100,
+            "set_image_ms": setImage.json, "predict_ms": predict.json, "predict_display_ms": predictDisplay.json,
+            "peak_rss_mb": (peakRSSMegabytes * 10).rounded() / 10,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    var text: String {
+        """
+        model             \(model) on \(device), image \(image)
+        blas              \(blas)
+        load              \(String(format: "%.1f", loadMs)) ms
+        set_image         \(setImage.text)
+        click-to-masks    \(predict.text)
+        click-to-display  \(predictDisplay.text)   (\(display), best candidate)
+        peak RSS          \(String(format: "%.0f", peakRSSMegabytes)) MB
+        """
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Segmentation
+import TerminalUI
+
+extension RendererKind: ExpressibleByArgument {}
+
+/// `samterm edit` (also plain `samterm IMAGE...`): the interactive editor.
+struct Edit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Segment images interactively, in any terminal (locally or over SSH).",
+        discussion: """
+            Move the crosshair with the arrows or h/j/k/l (Shift: 10 cells), Space or Enter for a
+            foreground point, x for a background point, b for a box, Tab or 1 2 3 for a candidate,
+            n to accept the object and start another, e to export, q to quit; ? shows every key.
+            The mouse works too: left click foreground, right click background, drag for a box.
+            Encoded images are cached under $XDG_CACHE_HOME/samterm (or ~/.cache/samterm).
+            """)
+
+    @Argument(help: "PNG or JPEG images, or folders of them.")
+    var inputs: [String]
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "sixel, truecolor, 256 or mono (default: the best the terminal supports).")
+    var renderer: RendererKind?
+
+    @Option(help: "Export into this folder instead of next to each image.")
+    var out: String?
+
+    @Option(help: "Export formats, comma separated: png, labelmap, cutout, coco, overlay, polygons.")
+    var formats: String = ExportFormat.defaults.map(\.rawValue).joined(separator: ",")
+
+    @Flag(help: "Neither read nor write the cache of encoded images.")
+    var noCache = false
+
+    func run() throws {
+        let images = try Self.expand(inputs)
+        let exportFormats: [ExportFormat]
+        do {
+            exportFormats = try ExportFormat.parseList(formats)
+        } catch {
+            throw UsageError("--formats \(formats): \(error)")
+        }
+        let checkpoint = try modelOptions.checkpointPath()
+        guard FileManager.default.isReadableFile(atPath: checkpoint) else {
+            throw UsageError("checkpoint \(checkpoint): no such readable file")
+        }
+        let configuration = EditorConfiguration(
+            imagePaths: images, checkpointPath: checkpoint, modelName: modelOptions.model, device: modelOptions.device,
+            threads: modelOptions.threads, renderer: renderer, outputDirectory: out, exportFormats: exportFormats,
+            useEmbeddingCache: !noCache)
+        let status = try EditorApp.run(configuration)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Files as given; folders become their PNG and JPEG files, sorted by name.
+    static func expand(_ inputs: [String]) throws -> [String] {
+        var images: [String] = []
+        for input in inputs {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
+                throw UsageError("\(input): no such file or folder")
+            }
+            guard isFolder.boolValue else {
+                images.append(input)
+                continue
+            }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
+            let pictures = names.filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            if pictures.isEmpty { throw UsageError("\(input): no PNG or JPEG files in this folder") }
+            images += pictures.map { (input as NSString).appendingPathComponent($0) }
+        }
+        if images.isEmpty { throw UsageError("no images given") }
+        return images
+    }
+}

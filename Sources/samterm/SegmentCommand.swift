@@ -1,0 +1,224 @@
+import ArgumentParser
+import Foundation
+import Segmentation
+
+/// `--point X,Y[,LABEL]`: original-image pixels, fractions allowed; label 1 foreground (default), 0 background.
+struct PointArgument: ExpressibleByArgument {
+    let point: PromptPoint
+
+    init?(argument: String) {
+        let fields = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 2 || fields.count == 3,
+              let x = Float(fields[0]), let y = Float(fields[1]), x.isFinite, y.isFinite else { return nil }
+        var label = PointLabel.foreground
+        if fields.count == 3 {
+            guard let value = Int32(fields[2]), value == 0 || value == 1 else { return nil }
+            label = value == 1 ? .foreground : .background
+        }
+        point = PromptPoint(x: x, y: y, label: label)
+    }
+
+    static var defaultValueDescription: String { "X,Y[,LABEL]" }
+}
+
+/// `--box X0,Y0,X1,Y1` in original-image pixels.
+struct BoxArgument: ExpressibleByArgument {
+    let box: PromptBox
+
+    init?(argument: String) {
+        let values = argument.split(separator: ",", omittingEmptySubsequences: false).compactMap { Float($0) }
+        guard values.count == 4, values.allSatisfy(\.isFinite) else { return nil }
+        box = PromptBox(x0: values[0], y0: values[1], x1: values[2], y1: values[3])
+    }
+}
+
+/// `samterm segment`: one prompt against one image, masks and scores out — the seed tutorial's
+/// flow from the shell. Refine by passing a previous run's logits back with --mask-input.
+struct Segment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Segment an image from point and box prompts.",
+        discussion: """
+            Coordinates are original-image pixels (x right, y down). Refine a result by feeding its
+            low-resolution logits back: --mask-input OUT/logits.npy:INDEX (or OUT/best-logits.npy).
+            """)
+
+    @Argument(help: "A PNG or JPEG image.")
+    var image: String
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .customLong("point"), help: "A point X,Y[,LABEL]; LABEL 1 = foreground (default), 0 = background. Repeatable.")
+    var points: [PointArgument] = []
+
+    @Option(help: "A box X0,Y0,X1,Y1.")
+    var box: BoxArgument?
+
+    @Option(help: "Low-res logits of an earlier prediction: FILE.npy of shape [256,256] or [1,256,256], or FILE.npy:INDEX for one row of [C,256,256].")
+    var maskInput: String?
+
+    @Flag(inversion: .prefixedEnableDisable, help: "Three candidates (default) or one.")
+    var multimask = true
+
+    @Flag(help: "One candidate (same as --disable-multimask).")
+    var single = false
+
+    @Option(help: "Write mask-N.png, logits.npy, best-logits.npy and result.json into this folder.")
+    var out: String?
+
+    @Option(help: "Write the image with the best mask overlaid (alpha 0.6) to this PNG.")
+    var overlay: String?
+
+    @Flag(help: "Print result.json to standard output.")
+    var json = false
+
+    func validate() throws {
+        if points.isEmpty && box == nil && maskInput == nil {
+            throw ValidationError("Give at least one --point or a --box.")
+        }
+        if let box = box?.box, box.x1 < box.x0 || box.y1 < box.y0 {
+            throw ValidationError("--box \(box.x0),\(box.y0),\(box.x1),\(box.y1): x1 must not be less than x0, nor y1 less than y0.")
+        }
+    }
+
+    func run() throws {
+        let picture = try RGBImage.load(path: image)
+        let prompt = try makePrompt(for: picture)
+        let (model, loadMs) = try measure { try modelOptions.loadModel() }
+        if let maskInput = prompt.maskInput, maskInput.count != model.lowResSize * model.lowResSize {
+            throw UsageError("--mask-input \(self.maskInput!): \(model.name) takes \(model.lowResSize)x\(model.lowResSize) logits")
+        }
+        let predictor = try Predictor(model: model)
+        let (_, setImageMs) = try measure { try predictor.setImage(picture) }
+        let (candidates, predictMs) = try measure { try predictor.predict(prompt) }
+
+        let result = SegmentResult(
+            model: model, image: picture, prompt: prompt, candidates: candidates,
+            timings: ["load": loadMs, "set_image": setImageMs, "predict": predictMs])
+        if let out { try writeOutputs(result, candidates: candidates, into: out) }
+        if let overlay, let best = candidates.bestMask {
+            let color = ObjectPalette.color(at: 0)
+            try PNGWriter(image: MaskRendering.overlay(image: picture, masks: [(best, color)])).write(to: overlay)
+        }
+        if json {
+            print(try result.jsonText())
+        } else {
+            print(result.summary)
+        }
+    }
+
+    /// The prompt, checked against the image: every point and the box must lie on it.
+    private func makePrompt(for picture: RGBImage) throws -> Prompt {
+        let width = Float(picture.width), height = Float(picture.height)
+        for argument in points {
+            let point = argument.point
+            guard (0...width).contains(point.x), (0...height).contains(point.y) else {
+                throw UsageError("--point \(point.x),\(point.y) lies outside the \(picture.width)x\(picture.height) image \(image)")
+            }
+        }
+        if let box = box?.box, box.x0 < 0 || box.y0 < 0 || box.x1 > width || box.y1 > height {
+            throw UsageError("--box \(box.x0),\(box.y0),\(box.x1),\(box.y1) reaches outside the \(picture.width)x\(picture.height) image \(image)")
+        }
+        return Prompt(points: points.map(\.point), box: box?.box, maskInput: try readMaskInput(),
+                      multimask: multimask && !single)
+    }
+
+    /// Reads FILE.npy or FILE.npy:INDEX into one row of low-resolution logits.
+    private func readMaskInput() throws -> [Float]? {
+        guard let maskInput else { return nil }
+        var path = maskInput, row: Int?
+        if let colon = maskInput.lastIndex(of: ":"), let index = Int(maskInput[maskInput.index(after: colon)...]) {
+            path = String(maskInput[..<colon])
+            row = index
+        }
+        let array: NumpyArray
+        do { array = try NumpyArray.read(path: path) } catch { throw UsageError("--mask-input \(error)") }
+        guard let values = array.floats else { throw UsageError("--mask-input \(path): expected float32 logits") }
+        let shape = array.shape
+        switch (shape.count, row) {
+        case (2, nil) where shape[0] == shape[1]:
+            return values
+        case (3, nil) where shape[0] == 1 && shape[1] == shape[2]:
+            return values
+        case (3, let index?) where shape[1] == shape[2] && (0..<shape[0]).contains(index):
+            let side = shape[1] * shape[2]
+            return Array(values[index * side..<(index + 1) * side])
+        case (3, nil) where shape[1] == shape[2]:
+            throw UsageError("--mask-input \(path) holds \(shape[0]) candidates: pick one with \(path):INDEX")
+        default:
+            throw UsageError("--mask-input \(maskInput): shape \(shape) is not [256,256], [1,256,256] or a row of [C,256,256]")
+        }
+    }
+
+    private func writeOutputs(_ result: SegmentResult, candidates: MaskCandidates, into folder: String) throws {
+        try AtomicFileWriter.createFolder(folder)
+        let side = candidates.lowResSize
+        var logits: [Float] = []
+        for index in 0..<candidates.count {
+            if let mask = candidates.mask(at: index) {
+                try PNGWriter(gray8: mask.grayBytes, width: mask.width, height: mask.height)
+                    .write(to: "\(folder)/mask-\(index).png")
+            }
+            logits += candidates.lowResLogits(at: index)
+        }
+        try NumpyArray(shape: [candidates.count, side, side], floats: logits).write(path: "\(folder)/logits.npy")
+        try NumpyArray(shape: [1, side, side], floats: candidates.lowResLogits(at: candidates.best))
+            .write(path: "\(folder)/best-logits.npy")
+        try AtomicFileWriter.write(Array((try result.jsonText() + "\n").utf8), to: "\(folder)/result.json")
+    }
+}
+
+/// What `segment` reports: result.json and its human-readable summary.
+struct SegmentResult {
+    let model: Model
+    let image: RGBImage
+    let prompt: Prompt
+    let candidates: MaskCandidates
+    let timings: [String: Double]
+
+    func jsonText() throws -> String {
+        var entries: [[String: Any]] = []
+        for index in 0..<candidates.count {
+            var entry: [String: Any] = ["index": index, "score": Double(candidates.scores[index])]
+            if let mask = candidates.mask(at: index) {
+                entry["area"] = mask.area
+                entry["bbox"] = mask.boundingBox?.cocoArray ?? [0, 0, 0, 0]
+            }
+            entries.append(entry)
+        }
+        var promptObject: [String: Any] = [
+            "points": prompt.points.map { [Double($0.x), Double($0.y), Int($0.label.rawValue)] },
+            "multimask": prompt.multimask,
+            "mask_input": prompt.maskInput != nil,
+        ]
+        if let box = prompt.box { promptObject["box"] = [box.x0, box.y0, box.x1, box.y1].map(Double.init) }
+        let object: [String: Any] = [
+            "model": model.name,
+            "device": model.device,
+            "image": ["width": image.width, "height": image.height],
+            "prompt": promptObject,
+            "candidates": entries,
+            "best": candidates.best,
+            "timings_ms": timings.mapValues { ($0 * 100).rounded() / 100 },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    var summary: String {
+        var lines = ["\(model.name) on \(model.device), image \(image.width)x\(image.height)"]
+        for index in 0..<candidates.count {
+            let marker = index == candidates.best ? "*" : " "
+            var line = "\(marker) candidate \(index)  score \(String(format: "%.4f", candidates.scores[index]))"
+            if let mask = candidates.mask(at: index) {
+                line += "  area \(mask.area)"
+                if let box = mask.boundingBox { line += "  bbox \(box.x),\(box.y),\(box.width),\(box.height)" }
+            }
+            lines.append(line)
+        }
+        let times = ["load", "set_image", "predict"].compactMap { key in
+            timings[key].map { "\(key) \(String(format: "%.1f", $0)) ms" }
+        }
+        lines.append(times.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,56 @@
+// Small states, images and predictions for the editor's tests.
+import Segmentation
+@testable import TerminalUI
+
+enum EditorFixtures {
+    /// 40 x 12 cells: a 40 x 10 image area, no objects panel, cells twice as tall as wide.
+    static let terminal = TerminalSize(columns: 40, rows: 12)
+    static let info = SessionInfo(modelName: "sam2.1_hiera_t", device: "cpu", renderer: "truecolor")
+
+    /// An image whose pixel (x, y) has red = x, green = y, blue = 0.
+    static func gradient(width: Int, height: Int) -> RGBImage {
+        var pixels = [UInt8]()
+        for y in 0..<height {
+            for x in 0..<width { pixels += [UInt8(x % 256), UInt8(y % 256), 0] }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    static func solid(width: Int, height: Int, _ color: RGBColor) -> RGBImage {
+        RGBImage(width: width, height: height, pixels: Array((0..<(width * height)).map { _ in [color.red, color.green, color.blue] }.joined()))
+    }
+
+    /// A state with an 80 x 40 image loaded and encoded: each cell covers 2 x 4 image pixels.
+    static func loadedState(paths: [String] = ["/images/cat.png"], terminal: TerminalSize = terminal,
+                            width: Int = 80, height: Int = 40) -> EditorState {
+        var state = EditorState(imagePaths: paths, terminal: terminal, info: info)
+        _ = state.apply(.modelLoaded(name: "sam2.1_hiera_t", device: "cpu"))
+        _ = state.apply(.imageLoaded(index: 0, image: gradient(width: width, height: height)))
+        _ = state.apply(.imageEncoded(index: 0, seconds: 0.5, fromCache: false))
+        return state
+    }
+
+    /// `count` candidates of a mask size, scored so that `best` wins; candidate i's logits are
+    /// all equal to Float(i) so tests can tell which one was fed back.
+    static func result(count: Int = 3, best: Int = 1, maskWidth: Int = 80, maskHeight: Int = 40,
+                       inside: (Int, Int) -> Bool = { x, _ in x < 40 }) -> PredictionResult {
+        var bytes = [UInt8](repeating: 0, count: maskWidth * maskHeight)
+        for y in 0..<maskHeight { for x in 0..<maskWidth where inside(x, y) { bytes[y * maskWidth + x] = 1 } }
+        let candidates = (0..<count).map { index in
+            MaskCandidate(mask: BinaryMask(width: maskWidth, height: maskHeight, bytes: bytes),
+                          score: index == best ? 0.95 : 0.5 + Float(index) / 10,
+                          lowResLogits: [Float](repeating: Float(index), count: 16))
+        }
+        return PredictionResult(candidates: candidates, best: best)
+    }
+
+    static func predictRequests(_ effects: [EditorEffect]) -> [PredictRequest] {
+        effects.compactMap { if case .predict(let request) = $0 { return request } else { return nil } }
+    }
+
+    /// Feeds keys one after another and returns every effect produced.
+    @discardableResult
+    static func press(_ keys: [Key], on state: inout EditorState) -> [EditorEffect] {
+        keys.flatMap { state.apply(.key($0)) }
+    }
+}
