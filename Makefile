@@ -43,9 +43,11 @@ checkpoints: build
 run: build
 	@if ls checkpoints/*.pt checkpoints/*.pth >/dev/null 2>&1 || [ -n "$$SAMTERM_CHECKPOINT" ]; then :; \
 	else checkpoints/fetch.sh $(MODEL) $(RELEASE_BIN) || exit 1; fi
-	$(RELEASE_BIN) inspect --system
 	@ckpt=$${SAMTERM_CHECKPOINT:-$$(ls checkpoints/*.pt checkpoints/*.pth 2>/dev/null | head -n1)}; \
-	$(RELEASE_BIN) inspect "$$ckpt"
+	$(RELEASE_BIN) inspect "$$ckpt" && $(RELEASE_BIN) edit $(IMAGE) --checkpoint "$$ckpt"
+
+bench: build
+	$(RELEASE_BIN) bench $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT))
 
 test: deps
 	swift build -c release $(SWIFT_FLAGS)
