@@ -5,9 +5,7 @@
 #include <stdexcept>
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define SAM_HAS_X86_KERNELS 1
-#define SAM_AVX2 __attribute__((target("avx2,fma")))
+#include "sam2/avx2_tile.h"
 #endif
 
 namespace sam {
@@ -15,56 +13,13 @@ namespace sam {
 #ifdef SAM_HAS_X86_KERNELS
 namespace {
 
-constexpr int64_t kPanel = 16;      // columns per packed panel: two AVX registers
-constexpr int kMicroRows = 6;       // rows per micro-tile: 12 accumulators + 2 panel registers
+using avx2::kMicroRows;
+using avx2::kPanel;
+using avx2::tile;
+
 // Scores per row block (256 KiB): the block is reused by the softmax and the value product
 // while it is still in the core's L2 cache.
 constexpr int64_t kScoreBlockFloats = 64 * 1024;
-
-// c[i][0..16) = sum_k a[i * lda + k] * panel[k][0..16), for i < MR. The rows are spelled out
-// (not looped over) so that the twelve accumulators are certain to live in registers.
-template <int MR>
-SAM_AVX2 inline void micro_tile(const float* a, int64_t lda, const float* panel, int64_t depth, float* c,
-                                int64_t ldc) {
-  __m256 l0 = _mm256_setzero_ps(), l1 = l0, l2 = l0, l3 = l0, l4 = l0, l5 = l0;
-  __m256 h0 = l0, h1 = l0, h2 = l0, h3 = l0, h4 = l0, h5 = l0;
-  const float* a0 = a;
-  const float* a1 = a + lda;
-  const float* a2 = a + 2 * lda;
-  const float* a3 = a + 3 * lda;
-  const float* a4 = a + 4 * lda;
-  const float* a5 = a + 5 * lda;
-#define SAM_ROW(i)                                              \
-  if constexpr (MR > i) {                                       \
-    const __m256 x = _mm256_broadcast_ss(a##i + k);             \
-    l##i = _mm256_fmadd_ps(x, b_low, l##i);                     \
-    h##i = _mm256_fmadd_ps(x, b_high, h##i);                    \
-  }
-  for (int64_t k = 0; k < depth; ++k) {
-    const __m256 b_low = _mm256_loadu_ps(panel + k * kPanel);
-    const __m256 b_high = _mm256_loadu_ps(panel + k * kPanel + 8);
-    SAM_ROW(0) SAM_ROW(1) SAM_ROW(2) SAM_ROW(3) SAM_ROW(4) SAM_ROW(5)
-  }
-#undef SAM_ROW
-#define SAM_STORE(i)                                  \
-  if constexpr (MR > i) {                             \
-    _mm256_storeu_ps(c + i * ldc, l##i);              \
-    _mm256_storeu_ps(c + i * ldc + 8, h##i);          \
-  }
-  SAM_STORE(0) SAM_STORE(1) SAM_STORE(2) SAM_STORE(3) SAM_STORE(4) SAM_STORE(5)
-#undef SAM_STORE
-}
-
-SAM_AVX2 void tile(int rows, const float* a, int64_t lda, const float* panel, int64_t depth, float* c, int64_t ldc) {
-  switch (rows) {
-    case 6: micro_tile<6>(a, lda, panel, depth, c, ldc); break;
-    case 5: micro_tile<5>(a, lda, panel, depth, c, ldc); break;
-    case 4: micro_tile<4>(a, lda, panel, depth, c, ldc); break;
-    case 3: micro_tile<3>(a, lda, panel, depth, c, ldc); break;
-    case 2: micro_tile<2>(a, lda, panel, depth, c, ldc); break;
-    default: micro_tile<1>(a, lda, panel, depth, c, ldc); break;
-  }
-}
 
 // Keys transposed into panels of 16 keys: panel p is [dim][16] for keys 16p..16p+15,
 // zero where the keys run out.
@@ -160,11 +115,6 @@ SAM_AVX2 float exponentiate_row(float* row, int64_t n) {
 
 }  // namespace
 
-bool cpu_attention_available() {
-  static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return available;
-}
-
 SAM_AVX2 void cpu_attention(const float* q, int64_t ldq, const float* k, int64_t ldk, const float* v, int64_t ldv,
                             float* out, int64_t ldo, int64_t rows, int64_t keys, int64_t dim,
                             AttentionScratch& scratch) {
@@ -217,8 +167,6 @@ SAM_AVX2 void cpu_attention(const float* q, int64_t ldq, const float* k, int64_t
 }
 
 #else  // no x86 kernels
-
-bool cpu_attention_available() { return false; }
 
 void cpu_attention(const float*, int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t,
                    int64_t, int64_t, AttentionScratch&) {

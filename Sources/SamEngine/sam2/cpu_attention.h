@@ -10,9 +10,6 @@
 
 namespace sam {
 
-// True when the running CPU has AVX2 and FMA (checked once).
-bool cpu_attention_available();
-
 // Reusable scratch memory of one thread.
 struct AttentionScratch {
   std::vector<float> packed_keys;
@@ -22,7 +19,7 @@ struct AttentionScratch {
 };
 
 // q: rows x dim (row stride ldq), k and v: keys x dim (ldk, ldv), out: rows x dim (ldo).
-// q must already carry the 1/sqrt(dim) scale. Requires cpu_attention_available().
+// q must already carry the 1/sqrt(dim) scale. Requires avx2_kernels_available().
 void cpu_attention(const float* q, int64_t ldq, const float* k, int64_t ldk, const float* v, int64_t ldv, float* out,
                    int64_t ldo, int64_t rows, int64_t keys, int64_t dim, AttentionScratch& scratch);
 

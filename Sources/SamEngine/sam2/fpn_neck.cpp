@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "engine_error.h"
-#include "sam2/hiera.h"
 
 namespace sam {
 
@@ -17,6 +16,7 @@ FpnNeck::FpnNeck(Weights& weights, const std::string& prefix, int d_model, const
     const int channels = stage_channels[level];
     lateral_weights_.push_back(weights.get(name + "weight", {d_model, channels, 1, 1}).view({d_model, channels}));
     lateral_biases_.push_back(weights.get(name + "bias", {d_model}));
+    laterals_.emplace_back(lateral_weights_.back(), lateral_biases_.back());
   }
 }
 
@@ -37,6 +37,7 @@ void FpnNeck::fold_output_conv(int level, const at::Tensor& weight, const at::Te
   lateral_weights_[level] = at::mm(outer, inner_weight.to(at::kDouble)).to(inner_weight.scalar_type());
   lateral_biases_[level] =
       (at::mv(outer, inner_bias.to(at::kDouble)) + bias.to(at::kDouble)).to(inner_bias.scalar_type());
+  laterals_[level] = ParallelLinear(lateral_weights_[level], lateral_biases_[level]);
 }
 
 std::vector<at::Tensor> FpnNeck::forward(const std::vector<at::Tensor>& stages) const {
@@ -47,7 +48,7 @@ std::vector<at::Tensor> FpnNeck::forward(const std::vector<at::Tensor>& stages) 
   at::Tensor coarser;
   // From the coarsest level to the finest, as each level's top-down input is the one above.
   for (int level = levels - 1; level >= 0; --level) {
-    at::Tensor lateral = linear_last_dim(stages[level], lateral_weights_[level], lateral_biases_[level]);
+    at::Tensor lateral = laterals_[level](stages[level]);
     if (coarser.defined() && is_top_down(level)) {
       const int64_t batch = lateral.size(0), height = lateral.size(1), width = lateral.size(2);
       const int64_t channels = lateral.size(3);

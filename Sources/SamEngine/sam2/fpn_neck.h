@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/weights.h"
+#include "sam2/hiera.h"
 
 namespace sam {
 
@@ -33,6 +34,7 @@ class FpnNeck {
 
   std::vector<at::Tensor> lateral_weights_;  // per level: [out, C]
   std::vector<at::Tensor> lateral_biases_;
+  std::vector<ParallelLinear> laterals_;     // the same, ready to run
   std::vector<int> top_down_levels_;
 };
 

@@ -1,63 +1,50 @@
 #include "sam2/hiera.h"
 
-#include <ATen/Parallel.h>
-#include <ATen/TensorIterator.h>
-
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <numeric>
+#include <vector>
 
 #include "engine_error.h"
+#include "model/parallel_tasks.h"
+#include "sam2/avx2_support.h"
 #include "sam2/cpu_attention.h"
+#include "sam2/cpu_linear.h"
 
 namespace sam {
 namespace {
 
 constexpr double kLayerNormEps = 1e-6;
-// Rows per step of the fused MLP: the hidden activations of a step (rows x 4C floats) stay
-// in the core's cache between the two GEMMs and the GELU.
-static const int64_t kMlpRows = getenv("MLP_ROWS") ? atoi(getenv("MLP_ROWS")) : 512;  // TUNING
-// Attention scores are computed in slices of at most this many floats per thread, so that a
-// slice is still in cache when the softmax and the product with the values read it back.
-static const int64_t kScoreSliceElements = getenv("SCORE_SLICE") ? atoi(getenv("SCORE_SLICE")) : (int64_t{1} << 19);  // TUNING
+// Rows per GEMM task: a few tasks per thread let a thread that the OS holds back take fewer
+// of them, and long ones keep BLAS (which packs the weight again per call) efficient.
+constexpr int64_t kMinGemmRows = 256;
+// Largest weight (in floats, 16 MiB) for the packed kernel; beyond, streaming the packed
+// weight through the caches for each row block costs more than BLAS's repacking.
+constexpr int64_t kMaxPackedWeight = int64_t{4} << 20;
+// Rows per task of the fused MLP: the hidden activations of a task (rows x 4C floats) stay in
+// cache between the two GEMMs and the GELU.
+constexpr int64_t kMlpRows = 512;
+// Without the AVX2 kernel, attention scores are computed in slices of at most this many floats
+// per task, so that a slice is still in cache when the softmax and the values read it back.
+constexpr int64_t kScoreSliceElements = int64_t{1} << 19;
 
-// Runs body(begin, end) over [0, count) split across ATen's intra-op threads. at::parallel_for
-// is a header template that runs serially unless the including file is compiled with OpenMP,
-// so the split goes through TensorIterator::for_each, whose parallel loop is compiled into
-// LibTorch itself. Inside body, ATen ops see the parallel region and stay single-threaded.
-void parallel_tasks(int64_t count, const std::function<void(int64_t, int64_t)>& body) {
-  if (count <= 1 || at::get_num_threads() == 1 || at::in_parallel_region()) {
-    body(0, count);
-    return;
-  }
-  const at::Tensor index = at::arange(count, at::TensorOptions().dtype(at::kLong));
-  at::TensorIterator iter = at::TensorIteratorConfig().add_input(index).build();
-  const bool inference = c10::InferenceMode::is_enabled();
-  iter.for_each(
-      [&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
-        c10::InferenceMode mode(inference);  // thread-local: the workers do not inherit it
-        for (int64_t j = 0; j < size1; ++j) {
-          const int64_t begin = *reinterpret_cast<const int64_t*>(data[0] + j * strides[1]);
-          body(begin, begin + size0);
-        }
-      },
-      1);
-}
-
-// Splits [0, rows) into one contiguous range per thread, each at least min_rows long.
-void parallel_rows(int64_t rows, int64_t min_rows, const std::function<void(int64_t, int64_t)>& body) {
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), rows / min_rows));
-  parallel_tasks(parts, [&](int64_t first, int64_t last) { body(rows * first / parts, rows * last / parts); });
+int64_t gemm_chunk(int64_t rows) {
+  const int64_t tasks = 4 * parallel_worker_count();
+  return std::max(kMinGemmRows, (rows + tasks - 1) / tasks);
 }
 
 std::string block_prefix(const std::string& prefix, int index) {
   return prefix + "blocks." + std::to_string(index) + ".";
 }
 
-// Max pooling with a 2x2 kernel and stride 2 (rounding down) over [B, H, W, C].
+// Max pooling with a 2x2 kernel and stride 2 (rounding down) over [B, H, W, C], as the
+// maximum of the four strided quarter maps.
 at::Tensor pool_2x2(const at::Tensor& x) {
-  return at::max_pool2d(x.permute({0, 3, 1, 2}), {2, 2}, {2, 2}).permute({0, 2, 3, 1}).contiguous();
+  const int64_t height = x.size(1) / 2 * 2, width = x.size(2) / 2 * 2;
+  const at::Tensor even = x.slice(1, 0, height, 2), odd = x.slice(1, 1, height, 2);
+  at::Tensor out = at::maximum(even.slice(2, 0, width, 2), even.slice(2, 1, width, 2));
+  at::maximum_out(out, out, odd.slice(2, 0, width, 2));
+  at::maximum_out(out, out, odd.slice(2, 1, width, 2));
+  return out;
 }
 
 // [B, H, W, C] -> [B * windows, size, size, C], zero-padding H and W up to multiples of size.
@@ -82,21 +69,6 @@ at::Tensor window_unpartition(const at::Tensor& windows, int64_t size, int64_t h
   return whole.slice(1, 0, height).slice(2, 0, width).contiguous();
 }
 
-// residual + x W^T + bias over the last dimension; x and residual contiguous.
-at::Tensor linear_residual(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                           const at::Tensor& residual) {
-  const at::Tensor rows = x.view({-1, x.size(-1)});
-  const at::Tensor residual_rows = residual.view({-1, residual.size(-1)});
-  at::Tensor out = at::empty_like(residual);
-  at::Tensor out_rows = out.view({-1, out.size(-1)});
-  parallel_rows(rows.size(0), 16, [&](int64_t begin, int64_t end) {
-    at::Tensor slice = out_rows.narrow(0, begin, end - begin);
-    at::addmm_out(slice, residual_rows.narrow(0, begin, end - begin), rows.narrow(0, begin, end - begin), weight.t());
-    slice.add_(bias);
-  });
-  return out;
-}
-
 // softmax(q k^T) v per window and head. q: [N, Tq, heads * D] (rows may be strided),
 // k and v: [N, T, heads * D] (likewise); writes out: [N, Tq, heads * D]. q is pre-scaled.
 void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads, at::Tensor& out) {
@@ -110,62 +82,89 @@ void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64
     out.copy_(at::bmm(scores, split(v)).view({windows, heads, queries, head_dim}).transpose(1, 2).reshape(out.sizes()));
     return;
   }
-  if (q.scalar_type() == at::kFloat && cpu_attention_available()) {
+  if (q.scalar_type() == at::kFloat && avx2_kernels_available()) {
     // Each task is one head of one window (or a share of its queries when there are fewer
     // windows and heads than threads), computed start to end on one thread.
     const int64_t pairs = windows * heads;
-    const int64_t shares = std::max<int64_t>(1, (2 * at::get_num_threads() + pairs - 1) / pairs);
+    const int64_t shares = std::max<int64_t>(1, (2 * parallel_worker_count() + pairs - 1) / pairs);
     const int64_t share_rows = (queries + shares - 1) / shares;
     const float* q_data = q.data_ptr<float>();
     const float* k_data = k.data_ptr<float>();
     const float* v_data = v.data_ptr<float>();
     float* out_data = out.data_ptr<float>();
-    parallel_tasks(pairs * shares, [&](int64_t begin, int64_t end) {
-      AttentionScratch scratch;
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t window = task / (heads * shares), head = (task / shares) % heads;
-        const int64_t first = (task % shares) * share_rows, count = std::min(share_rows, queries - first);
-        if (count <= 0) continue;
-        const int64_t channel = head * head_dim;
-        cpu_attention(q_data + window * q.stride(0) + first * q.stride(1) + channel, q.stride(1),
-                      k_data + window * k.stride(0) + channel, k.stride(1), v_data + window * v.stride(0) + channel,
-                      v.stride(1), out_data + window * out.stride(0) + first * out.stride(1) + channel, out.stride(1),
-                      count, keys, head_dim, scratch);
-      }
+    std::vector<AttentionScratch> scratch(parallel_worker_count());
+    parallel_tasks(pairs * shares, [&](int64_t task, int64_t worker) {
+      const int64_t window = task / (heads * shares), head = (task / shares) % heads;
+      const int64_t first = (task % shares) * share_rows, count = std::min(share_rows, queries - first);
+      if (count <= 0) return;
+      const int64_t channel = head * head_dim;
+      cpu_attention(q_data + window * q.stride(0) + first * q.stride(1) + channel, q.stride(1),
+                    k_data + window * k.stride(0) + channel, k.stride(1), v_data + window * v.stride(0) + channel,
+                    v.stride(1), out_data + window * out.stride(0) + first * out.stride(1) + channel, out.stride(1),
+                    count, keys, head_dim, scratch[worker]);
     });
     return;
   }
-  // Other CPUs: each task is one slice of queries of one head of one window, computed start
-  // to end on one thread so that its scores stay in cache.
+  // Other CPUs: each task is one slice of queries of one head of one window.
   const int64_t rows = std::min(queries, std::max<int64_t>(16, kScoreSliceElements / keys));
   const int64_t slices = (queries + rows - 1) / rows;
-  parallel_tasks(windows * heads * slices, [&](int64_t begin, int64_t end) {
-    at::Tensor buffer = at::empty({rows, keys}, q.options());
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t window = task / (heads * slices), head = (task / slices) % heads;
-      const int64_t first = (task % slices) * rows, count = std::min(rows, queries - first);
-      at::Tensor scores = buffer.narrow(0, 0, count);
-      const at::Tensor k_head = k.select(0, window).narrow(1, head * head_dim, head_dim);
-      at::mm_out(scores, q.select(0, window).narrow(1, head * head_dim, head_dim).narrow(0, first, count),
-                 k_head.t());
-      at::_softmax_out(scores, scores, 1, false);
-      at::Tensor out_slice = out.select(0, window).narrow(1, head * head_dim, head_dim).narrow(0, first, count);
-      at::mm_out(out_slice, scores, v.select(0, window).narrow(1, head * head_dim, head_dim));
-    }
+  std::vector<at::Tensor> buffers(parallel_worker_count());
+  parallel_tasks(windows * heads * slices, [&](int64_t task, int64_t worker) {
+    if (!buffers[worker].defined()) buffers[worker] = at::empty({rows, keys}, q.options());
+    const int64_t window = task / (heads * slices), head = (task / slices) % heads;
+    const int64_t first = (task % slices) * rows, count = std::min(rows, queries - first);
+    const int64_t channel = head * head_dim;
+    at::Tensor scores = buffers[worker].narrow(0, 0, count);
+    at::mm_out(scores, q.select(0, window).narrow(1, channel, head_dim).narrow(0, first, count),
+               k.select(0, window).narrow(1, channel, head_dim).t());
+    at::_softmax_out(scores, scores, 1, false);
+    at::Tensor out_slice = out.select(0, window).narrow(1, channel, head_dim).narrow(0, first, count);
+    at::mm_out(out_slice, scores, v.select(0, window).narrow(1, channel, head_dim));
   });
 }
 
 }  // namespace
 
-at::Tensor linear_last_dim(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+ParallelLinear::ParallelLinear(at::Tensor weight, at::Tensor bias)
+    : weight_(std::move(weight)), bias_(std::move(bias)) {
+  if (weight_.is_cpu() && weight_.scalar_type() == at::kFloat && weight_.numel() <= kMaxPackedWeight &&
+      avx2_kernels_available()) {
+    const at::Tensor w = weight_.contiguous(), b = bias_.contiguous();
+    packed_ = std::make_shared<const PackedLinear>(w.data_ptr<float>(), b.data_ptr<float>(), w.size(0), w.size(1));
+  }
+}
+
+void ParallelLinear::apply_rows(const at::Tensor& x, at::Tensor& y, int64_t begin, int64_t end,
+                        const at::Tensor* residual) const {
+  if (packed_) {
+    packed_->apply(x.data_ptr<float>() + begin * x.stride(0), x.stride(0), end - begin,
+                   y.data_ptr<float>() + begin * y.stride(0), y.stride(0),
+                   residual ? residual->data_ptr<float>() + begin * residual->stride(0) : nullptr,
+                   residual ? residual->stride(0) : 0);
+    return;
+  }
+  at::Tensor out = y.narrow(0, begin, end - begin);
+  const at::Tensor rows = x.narrow(0, begin, end - begin);
+  if (residual) {
+    at::addmm_out(out, residual->narrow(0, begin, end - begin), rows, weight_.t());
+    out.add_(bias_);
+  } else {
+    at::addmm_out(out, bias_, rows, weight_.t());
+  }
+}
+
+at::Tensor ParallelLinear::operator()(const at::Tensor& x, const at::Tensor* residual) const {
   std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
-  out_shape.back() = weight.size(0);
+  out_shape.back() = weight_.size(0);
+  if (!x.is_cpu()) {
+    const at::Tensor out = at::linear(x, weight_, bias_);
+    return residual ? out.add_(*residual) : out;
+  }
   const at::Tensor rows = x.reshape({-1, x.size(-1)});
-  at::Tensor out = at::empty({rows.size(0), weight.size(0)}, x.options());
-  // Split by rows over ATen's threads: each thread runs its own single-threaded GEMM.
-  parallel_rows(rows.size(0), 16, [&](int64_t begin, int64_t end) {
-    at::Tensor slice = out.narrow(0, begin, end - begin);
-    at::addmm_out(slice, bias, rows.narrow(0, begin, end - begin), weight.t());
+  const at::Tensor residual_rows = residual ? residual->reshape({-1, weight_.size(0)}) : at::Tensor();
+  at::Tensor out = at::empty({rows.size(0), weight_.size(0)}, x.options());
+  parallel_row_chunks(rows.size(0), gemm_chunk(rows.size(0)), [&](int64_t begin, int64_t end, int64_t) {
+    apply_rows(rows, out, begin, end, residual ? &residual_rows : nullptr);
   });
   return out.view(out_shape);
 }
@@ -179,32 +178,30 @@ HieraBlock::HieraBlock(Weights& weights, const std::string& prefix, int dim, int
                                      std::to_string(num_heads) + " heads");
   norm1_weight_ = weights.get(prefix + "norm1.weight", {dim});
   norm1_bias_ = weights.get(prefix + "norm1.bias", {dim});
-  qkv_weight_ = weights.get(prefix + "attn.qkv.weight", {3 * dim_out, dim});
-  qkv_bias_ = weights.get(prefix + "attn.qkv.bias", {3 * dim_out});
-  attn_proj_weight_ = weights.get(prefix + "attn.proj.weight", {dim_out, dim_out});
-  attn_proj_bias_ = weights.get(prefix + "attn.proj.bias", {dim_out});
   norm2_weight_ = weights.get(prefix + "norm2.weight", {dim_out});
   norm2_bias_ = weights.get(prefix + "norm2.bias", {dim_out});
-  mlp_in_weight_ = weights.get(prefix + "mlp.layers.0.weight", {4 * dim_out, dim_out});
-  mlp_in_bias_ = weights.get(prefix + "mlp.layers.0.bias", {4 * dim_out});
-  mlp_out_weight_ = weights.get(prefix + "mlp.layers.1.weight", {dim_out, 4 * dim_out});
-  mlp_out_bias_ = weights.get(prefix + "mlp.layers.1.bias", {dim_out});
-  if (dim != dim_out) {
-    skip_weight_ = weights.get(prefix + "proj.weight", {dim_out, dim});
-    skip_bias_ = weights.get(prefix + "proj.bias", {dim_out});
-  }
   // Fold the attention's 1/sqrt(head_dim) into the query projection; max pooling of the
   // queries commutes with a positive scale, so this is the same function.
   const double scale = 1.0 / std::sqrt(static_cast<double>(dim_out / num_heads));
-  qkv_weight_ = qkv_weight_.clone();
-  qkv_bias_ = qkv_bias_.clone();
-  qkv_weight_.narrow(0, 0, dim_out).mul_(scale);
-  qkv_bias_.narrow(0, 0, dim_out).mul_(scale);
+  at::Tensor qkv_weight = weights.get(prefix + "attn.qkv.weight", {3 * dim_out, dim}).clone();
+  at::Tensor qkv_bias = weights.get(prefix + "attn.qkv.bias", {3 * dim_out}).clone();
+  qkv_weight.narrow(0, 0, dim_out).mul_(scale);
+  qkv_bias.narrow(0, 0, dim_out).mul_(scale);
+  qkv_ = ParallelLinear(qkv_weight, qkv_bias);
+  attn_proj_ = ParallelLinear(weights.get(prefix + "attn.proj.weight", {dim_out, dim_out}),
+                      weights.get(prefix + "attn.proj.bias", {dim_out}));
+  mlp_in_ = ParallelLinear(weights.get(prefix + "mlp.layers.0.weight", {4 * dim_out, dim_out}),
+                   weights.get(prefix + "mlp.layers.0.bias", {4 * dim_out}));
+  mlp_out_ = ParallelLinear(weights.get(prefix + "mlp.layers.1.weight", {dim_out, 4 * dim_out}),
+                    weights.get(prefix + "mlp.layers.1.bias", {dim_out}));
+  if (dim != dim_out) {
+    skip_ = ParallelLinear(weights.get(prefix + "proj.weight", {dim_out, dim}), weights.get(prefix + "proj.bias", {dim_out}));
+  }
 }
 
 at::Tensor HieraBlock::attention(const at::Tensor& tokens) const {
   const int64_t windows = tokens.size(0), height = tokens.size(1), width = tokens.size(2);
-  const at::Tensor qkv = linear_last_dim(tokens, qkv_weight_, qkv_bias_).view({windows, height * width, 3 * dim_out_});
+  const at::Tensor qkv = qkv_(tokens).view({windows, height * width, 3 * dim_out_});
   at::Tensor q = qkv.narrow(2, 0, dim_out_);
   int64_t out_height = height, out_width = width;
   if (pools_queries_) {
@@ -220,19 +217,22 @@ at::Tensor HieraBlock::attention(const at::Tensor& tokens) const {
 
 void HieraBlock::mlp_residual_(at::Tensor& x) const {
   at::Tensor rows = x.view({-1, dim_out_});
-  // Each thread takes its rows through norm, expansion, GELU and contraction in small steps.
-  parallel_rows(rows.size(0), kMlpRows, [&](int64_t begin, int64_t end) {
-    at::Tensor hidden = at::empty({std::min(kMlpRows, end - begin), 4 * dim_out_}, x.options());
-    for (int64_t first = begin; first < end; first += kMlpRows) {
-      const int64_t count = std::min(kMlpRows, end - first);
-      at::Tensor slice = rows.narrow(0, first, count);
-      at::Tensor h = hidden.narrow(0, 0, count);
-      at::addmm_out(h, mlp_in_bias_, at::layer_norm(slice, {dim_out_}, norm2_weight_, norm2_bias_, kLayerNormEps),
-                    mlp_in_weight_.t());
-      at::gelu_(h);
-      slice.addmm_(h, mlp_out_weight_.t());
-      slice.add_(mlp_out_bias_);
-    }
+  if (!x.is_cpu()) {
+    rows.add_(mlp_out_(at::gelu(mlp_in_(at::layer_norm(rows, {dim_out_}, norm2_weight_, norm2_bias_, kLayerNormEps)))));
+    return;
+  }
+  std::vector<at::Tensor> hidden(parallel_worker_count());
+  // Each task takes its rows through norm, expansion, GELU and contraction, the hidden
+  // activations staying in cache.
+  parallel_row_chunks(rows.size(0), kMlpRows, [&](int64_t begin, int64_t end, int64_t worker) {
+    if (!hidden[worker].defined()) hidden[worker] = at::empty({kMlpRows, 4 * dim_out_}, x.options());
+    const at::Tensor normed = at::layer_norm(rows.narrow(0, begin, end - begin), {dim_out_}, norm2_weight_,
+                                             norm2_bias_, kLayerNormEps);
+    at::Tensor h = hidden[worker].narrow(0, 0, end - begin);
+    mlp_in_.apply_rows(normed, h, 0, end - begin);
+    at::gelu_(h);
+    at::Tensor slice = rows.narrow(0, begin, end - begin);
+    mlp_out_.apply_rows(h, slice, 0, end - begin, &slice);
   });
 }
 
@@ -240,7 +240,7 @@ at::Tensor HieraBlock::forward(const at::Tensor& x) const {
   const at::Tensor normed = at::layer_norm(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps);
   at::Tensor shortcut = x;
   if (dim_ != dim_out_) {
-    shortcut = linear_last_dim(normed, skip_weight_, skip_bias_);
+    shortcut = skip_(normed);
     if (pools_queries_) shortcut = pool_2x2(shortcut);
   }
   at::Tensor attended;
@@ -252,7 +252,7 @@ at::Tensor HieraBlock::forward(const at::Tensor& x) const {
   } else {
     attended = attention(normed);
   }
-  at::Tensor out = linear_residual(attended, attn_proj_weight_, attn_proj_bias_, shortcut);
+  at::Tensor out = attn_proj_(attended, &shortcut);
   mlp_residual_(out);
   return out;
 }

@@ -6,6 +6,7 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,30 @@
 #include "model/weights.h"
 
 namespace sam {
+
+class PackedLinear;
+
+// A fully connected layer over the last dimension whose rows are split across ATen's threads
+// (each thread running single-threaded GEMMs): the packed AVX2 kernel where it runs (CPU,
+// float32, an AVX2 machine, weights of at most 16 MiB), else ATen's GEMM.
+class ParallelLinear {
+ public:
+  ParallelLinear() = default;
+  ParallelLinear(at::Tensor weight, at::Tensor bias);
+
+  // Rows [begin, end) of y (2-D, contiguous) = x W^T + b (+ residual), x and residual 2-D
+  // with unit column stride; y may be residual.
+  void apply_rows(const at::Tensor& x, at::Tensor& y, int64_t begin, int64_t end,
+                  const at::Tensor* residual = nullptr) const;
+  // Whole tensor, rows split across ATen's threads: x [..., in] -> [..., out] (+ residual).
+  at::Tensor operator()(const at::Tensor& x, const at::Tensor* residual = nullptr) const;
+
+  int64_t out_features() const { return weight_.size(0); }
+
+ private:
+  at::Tensor weight_, bias_;
+  std::shared_ptr<const PackedLinear> packed_;
+};
 
 class HieraBlock {
  public:
@@ -29,12 +54,10 @@ class HieraBlock {
 
   int dim_, dim_out_, num_heads_, window_size_;
   bool pools_queries_;
-  at::Tensor norm1_weight_, norm1_bias_;
-  at::Tensor qkv_weight_, qkv_bias_;
-  at::Tensor attn_proj_weight_, attn_proj_bias_;
-  at::Tensor norm2_weight_, norm2_bias_;
-  at::Tensor mlp_in_weight_, mlp_in_bias_, mlp_out_weight_, mlp_out_bias_;
-  at::Tensor skip_weight_, skip_bias_;  // only when dim != dim_out
+  at::Tensor norm1_weight_, norm1_bias_, norm2_weight_, norm2_bias_;
+  ParallelLinear qkv_;  // queries pre-scaled by 1/sqrt(head_dim)
+  ParallelLinear attn_proj_, mlp_in_, mlp_out_;
+  ParallelLinear skip_;  // only when dim != dim_out
 };
 
 class Hiera {
@@ -58,11 +81,7 @@ class Hiera {
   std::vector<HieraBlock> blocks_;
   std::vector<int> stage_ends_;  // index of each stage's last block
   std::vector<int> stage_channels_;
-  at::Tensor cached_pos_;  // [1, H, W, C] for the last patch grid seen
+  at::Tensor cached_pos_;  // [1, C, H, W] for the last patch grid seen
 };
-
-// Fully connected layer over the last dimension of a contiguous tensor of any rank
-// (one GEMM with the bias folded in, unlike at::linear's matmul + add for rank > 3).
-at::Tensor linear_last_dim(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
 }  // namespace sam

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine_error.h"
+#include "model/blas_threads.h"
 #include "sam2/fpn_neck.h"
 #include "sam2/hiera.h"
 
@@ -47,6 +48,7 @@ class Sam2ImageEncoder : public ImageEncoder {
       throw Error(SAM_ERROR_ARGUMENT, "SAM 2 image encoder: expected an image of shape [1, 3, " +
                                           std::to_string(image_size_) + ", " + std::to_string(image_size_) + "]");
     c10::InferenceMode inference;
+    const SingleThreadedBlas blas;  // Hiera splits its GEMMs across ATen's threads itself
     std::vector<at::Tensor> levels = neck_.forward(trunk_.forward(image));
     levels.resize(levels.size() - kScalp);
 
