@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct Samterm: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samterm",
@@ -8,4 +7,12 @@ struct Samterm: ParsableCommand {
         subcommands: [Edit.self, Inspect.self, Segment.self, Bench.self, Export.self],
         defaultSubcommand: Edit.self
     )
+}
+
+@main
+enum Entry {
+    static func main() {
+        OpenMPWaitPolicy.relaunchIfUnset()
+        Samterm.main()
+    }
 }

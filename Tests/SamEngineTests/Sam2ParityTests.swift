@@ -78,9 +78,24 @@ final class Sam2ParityTests: XCTestCase {
     }
 
     func testEveryCaseMatchesTheReference() throws {
+        try assertEveryCaseMatches(model: try model(), label: "default order")
+    }
+
+    /// The decoder can evaluate its image/token attentions in the reference's order or in a
+    /// cheaper one; the tiny model picks the reference order by itself, so force each in turn.
+    func testEveryCaseMatchesTheReferenceInEitherAttentionOrder() throws {
+        for order in ["reference", "reordered"] {
+            setenv("SAMTERM_DECODER_ORDER", order, 1)
+            defer { unsetenv("SAMTERM_DECODER_ORDER") }
+            let model = try Model(path: Self.path("tiny_sam2.1.pt"), device: .cpu)
+            try assertEveryCaseMatches(model: model, label: "\(order) order")
+        }
+    }
+
+    func assertEveryCaseMatches(model: Model, label: String) throws {
         let manifest = try Self.manifest()
         XCTAssertGreaterThanOrEqual(manifest.cases.count, 8)
-        let predictor = try Predictor(model: try model())
+        let predictor = try Predictor(model: model)
         let side = manifest.low_res_size
         let sampled = Array(stride(from: manifest.logits_sample.start, to: side, by: manifest.logits_sample.step))
         var currentImage = ""
@@ -90,16 +105,16 @@ final class Sam2ParityTests: XCTestCase {
                 currentImage = testCase.image
             }
             let result = try predictor.predict(try Self.prompt(for: testCase))
-            let name = testCase.name
+            let name = "\(label): \(testCase.name)"
             XCTAssertEqual(result.count, testCase.candidates, name)
             XCTAssertEqual(result.best, testCase.best, name)
 
-            let scores = try XCTUnwrap(try NumpyArray.read(path: Self.path("\(name)_scores.npy")).floats)
+            let scores = try XCTUnwrap(try NumpyArray.read(path: Self.path("\(testCase.name)_scores.npy")).floats)
             for (index, score) in scores.enumerated() {
                 XCTAssertEqual(result.scores[index], score, accuracy: 1e-4, "\(name): score \(index)")
             }
 
-            let sample = try NumpyArray.read(path: Self.path("\(name)_logits_sample.npy"))
+            let sample = try NumpyArray.read(path: Self.path("\(testCase.name)_logits_sample.npy"))
             XCTAssertEqual(sample.shape, [testCase.candidates, sampled.count, sampled.count], name)
             let reference = try XCTUnwrap(sample.floats)
             for candidate in 0..<result.count {
@@ -114,7 +129,7 @@ final class Sam2ParityTests: XCTestCase {
                 XCTAssertLessThanOrEqual(worst, 1e-3, "\(name): low-res logits of candidate \(candidate)")
             }
 
-            let masks = try NumpyArray.read(path: Self.path("\(name)_masks.npy"))
+            let masks = try NumpyArray.read(path: Self.path("\(testCase.name)_masks.npy"))
             XCTAssertEqual(masks.shape, [testCase.candidates, result.maskHeight, result.maskWidth], name)
             let maskBytes = try XCTUnwrap(masks.bytes)
             let pixels = result.maskWidth * result.maskHeight
@@ -154,6 +169,15 @@ final class Sam2ParityTests: XCTestCase {
                 XCTAssertTrue(error.message.contains("sam_mask_decoder.iou_token.weight"), error.message)
                 XCTAssertTrue(error.message.contains("sam_prompt_encoder.no_mask_embed.weight"), error.message)
             }
+        }
+    }
+
+    func testUnknownAttentionOrderIsAnArgumentError() {
+        setenv("SAMTERM_DECODER_ORDER", "sideways", 1)
+        defer { unsetenv("SAMTERM_DECODER_ORDER") }
+        XCTAssertThrowsError(try Model(path: Self.path("tiny_sam2.1.pt"), device: .cpu)) { error in
+            XCTAssertEqual((error as? EngineError)?.status, .argument)
+            XCTAssertTrue((error as? EngineError)?.message.contains("SAMTERM_DECODER_ORDER") ?? false, "\(error)")
         }
     }
 

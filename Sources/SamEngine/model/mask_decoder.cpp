@@ -1,6 +1,10 @@
 #include "model/mask_decoder.h"
 
-#include <ATen/Parallel.h>
+#include <algorithm>
+#include <optional>
+
+#include "model/blas_threads.h"
+#include "model/parallel_tasks.h"
 
 namespace sam {
 namespace {
@@ -89,23 +93,25 @@ DecoderImage MaskDecoder::prepare_image(const at::Tensor& image_embed, const std
   return image;
 }
 
-at::Tensor MaskDecoder::upscale(const at::Tensor& image_tokens, const DecoderImage& image) const {
+at::Tensor MaskDecoder::upscale_rows(const at::Tensor& image_tokens, const DecoderImage& image, int64_t first_row,
+                                     int64_t rows) const {
   // Each transposed convolution maps one input pixel to a 2x2 block of output pixels, so the
   // output stays in block order: pixel (4i + 2di + ei, 4j + 2dj + ej) at row (i, j, di, dj, ei, ej).
   // The per-pixel norm and activations do not care about the order; only the masks get rearranged.
-  const int64_t batch = image_tokens.size(0), hw = image_tokens.size(1), c = image_tokens.size(2);
+  const int64_t w = image.width, tokens = rows * w;
   const int64_t quarter = upscale_norm_weight_.size(0), eighth = upscale2_bias_.size(0) / 4;
-  // input x matrix + offset, the offset (bias and skip features) added by the product itself
-  // when it has a row per output row.
-  auto transposed_conv = [batch](const at::Tensor& input, const at::Tensor& matrix, const at::Tensor& offset) {
-    if (batch == 1 || offset.dim() == 1) return at::addmm(offset, input, matrix);
-    return at::mm(input, matrix).view({batch, offset.size(0), offset.size(1)}).add_(offset).view({-1, offset.size(1)});
-  };
-  at::Tensor x = transposed_conv(image_tokens.reshape({batch * hw, c}), upscale1_matrix_, image.upscale1_offset);
-  x = at::gelu(at::layer_norm(x.view({batch * 4 * hw, quarter}), {quarter}, upscale_norm_weight_, upscale_norm_bias_,
-                              kLayerNorm2dEps));
-  const at::Tensor y = transposed_conv(x, upscale2_matrix_, image.upscale2_offset);
-  return at::gelu(y).view({batch, 16 * hw, eighth});
+  // The offsets (bias plus skip features) are added by the products themselves.
+  const at::Tensor& offset1 = image.upscale1_offset;
+  const at::Tensor& offset2 = image.upscale2_offset;
+  at::Tensor x = at::addmm(offset1.dim() == 1 ? offset1 : offset1.narrow(0, first_row * w, tokens),
+                           image_tokens.narrow(0, first_row * w, tokens), upscale1_matrix_);
+  x = at::layer_norm(x.view({4 * tokens, quarter}), {quarter}, upscale_norm_weight_, upscale_norm_bias_,
+                     kLayerNorm2dEps);
+  at::gelu_(x);
+  at::Tensor y = at::addmm(offset2.dim() == 1 ? offset2 : offset2.narrow(0, 4 * first_row * w, 4 * tokens), x,
+                           upscale2_matrix_);
+  at::gelu_(y);
+  return y.view({16 * tokens, eighth});
 }
 
 at::Tensor MaskDecoder::hypernetworks(const at::Tensor& mask_tokens) const {
@@ -118,19 +124,16 @@ at::Tensor MaskDecoder::hypernetworks(const at::Tensor& mask_tokens) const {
 }
 
 namespace {
-// Masks from the upscaled channels in block order (see MaskDecoder::upscale) to raster order:
-// planes [B, M, 16 h w] -> [B, M, 4h, 4w].
-at::Tensor unblock_masks(const at::Tensor& planes, int64_t h, int64_t w) {
-  const at::Tensor source = planes.contiguous();
-  const int64_t count = source.size(0) * source.size(1), side_w = 4 * w;
-  at::Tensor out = at::empty({source.size(0), source.size(1), 4 * h, 4 * w}, source.options());
-  const float* in = source.data_ptr<float>();
-  float* dst = out.data_ptr<float>();
-  at::parallel_for(0, count * h, 4, [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t plane = task / h, i = task % h;
-      const float* block_row = in + plane * 16 * h * w + i * 16 * w;  // the blocks of input row i
-      float* raster = dst + plane * 16 * h * w + 4 * i * side_w;
+// Masks of grid rows [first_row, first_row + rows) from block order (see MaskDecoder::upscale_rows)
+// to raster order: planes [M, 16 rows w] -> masks [M, 4h, 4w] at raster rows 4 first_row ...
+void unblock_masks(const at::Tensor& planes, at::Tensor& masks, int64_t first_row, int64_t rows, int64_t w) {
+  const int64_t count = planes.size(0), side_w = 4 * w, plane_size = masks.size(1) * masks.size(2);
+  const float* in = planes.data_ptr<float>();
+  float* out = masks.data_ptr<float>();
+  for (int64_t m = 0; m < count; ++m) {
+    for (int64_t i = 0; i < rows; ++i) {
+      const float* block_row = in + m * 16 * rows * w + i * 16 * w;  // the blocks of grid row i
+      float* raster = out + m * plane_size + 4 * (first_row + i) * side_w;
       for (int64_t di = 0; di < 2; ++di)
         for (int64_t ei = 0; ei < 2; ++ei) {
           float* row = raster + (2 * di + ei) * side_w;
@@ -143,31 +146,63 @@ at::Tensor unblock_masks(const at::Tensor& planes, int64_t h, int64_t w) {
           }
         }
     }
-  });
-  return out;
+  }
 }
 }  // namespace
 
+at::Tensor MaskDecoder::upscaled_masks(const at::Tensor& image_tokens, const at::Tensor& hyper_in,
+                                       const DecoderImage& image) const {
+  const int64_t batch = image_tokens.size(0), h = image.height, w = image.width, m = hyper_in.size(1);
+  at::Tensor masks = at::empty({batch, m, 4 * h, 4 * w}, image_tokens.options());
+  // Every grid row is independent from here on: with several threads, bands of rows run as
+  // tasks (each small enough to stay in cache, its products single-threaded); with one, a
+  // single band per prompt set leaves the products to the BLAS's own threads.
+  const bool parallel = parallel_worker_count() > 1;
+  const int64_t band = parallel ? std::min<int64_t>(h, 4) : h;
+  const int64_t bands = (h + band - 1) / band;
+  const at::Tensor tokens = image_tokens.contiguous();
+  const at::Tensor hyper = hyper_in.contiguous();
+  std::optional<SingleThreadedBlas> single_blas;
+  if (parallel) single_blas.emplace();
+  parallel_tasks(batch * bands, [&](int64_t index, int64_t) {
+    const int64_t b = index / bands, first_row = (index % bands) * band, rows = std::min(band, h - first_row);
+    const at::Tensor upscaled = upscale_rows(tokens[b], image, first_row, rows);  // [16 rows w, C/8]
+    const at::Tensor planes = at::mm(hyper[b], upscaled.t());                     // [M, 16 rows w]
+    at::Tensor out = masks[b];
+    unblock_masks(planes, out, first_row, rows, w);
+  });
+  return masks;
+}
+
 DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Tensor& prompt_tokens,
                                          const at::Tensor& dense) const {
-  const int64_t batch = prompt_tokens.size(0), h = image.height, w = image.width;
+  const int64_t batch = prompt_tokens.size(0);
   const int64_t first = config_.pred_obj_scores ? 1 : 0;  // index of the IoU token
   const at::Tensor tokens = at::cat({output_tokens_.unsqueeze(0).expand({batch, -1, -1}), prompt_tokens}, 1);
 
   at::Tensor hs, keys;
-  if (dense.defined()) {
-    const at::Tensor src = image.image_tokens + dense.flatten(2).transpose(1, 2);
-    std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, FirstLayerCache{});
-  } else {
-    std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer);
+  {
+    // The transformer's products are skinny (a few dozen token rows against the image): they
+    // run fastest on OpenBLAS's threads with the element-wise work between them serial.
+    const SerialAten serial;
+    if (dense.defined()) {
+      const at::Tensor src = image.image_tokens + dense.flatten(2).transpose(1, 2);
+      std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, FirstLayerCache{});
+    } else {
+      std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer);
+    }
   }
   const at::Tensor iou_token_out = hs.select(1, first);
   const at::Tensor mask_tokens_out = hs.slice(1, first + 1, first + 1 + num_mask_tokens_);
 
-  const at::Tensor upscaled = upscale(keys, image);  // [B, 16 HW, C/8]
-  const at::Tensor hyper_in = hypernetworks(mask_tokens_out);  // [B, M, C/8]
   DecoderOutput out;
-  out.masks = unblock_masks(at::bmm(hyper_in, upscaled.transpose(1, 2)), h, w);
+  {
+    // The upscaling splits into bands of rows across ATen's threads, which pays only when
+    // those threads sleep between parallel regions instead of spinning against OpenBLAS's.
+    std::optional<SerialAten> serial;
+    if (!openmp_workers_sleep()) serial.emplace();
+    out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out), image);
+  }
   out.iou_predictions = iou_head_(iou_token_out);
   out.object_score_logits = config_.pred_obj_scores ? object_score_head_(hs.select(1, 0))
                                                     : at::full({batch, 1}, 10.0, out.iou_predictions.options());

@@ -38,7 +38,7 @@ struct DecoderImage {
   at::Tensor no_mask_tokens;       // [1, HW, C]: image tokens plus the no-mask embedding
   FirstLayerCache first_layer;     // the transformer's first-layer projections of no_mask_tokens
   // What each upscaling step adds to its transposed convolution: the bias, plus the high-res
-  // skip features (SAM 2) in the upscaling's block order (see MaskDecoder::upscale).
+  // skip features (SAM 2) in the upscaling's block order (see MaskDecoder::upscale_rows).
   at::Tensor upscale1_offset;      // [HW, 2 * 2 * C/4] ([2 * 2 * C/4] without skip features)
   at::Tensor upscale2_offset;      // [4 HW, 2 * 2 * C/8] ([2 * 2 * C/8] without skip features)
 };
@@ -70,8 +70,12 @@ class MaskDecoder {
  private:
   // All num_mask_tokens masks and scores, before candidate selection.
   DecoderOutput predict_masks(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense) const;
-  // The transformer's image tokens [B, HW, C] upscaled 4x: [B, 16 HW, C/8] in block order.
-  at::Tensor upscale(const at::Tensor& image_tokens, const DecoderImage& image) const;
+  // Grid rows [first_row, first_row + rows) of the transformer's image tokens [HW, C] upscaled
+  // 4x: [16 rows w, C/8] in block order.
+  at::Tensor upscale_rows(const at::Tensor& image_tokens, const DecoderImage& image, int64_t first_row,
+                          int64_t rows) const;
+  // The low-resolution masks: image tokens [B, HW, C], hypernetwork weights [B, M, C/8] -> [B, M, 4h, 4w].
+  at::Tensor upscaled_masks(const at::Tensor& image_tokens, const at::Tensor& hyper_in, const DecoderImage& image) const;
   // mask tokens [B, M, C] -> per-token weights of the upscaled channels [B, M, C/8].
   at::Tensor hypernetworks(const at::Tensor& mask_tokens) const;
   std::pair<at::Tensor, at::Tensor> most_stable(const at::Tensor& masks, const at::Tensor& iou) const;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine_error.h"
+#include "model/blas_threads.h"
 #include "model/embedding_file.h"
 #include "model/mask_upsampling.h"
 
