@@ -190,8 +190,11 @@ final class TmuxSession {
         throw Failure("timed out waiting for \(what); the screen:\n\(screen)")
     }
 
+    /// Ends the server and removes its socket file, which kill-server leaves behind.
     func kill() {
+        let socketPath = (try? run(["display-message", "-p", "#{socket_path}"]))?.trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try? run(["kill-server"])
+        if let socketPath, !socketPath.isEmpty { try? FileManager.default.removeItem(atPath: socketPath) }
     }
 
     /// Runs tmux and returns what it printed. posix_spawn and waitpid rather than Foundation's
