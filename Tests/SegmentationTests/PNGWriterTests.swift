@@ -104,7 +104,7 @@ final class PNGWriterTests: XCTestCase {
         XCTAssertThrowsError(try PNGWriter(gray8: [7], width: 1, height: 1).write(to: path)) { error in
             let message = String(describing: error)
             XCTAssertTrue(message.hasPrefix(path + ": cannot write the file: "), message)
-            XCTAssertTrue(message.contains("No such file or directory"), message)
+            XCTAssertTrue(message.contains("the folder does not exist"), message)
         }
     }
 
@@ -116,7 +116,7 @@ final class PNGWriterTests: XCTestCase {
         XCTAssertThrowsError(try PNGWriter(gray8: [7], width: 1, height: 1).write(to: path)) { error in
             let message = String(describing: error)
             XCTAssertTrue(message.hasPrefix(path + ": "), message)
-            XCTAssertTrue(message.contains("Not a directory"), message)
+            XCTAssertTrue(message.contains("part of the path is a file, not a folder"), message)
         }
     }
 

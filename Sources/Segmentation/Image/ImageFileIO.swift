@@ -62,48 +62,13 @@ enum ImageFileIO {
         }
     }
 
-    /// Writes `bytes` to a temporary file beside `path`, flushes it to disk and renames it over
-    /// `path`, so readers never see a half-written file and a failed write leaves the old one.
+    /// Writes the whole file or nothing (AtomicFileWriter), replacing `path`; failures are
+    /// image errors naming the file.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        func failure(_ why: String) -> ImageError { ImageError(path: path, reason: .unwritable(why)) }
-
-        let url = URL(fileURLWithPath: path)
-        let name = url.lastPathComponent
-        let folder = (path as NSString).deletingLastPathComponent
-        let folderForTemporary = folder.isEmpty ? "." : folder
-        guard !name.isEmpty, !path.hasSuffix("/") else { throw failure("the path names a folder, not a file") }
-
-        var template = Array("\(folderForTemporary)/.\(name).partial-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            throw failure("cannot create a file in the folder \(folderForTemporary): \(systemError())")
-        }
-        let temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var renamed = false
-        defer { if !renamed { unlink(temporaryPath) } }
-
         do {
-            defer { close(descriptor) }
-            _ = fchmod(descriptor, 0o644)  // mkstemp makes it 0600; image files are for sharing
-            var written = 0
-            while written < bytes.count {
-                let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(systemError())
-                }
-                written += count
-            }
-            guard fsync(descriptor) == 0 else { throw failure(systemError()) }
-        }
-        guard rename(temporaryPath, path) == 0 else { throw failure(systemError()) }
-        renamed = true
-
-        // Make the rename itself durable; a failure here no longer endangers the data.
-        let folderDescriptor = open(folderForTemporary, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folderDescriptor >= 0 {
-            _ = fsync(folderDescriptor)
-            close(folderDescriptor)
+            try AtomicFileWriter.write(bytes, to: path, replacing: true)
+        } catch let error as FileWriteError {
+            throw ImageError(path: path, reason: .unwritable(error.path == path ? error.reasonText : error.description))
         }
     }
 }
