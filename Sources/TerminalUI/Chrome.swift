@@ -55,7 +55,9 @@ public enum Chrome {
         parts.append([StyledSpan("\(state.info.modelName) \(state.info.device)")])
         parts.append([StyledSpan(state.info.renderer)])
         let objectCount = slot.objects.count
-        if objectCount > 0 {
+        if objectCount > 0 && state.currentObject == nil {
+            parts.append([StyledSpan("\(objectCount) object\(objectCount == 1 ? "" : "s"), next click starts another")])
+        } else if objectCount > 0 {
             parts.append([StyledSpan("object \(slot.currentObject + 1) of \(objectCount)")])
         } else {
             parts.append([StyledSpan("no objects")])

@@ -18,14 +18,13 @@ public struct EditorConfiguration: Sendable {
     /// nil: the XDG cache directory.
     public var cacheDirectory: String?
     public var useEmbeddingCache: Bool
-    /// Called at points worth saving the session at (the seam for session autosave).
-    public var saveSession: (@Sendable (SessionSnapshot) -> Void)?
+    /// Where session files go; nil puts each beside its image (IMAGE.samterm.json).
+    public var sessionDirectory: String?
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
                 threads: Int = 0, renderer: RendererKind? = nil,
                 outputDirectory: String? = nil, exportFormats: [ExportFormat] = ExportFormat.defaults,
-                cacheDirectory: String? = nil, useEmbeddingCache: Bool = true,
-                saveSession: (@Sendable (SessionSnapshot) -> Void)? = nil) {
+                cacheDirectory: String? = nil, useEmbeddingCache: Bool = true, sessionDirectory: String? = nil) {
         self.imagePaths = imagePaths
         self.checkpointPath = checkpointPath
         self.modelName = modelName
@@ -36,7 +35,7 @@ public struct EditorConfiguration: Sendable {
         self.exportFormats = exportFormats
         self.cacheDirectory = cacheDirectory
         self.useEmbeddingCache = useEmbeddingCache
-        self.saveSession = saveSession
+        self.sessionDirectory = sessionDirectory
     }
 }
 
@@ -58,6 +57,7 @@ public enum EditorApp {
         let loop = MainLoop(configuration: configuration, dependencies: dependencies, screen: screen, wake: wake,
                             environment: environment)
         let status = loop.run()
+        loop.finishSaving()
         screen.stop()
         TerminalGuard.uninstall()
         if !loop.finishWorker() {
@@ -98,6 +98,7 @@ private final class MainLoop {
     private let worker: PredictorWorker
     private let layer: ImageLayer
     private let frameLog: FileHandle?
+    private let autosaver: SessionAutosaver
     private var state: EditorState
     private var running = true
     private var needsRedraw = true
@@ -130,6 +131,12 @@ private final class MainLoop {
         }
 
         let inbox = self.inbox, wake = self.wake
+        let sessionDirectory = configuration.sessionDirectory
+        autosaver = SessionAutosaver(store: { SessionStore(imagePath: $0, folder: sessionDirectory) },
+                                     report: { text in
+                                         inbox.push(.failure(text))
+                                         wake.signal()
+                                     })
         worker = PredictorWorker(dependencies: dependencies) { event in
             inbox.push(event)
             wake.signal()
@@ -170,6 +177,11 @@ private final class MainLoop {
         return 0
     }
 
+    /// Waits for the session writes handed over so far.
+    func finishSaving() {
+        autosaver.flush()
+    }
+
     /// Stops the worker; false when it is still inside a long engine call after a grace period.
     func finishWorker() -> Bool {
         worker.stop()
@@ -206,11 +218,11 @@ private final class MainLoop {
             case .quit:
                 running = false
             case .save(let snapshot):
-                configuration.saveSession?(snapshot)
+                autosaver.save(snapshot)
             case .predict(let request):
                 if let inputTime { requestTimes[request.id] = inputTime }
                 worker.submit(effect)
-            case .openImage, .prefetchImage, .export:
+            case .openImage, .prefetchImage, .export, .replay:
                 worker.submit(effect)
             }
         }

@@ -12,17 +12,14 @@ public struct PredictRequest: Sendable {
     public var maskHeight: Int
 }
 
-/// An object as it leaves the editor: enough to predict its chosen mask again at full size.
+/// An object as it leaves the editor: enough to predict its mask again at full size.
 public struct ObjectRecord: Sendable {
     public var id: Int
     public var name: String?
     public var color: RGBColor
-    /// The current prompts, with the mask input as logits.
-    public var prompting: Prompt
-    public var chosenCandidate: Int
-    /// The predictions that led to `prompting`, oldest first, ending with it: replaying them,
+    /// The predictions behind the mask on screen, oldest first (never empty): replaying them,
     /// each feeding the previous step's kept candidate as mask input where it says so, gives
-    /// the mask back without the logits.
+    /// the mask back (SessionReplay); the last step's `candidate` is the one chosen.
     public var steps: [Session.Step]
 
     public var displayName: String { name ?? "object \(id)" }
@@ -38,17 +35,46 @@ public struct ExportRequest: Sendable {
     public var directory: String?
 }
 
-/// The whole session as plain data, for whoever saves sessions.
-public struct SessionSnapshot: Sendable {
-    public struct Image: Sendable {
-        public var path: String
-        public var width: Int?
-        public var height: Int?
-        public var objects: [ObjectRecord]
+/// Predicting a restored object again: its saved steps replayed (see SessionReplay), each
+/// feeding its kept candidate's logits to the next.
+public struct ReplayRequest: Sendable {
+    public var id: Int
+    public var imageIndex: Int
+    public var objectID: Int
+    public var steps: [Session.Step]
+    public var maskWidth: Int
+    public var maskHeight: Int
+}
+
+/// One image's work as it goes into its session file.
+public struct ImageSessionSnapshot: Sendable {
+    public struct Object: Sendable {
+        public var id: Int
+        public var name: String?
+        public var color: RGBColor
+        public var steps: [Session.Step]
+        /// The kept candidate's mask when it is at the image's full size (display masks of large
+        /// images are smaller; their sessions are replayed instead), and its score.
+        public var mask: BinaryMask?
+        public var score: Float?
     }
 
-    public var images: [Image]
-    public var currentImage: Int
+    public var imagePath: String
+    public var sha256: String
+    public var width: Int
+    public var height: Int
+    public var model: String
+    public var objects: [Object]
+
+    /// The session file's content.
+    public func session(imageReferencePath: String) -> Session {
+        Session(image: Session.ImageReference(path: imageReferencePath, sha256: sha256, width: width, height: height),
+                model: model,
+                objects: objects.map { object in
+                    Session.Object(id: object.id, name: object.name, color: object.color, steps: object.steps,
+                                   mask: object.mask.map { Session.StoredMask(mask: $0, score: Double(object.score ?? 0)) })
+                })
+    }
 }
 
 public enum EditorEffect: Sendable {
@@ -58,8 +84,10 @@ public enum EditorEffect: Sendable {
     /// Encode an image the user is likely to open next, without disturbing the active one.
     case prefetchImage(index: Int, path: String)
     case predict(PredictRequest)
+    /// Recompute a restored object's candidates from its saved steps.
+    case replay(ReplayRequest)
     case export(ExportRequest)
-    /// A point worth saving the session at (an object accepted, renamed or deleted, an export).
-    case save(SessionSnapshot)
+    /// Write the image's session file (after every change; the writer skips unchanged content).
+    case save(ImageSessionSnapshot)
     case quit
 }

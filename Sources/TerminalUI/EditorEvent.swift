@@ -31,6 +31,19 @@ public struct MouseInput: Equatable, Sendable {
     }
 }
 
+/// What looking for an image's session found.
+public enum SessionOutcome: Sendable {
+    /// No session yet: one is written from the first change.
+    case fresh
+    /// A session for this image content and model: its objects are restored.
+    case found(Session)
+    /// A corrupt session, renamed aside (the message says where): a new one is written.
+    case setAside(String)
+    /// A session that must not be applied or overwritten (another image content, another
+    /// model, a newer format, unreadable): autosave stays off for this image.
+    case refused(String)
+}
+
 /// Everything `update` reacts to. Times are seconds on a monotonic clock, supplied by the caller
 /// so that the update itself stays pure.
 public enum EditorEvent: Sendable {
@@ -47,8 +60,14 @@ public enum EditorEvent: Sendable {
     case encodingStarted(index: Int, at: Double)
     case imageEncoded(index: Int, seconds: Double, fromCache: Bool)
     case encodingFailed(index: Int, message: String)
+    /// The image's session file was looked for, once per image: `sha256` identifies the content
+    /// the session belongs to.
+    case sessionLoaded(index: Int, sha256: String, outcome: SessionOutcome)
 
     case prediction(requestID: Int, result: PredictionResult)
+    /// A restored object's steps were replayed: the last step's candidates, and the mask input
+    /// that step was given (the previous kept candidate's logits), which refining goes on from.
+    case replayed(requestID: Int, result: PredictionResult, maskInput: [Float]?)
     case predictionFailed(requestID: Int, message: String)
     /// The predictor let a request go unanswered (a newer one for the same object replaced it, or
     /// its image stopped being the active one).

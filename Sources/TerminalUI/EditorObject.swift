@@ -19,13 +19,29 @@ public enum PredictionStatus: Equatable, Sendable {
 struct ObjectEdit: Sendable {
     var prompting: Prompt
     var chosen: Int
+    var lineage: [Session.Step]
+}
+
+/// The prediction a set of candidates came from: the predictions whose kept candidates fed into
+/// it, and its own step (whose `candidate` is whichever candidate is chosen now).
+struct CandidatesOrigin: Sendable {
+    var lineage: [Session.Step]
+    var step: Session.Step
+
+    /// The steps that reproduce candidate `chosen` of this prediction.
+    func steps(choosing chosen: Int) -> [Session.Step] {
+        var last = step
+        last.candidate = chosen
+        return lineage + [last]
+    }
 }
 
 public struct EditorObject: Sendable {
     /// Stable within its image; numbers the object for display and export.
-    public let id: Int
+    public internal(set) var id: Int
     public var name: String?
     public var colorIndex: Int
+    public var color: RGBColor
     public var prompting = Prompt()
     public var candidates: [MaskCandidate] = []
     public var chosen = 0
@@ -35,20 +51,28 @@ public struct EditorObject: Sendable {
     var choiceAfterPrediction: Int?
     /// Changes whenever new candidates arrive, so renderers can tell a mask layer is unchanged.
     public var candidatesVersion = 0
+    /// The predictions before the current prompt's whose kept candidates fed forward into it,
+    /// oldest first; empty when the current prompt has no mask input.
+    var lineage: [Session.Step] = []
+    /// Where the candidates on screen came from; nil without candidates.
+    var candidatesOrigin: CandidatesOrigin?
+    /// Restored from a session and not yet predicted again: its candidates come from replaying
+    /// the saved steps, since the mask input of its prompt is not saved.
+    var awaitingReplay = false
     var undoStack: [ObjectEdit] = []
     var redoStack: [ObjectEdit] = []
 
     /// Undo keeps this many steps per object; each holds at most one set of low-res logits.
     static let historyLimit = 100
 
-    public init(id: Int, colorIndex: Int, name: String? = nil) {
+    public init(id: Int, colorIndex: Int, name: String? = nil, color: RGBColor? = nil) {
         self.id = id
         self.colorIndex = colorIndex
         self.name = name
+        self.color = color ?? Palette.objectColor(colorIndex)
     }
 
     public var displayName: String { name ?? "object \(id)" }
-    public var color: RGBColor { Palette.objectColor(colorIndex) }
 
     public var chosenCandidate: MaskCandidate? {
         candidates.indices.contains(chosen) ? candidates[chosen] : nil
@@ -60,22 +84,29 @@ public struct EditorObject: Sendable {
     public var canUndo: Bool { !undoStack.isEmpty }
     public var canRedo: Bool { !redoStack.isEmpty }
 
-    /// The predictions behind the current prompts: the undo stack is always the chain of
-    /// predecessors, and the chain starts at the last step that had no mask input.
+    /// The predictions that reproduce the mask on screen, oldest first (see SessionReplay for
+    /// the protocol): the candidates' own prediction and the chain of kept candidates before it.
+    /// Empty when nothing is shown. While a newer prompt is being predicted, this is still the
+    /// shown mask's history, so a crash loses at most the prompt change in flight.
     var steps: [Session.Step] {
-        let chain = undoStack + [ObjectEdit(prompting: prompting, chosen: chosen)]
-        guard !prompting.isEmpty else { return [] }
-        let start = chain.lastIndex { $0.prompting.maskInput == nil } ?? 0
-        return chain[start...].map { edit in
-            Session.Step(points: edit.prompting.points.map { Session.Point(x: Double($0.x), y: Double($0.y), foreground: $0.isForeground) },
-                         box: edit.prompting.box.map { Session.Box(x0: Double($0.x0), y0: Double($0.y0), x1: Double($0.x1), y1: Double($0.y1)) },
-                         multimask: edit.prompting.multimask, maskInput: edit.prompting.maskInput != nil, candidate: edit.chosen)
-        }
+        guard let origin = candidatesOrigin, !candidates.isEmpty || awaitingReplay else { return [] }
+        return origin.steps(choosing: chosen)
+    }
+
+    /// The session step of the current prompt, as predicted now.
+    var currentStep: Session.Step {
+        Self.step(for: prompting, candidate: chosen)
+    }
+
+    static func step(for prompting: Prompt, candidate: Int) -> Session.Step {
+        Session.Step(points: prompting.points.map { Session.Point(x: Double($0.x), y: Double($0.y), foreground: $0.isForeground) },
+                     box: prompting.box.map { Session.Box(x0: Double($0.x0), y0: Double($0.y0), x1: Double($0.x1), y1: Double($0.y1)) },
+                     multimask: prompting.multimask, maskInput: prompting.maskInput != nil, candidate: candidate)
     }
 
     /// Records the present before a prompt change, so undo can come back to it.
     mutating func recordHistory() {
-        undoStack.append(ObjectEdit(prompting: prompting, chosen: chosen))
+        undoStack.append(ObjectEdit(prompting: prompting, chosen: chosen, lineage: lineage))
         if undoStack.count > Self.historyLimit { undoStack.removeFirst(undoStack.count - Self.historyLimit) }
         redoStack.removeAll()
     }
@@ -83,10 +114,12 @@ public struct EditorObject: Sendable {
     /// Steps back (or forward) in history; false when there is nothing to step to.
     mutating func stepHistory(undo: Bool) -> Bool {
         guard let edit = undo ? undoStack.popLast() : redoStack.popLast() else { return false }
-        let present = ObjectEdit(prompting: prompting, chosen: chosen)
+        let present = ObjectEdit(prompting: prompting, chosen: chosen, lineage: lineage)
         if undo { redoStack.append(present) } else { undoStack.append(present) }
         prompting = edit.prompting
         chosen = edit.chosen
+        lineage = edit.lineage
+        awaitingReplay = false
         return true
     }
 }

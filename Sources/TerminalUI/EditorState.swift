@@ -27,12 +27,24 @@ public struct ImageSlot: Sendable {
     public var nextObjectID = 1
     /// Something changed since the last export.
     public var hasUnsavedChanges = false
+    /// SHA-256 of the image file, known once its session was looked for.
+    public var sha256: String?
+    public var autosave = AutosaveState.waiting
 
     public init(path: String) {
         self.path = path
     }
 
     public var name: String { path.split(separator: "/").last.map(String.init) ?? path }
+}
+
+/// Whether changes to an image go into its session file.
+public enum AutosaveState: Equatable, Sendable {
+    /// The session file has not been looked for yet: writing now could overwrite it.
+    case waiting
+    case on
+    /// A session that must be kept as it is lies there; the reason is shown.
+    case off(String)
 }
 
 public enum InteractionMode: Equatable, Sendable {
@@ -138,16 +150,29 @@ public struct EditorState: Sendable {
     }
 
     func record(of object: EditorObject) -> ObjectRecord {
-        ObjectRecord(id: object.id, name: object.name, color: object.color, prompting: object.prompting,
-                     chosenCandidate: object.chosen, steps: object.steps)
+        ObjectRecord(id: object.id, name: object.name, color: object.color, steps: object.steps)
     }
 
-    var sessionSnapshot: SessionSnapshot {
-        SessionSnapshot(
-            images: images.map { slot in
-                SessionSnapshot.Image(path: slot.path, width: slot.width, height: slot.height,
-                                      objects: slot.objects.filter(\.hasMask).map(record(of:)))
-            },
-            currentImage: currentImage)
+    /// What the session file of image `index` should hold now; nil while autosave is not on
+    /// for it or its size and model are not known yet.
+    func sessionSnapshot(ofImage index: Int) -> ImageSessionSnapshot? {
+        guard images.indices.contains(index), modelReady else { return nil }
+        let slot = images[index]
+        guard slot.autosave == .on, let sha256 = slot.sha256, let width = slot.width, let height = slot.height else { return nil }
+        let objects = slot.objects.compactMap { object -> ImageSessionSnapshot.Object? in
+            let steps = object.steps
+            guard !steps.isEmpty else { return nil }
+            let candidate = object.chosenCandidate
+            let fullSize = candidate.map { $0.mask.width == width && $0.mask.height == height } ?? false
+            return ImageSessionSnapshot.Object(id: object.id, name: object.name, color: object.color, steps: steps,
+                                               mask: fullSize ? candidate?.mask : nil, score: candidate?.score)
+        }
+        return ImageSessionSnapshot(imagePath: slot.path, sha256: sha256, width: width, height: height,
+                                    model: info.modelName, objects: objects)
+    }
+
+    /// The effect that autosaves image `index`, if it is saved at all.
+    func autosave(image index: Int) -> [EditorEffect] {
+        sessionSnapshot(ofImage: index).map { [.save($0)] } ?? []
     }
 }

@@ -9,6 +9,7 @@ extension PredictorWorker.Dependencies {
                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
         let checkpoint = configuration.checkpointPath, device = configuration.device
         let preset = configuration.modelName, threads = configuration.threads, formats = configuration.exportFormats
+        let sessionDirectory = configuration.sessionDirectory
         let cache = configuration.useEmbeddingCache
             ? EmbeddingCache(directory: configuration.cacheDirectory ?? EmbeddingCache.defaultDirectory(environment: environment))
             : nil
@@ -22,7 +23,24 @@ extension PredictorWorker.Dependencies {
             },
             cache: cache,
             modelKey: { engine in EmbeddingCache.modelKey(modelName: engine.modelName, checkpointPath: checkpoint) },
-            clock: { ProcessInfo.processInfo.systemUptime })
+            clock: { ProcessInfo.processInfo.systemUptime },
+            loadSession: { imagePath, sha256, model in
+                SessionOutcome.load(SessionStore(imagePath: imagePath, folder: sessionDirectory), sha256: sha256, model: model)
+            })
+    }
+}
+
+extension SessionOutcome {
+    /// Reads the session of an image, checked against its content and the model.
+    public static func load(_ store: SessionStore, sha256: String, model: String) -> SessionOutcome {
+        do {
+            return try store.load(imageSHA256: sha256, model: model).map(SessionOutcome.found) ?? .fresh
+        } catch let error as SessionError {
+            if case .corrupt = error { return .setAside(error.description) }
+            return .refused(error.description)
+        } catch {
+            return .refused("\(store.path): \(error)")
+        }
     }
 }
 

@@ -28,16 +28,20 @@ public final class PredictorWorker: @unchecked Sendable {
         public var cache: EmbeddingCache?
         public var modelKey: @Sendable (PredictionEngine) -> String
         public var clock: @Sendable () -> Double
+        /// Looks for the session of an image (path, SHA-256 of its content, model name).
+        public var loadSession: @Sendable (String, String, String) -> SessionOutcome
 
         public init(loadEngine: @escaping @Sendable () throws -> PredictionEngine, loadImage: @escaping ImageSource,
                     export: @escaping ExportSink, cache: EmbeddingCache?,
-                    modelKey: @escaping @Sendable (PredictionEngine) -> String, clock: @escaping @Sendable () -> Double) {
+                    modelKey: @escaping @Sendable (PredictionEngine) -> String, clock: @escaping @Sendable () -> Double,
+                    loadSession: @escaping @Sendable (String, String, String) -> SessionOutcome = { _, _, _ in .fresh }) {
             self.loadEngine = loadEngine
             self.loadImage = loadImage
             self.export = export
             self.cache = cache
             self.modelKey = modelKey
             self.clock = clock
+            self.loadSession = loadSession
         }
     }
 
@@ -52,6 +56,7 @@ public final class PredictorWorker: @unchecked Sendable {
     private var openJob: OpenJob?
     private var prefetchJob: (index: Int, path: String)?
     private var predictions: [PredictRequest] = []
+    private var replays: [ReplayRequest] = []
     private var exports: [ExportRequest] = []
     private var stopping = false
     private var busy = false
@@ -69,6 +74,8 @@ public final class PredictorWorker: @unchecked Sendable {
     private var useCounter = 0
     /// Decoded images by index: the active one and the prefetched one.
     private var decoded: [Int: (image: RGBImage, key: String, used: Int)] = [:]
+    /// Images whose session was looked for (once each).
+    private var sessionsLooked: Set<Int> = []
 
     public init(dependencies: Dependencies, post: @escaping @Sendable (EditorEvent) -> Void) {
         self.dependencies = dependencies
@@ -118,7 +125,12 @@ public final class PredictorWorker: @unchecked Sendable {
         case .predict(let request):
             // The newest prompt wins: an older request for the same object is never run.
             predictions.removeAll { $0.imageIndex == request.imageIndex && $0.objectID == request.objectID }
+            replays.removeAll { $0.imageIndex == request.imageIndex && $0.objectID == request.objectID }
             predictions.append(request)
+        case .replay(let request):
+            predictions.removeAll { $0.imageIndex == request.imageIndex && $0.objectID == request.objectID }
+            replays.removeAll { $0.imageIndex == request.imageIndex && $0.objectID == request.objectID }
+            replays.append(request)
         case .export(let request):
             exports.append(request)
         case .save, .quit:
@@ -131,6 +143,7 @@ public final class PredictorWorker: @unchecked Sendable {
     private enum Job {
         case open(OpenJob)
         case predict(PredictRequest)
+        case replay(ReplayRequest)
         case export(ExportRequest)
         case prefetch(index: Int, path: String)
     }
@@ -143,6 +156,7 @@ public final class PredictorWorker: @unchecked Sendable {
             switch job {
             case .open(let open): openImage(open)
             case .predict(let request): predict(request)
+            case .replay(let request): replay(request)
             case .export(let request): export(request)
             case .prefetch(let index, let path): prefetch(index: index, path: path)
             }
@@ -175,6 +189,7 @@ public final class PredictorWorker: @unchecked Sendable {
                 openJob = nil
                 return .open(job)
             }
+            if !replays.isEmpty { return .replay(replays.removeFirst()) }
             if !predictions.isEmpty { return .predict(predictions.removeFirst()) }
             if !exports.isEmpty { return .export(exports.removeFirst()) }
             if let job = prefetchJob {
@@ -243,6 +258,11 @@ public final class PredictorWorker: @unchecked Sendable {
         guard let engine else {
             post(.encodingFailed(index: job.index, message: "No model: \(engineError ?? "not loaded")"))
             return
+        }
+        // Before encoding, so the restored objects' replays queue up behind it.
+        if sessionsLooked.insert(job.index).inserted {
+            post(.sessionLoaded(index: job.index, sha256: loaded.key,
+                                outcome: dependencies.loadSession(job.path, loaded.key, engine.modelName)))
         }
         // Already encoded in a slot (the prefetched image, or the one we came back to).
         if let slot = slots.firstIndex(where: { $0?.image == job.index && $0?.key == loaded.key }) {
@@ -318,6 +338,45 @@ public final class PredictorWorker: @unchecked Sendable {
         }
     }
 
+    /// Predicts a restored object's saved steps in order, each fed the previous kept candidate's
+    /// logits where it says so (SessionReplay's protocol); only the last step's masks are sized.
+    private func replay(_ request: ReplayRequest) {
+        guard let engine else {
+            post(.predictionFailed(requestID: request.id, message: "No model: \(engineError ?? "not loaded")"))
+            return
+        }
+        guard let slot = activeSlot, activeImage == request.imageIndex else {
+            post(.predictionDropped(requestID: request.id))
+            return
+        }
+        do {
+            let replayed = try replaySteps(request.steps, objectID: request.objectID, slot: slot, engine: engine,
+                                           maskWidth: request.maskWidth, maskHeight: request.maskHeight)
+            post(.replayed(requestID: request.id, result: replayed.result, maskInput: replayed.maskInput))
+        } catch {
+            post(.predictionFailed(requestID: request.id, message: "Replaying the session: \(error)"))
+        }
+    }
+
+    /// The last step's prediction (masks at the size asked) and the mask input it was given.
+    private func replaySteps(_ steps: [Session.Step], objectID: Int, slot: Int, engine: PredictionEngine,
+                             maskWidth: Int, maskHeight: Int) throws -> (result: PredictionResult, maskInput: [Float]?) {
+        var maskInput: [Float]? = nil
+        for (index, step) in steps.enumerated() {
+            let isLast = index == steps.count - 1
+            let prompt = SessionReplay.prompt(for: step, maskInput: maskInput)
+            let result = try engine.predict(slot: slot, prompting: prompt, maskWidth: isLast ? maskWidth : 1,
+                                            maskHeight: isLast ? maskHeight : 1)
+            guard result.candidates.indices.contains(step.candidate) else {
+                throw SessionReplay.ReplayError.candidateOutOfRange(objectID: objectID, step: index + 1, candidate: step.candidate,
+                                                                    count: result.candidates.count)
+            }
+            if isLast { return (result, prompt.maskInput) }
+            maskInput = result.candidates[step.candidate].lowResLogits
+        }
+        throw SessionReplay.ReplayError.prediction(objectID: objectID, step: 0, message: "no steps to replay")
+    }
+
     private func export(_ request: ExportRequest) {
         guard let engine else {
             post(.exportFailed(imageIndex: request.imageIndex, message: "no model: \(engineError ?? "not loaded")"))
@@ -328,13 +387,13 @@ public final class PredictorWorker: @unchecked Sendable {
             return
         }
         do {
-            // Display masks are capped in size: each object is predicted again at full size.
+            // Display masks are capped in size: each object's steps are replayed at full size,
+            // which gives exactly the mask on screen (and the one a restored session gives).
             var objects: [ExportObject] = []
             for record in request.objects {
-                let result = try engine.predict(slot: slot, prompting: record.prompting,
-                                                maskWidth: request.imageWidth, maskHeight: request.imageHeight)
-                let index = result.candidates.indices.contains(record.chosenCandidate) ? record.chosenCandidate : result.best
-                let candidate = result.candidates[index]
+                let result = try replaySteps(record.steps, objectID: record.id, slot: slot, engine: engine,
+                                             maskWidth: request.imageWidth, maskHeight: request.imageHeight).result
+                let candidate = result.candidates[record.steps[record.steps.count - 1].candidate]
                 objects.append(ExportObject(id: record.id, name: record.name, color: record.color, mask: candidate.mask,
                                             score: Double(candidate.score), steps: record.steps))
             }

@@ -53,15 +53,11 @@ extension EditorState {
             if index == currentImage { message = StatusMessage(text, isError: true) }
             return []
         case .prediction(let requestID, let result):
-            predictionArrived(requestID: requestID) { object in
-                object.candidates = result.candidates
-                object.candidatesVersion = requestID
-                let choice = object.choiceAfterPrediction ?? result.best
-                object.chosen = result.candidates.indices.contains(choice) ? choice : 0
-                object.choiceAfterPrediction = nil
-                object.prediction = .current
-            }
-            return []
+            return candidatesArrived(requestID: requestID, result: result, replayedMaskInput: nil)
+        case .replayed(let requestID, let result, let maskInput):
+            return candidatesArrived(requestID: requestID, result: result, replayedMaskInput: .some(maskInput))
+        case .sessionLoaded(let index, let sha256, let outcome):
+            return sessionLoaded(index: index, sha256: sha256, outcome: outcome)
         case .predictionFailed(let requestID, let text):
             let located = locatePending(requestID: requestID)
             predictionArrived(requestID: requestID) { object in object.prediction = .failed(text) }
@@ -75,7 +71,7 @@ extension EditorState {
             images[index].hasUnsavedChanges = false
             let folder = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? "."
             message = StatusMessage("Exported \(files.count) file\(files.count == 1 ? "" : "s") to \(folder)")
-            return [.save(sessionSnapshot)]
+            return []
         case .exportFailed(_, let text):
             message = StatusMessage("Export failed: \(text)", isError: true)
             return []
@@ -124,7 +120,7 @@ extension EditorState {
             slot.objects[slot.currentObject] = object
             slot.hasUnsavedChanges = true
             message = StatusMessage("Named \(object.displayName)")
-            return [.save(sessionSnapshot)]
+            return autosave(image: currentImage)
         case .escape, .control("c"):
             mode = .normal
             message = StatusMessage("Naming cancelled")
@@ -189,7 +185,7 @@ extension EditorState {
             boxAnchor = nil
             startNewObject()
             message = StatusMessage("Accepted \(object.displayName); now \(currentObject?.displayName ?? "")")
-            return [.save(sessionSnapshot)]
+            return autosave(image: currentImage)
         case .renameObject:
             guard viewport != nil else { return notReady() }
             ensureCurrentObject()
@@ -264,19 +260,26 @@ extension EditorState {
 
     /// Applies a prompt change to the current object, records it for undo and asks for a
     /// prediction. An addition refines the displayed candidate (its logits become the mask
-    /// input); a removal starts from the prompts alone, since the old mask still holds the
-    /// removed point's influence.
+    /// input, and its history the new prompt's lineage); a removal starts from the prompts
+    /// alone, since the old mask still holds the removed point's influence.
     private mutating func editPrompts(addition: Bool, _ change: (inout Prompt) -> Void) -> [EditorEffect] {
         ensureCurrentObject()
         guard var object = currentObject else { return [] }
         object.recordHistory()
         let refined = addition ? object.chosenCandidate?.lowResLogits : nil
         change(&object.prompting)
-        object.prompting.maskInput = object.prompting.isEmpty ? nil : refined
+        if !object.prompting.isEmpty, let refined, let origin = object.candidatesOrigin {
+            object.prompting.maskInput = refined
+            object.lineage = origin.steps(choosing: object.chosen)
+        } else {
+            object.prompting.maskInput = nil
+            object.lineage = []
+        }
         object.prompting.multimask = multimaskAlways || isFirstClick(object.prompting)
+        object.awaitingReplay = false
         slot.objects[slot.currentObject] = object
         slot.hasUnsavedChanges = true
-        return requestPrediction(forCurrentObjectKeeping: nil)
+        return requestPrediction(forCurrentObjectKeeping: nil) + autosave(image: currentImage)
     }
 
     /// Predicts the current object from its prompting. `choice` keeps a candidate index
@@ -285,6 +288,7 @@ extension EditorState {
         guard var object = currentObject else { return [] }
         guard !object.prompting.isEmpty else {
             object.candidates = []
+            object.candidatesOrigin = nil
             object.chosen = 0
             object.prediction = .idle
             slot.objects[slot.currentObject] = object
@@ -341,7 +345,7 @@ extension EditorState {
         boxAnchor = nil
         slot.objects[slot.currentObject] = object
         slot.hasUnsavedChanges = true
-        return requestPrediction(forCurrentObjectKeeping: object.chosen)
+        return requestPrediction(forCurrentObjectKeeping: object.chosen) + autosave(image: currentImage)
     }
 
     private mutating func choose(_ index: Int) -> [EditorEffect] {
@@ -353,7 +357,7 @@ extension EditorState {
         object.chosen = index
         slot.objects[slot.currentObject] = object
         slot.hasUnsavedChanges = true
-        return []
+        return autosave(image: currentImage)
     }
 
     // MARK: - Objects
@@ -410,7 +414,7 @@ extension EditorState {
         slot.hasUnsavedChanges = true
         boxAnchor = nil
         message = StatusMessage("Deleted \(object.displayName)")
-        return [.save(sessionSnapshot)]
+        return autosave(image: currentImage)
     }
 
     // MARK: - Images
@@ -443,10 +447,7 @@ extension EditorState {
         for objectIndex in images[index].objects.indices {
             let object = images[index].objects[objectIndex]
             guard object.prediction == .stale, !object.prompting.isEmpty else { continue }
-            let request = makeRequest(imageIndex: index, object: object)
-            images[index].objects[objectIndex].prediction = .pending(requestID: request.id)
-            images[index].objects[objectIndex].choiceAfterPrediction = object.chosen
-            effects.append(.predict(request))
+            effects.append(repredict(imageIndex: index, objectIndex: objectIndex))
         }
         if images.count > 1 {
             let next = (index + 1) % images.count
@@ -471,7 +472,8 @@ extension EditorState {
     }
 
     private mutating func export() -> [EditorEffect] {
-        let objects = slot.objects.filter(\.hasMask)
+        // Restored objects whose replay is still running export too: they have their steps.
+        let objects = slot.objects.filter { !$0.steps.isEmpty }
         guard !objects.isEmpty, let width = slot.width, let height = slot.height else {
             message = StatusMessage("Nothing to export: no object has a mask yet")
             return []
@@ -494,9 +496,108 @@ extension EditorState {
     }
 
     /// Applies a result to the object that asked for it; results nobody waits for are ignored.
-    private mutating func predictionArrived(requestID: Int, _ apply: (inout EditorObject) -> Void) {
-        guard let located = locatePending(requestID: requestID) else { return }
+    /// Returns the image of the object.
+    @discardableResult
+    private mutating func predictionArrived(requestID: Int, _ apply: (inout EditorObject) -> Void) -> Int? {
+        guard let located = locatePending(requestID: requestID) else { return nil }
         apply(&images[located.image].objects[located.object])
+        return located.image
+    }
+
+    /// New candidates for an object's current prompt. A replay also brings the mask input the
+    /// restored prompt had, so that refining and re-predicting go on exactly from there.
+    private mutating func candidatesArrived(requestID: Int, result: PredictionResult,
+                                            replayedMaskInput: [Float]??) -> [EditorEffect] {
+        let image = predictionArrived(requestID: requestID) { object in
+            if let maskInput = replayedMaskInput {
+                object.prompting.maskInput = maskInput
+                object.awaitingReplay = false
+            }
+            object.candidates = result.candidates
+            object.candidatesVersion = requestID
+            let choice = object.choiceAfterPrediction ?? result.best
+            object.chosen = result.candidates.indices.contains(choice) ? choice : 0
+            object.choiceAfterPrediction = nil
+            object.prediction = .current
+            object.candidatesOrigin = CandidatesOrigin(lineage: object.lineage, step: object.currentStep)
+        }
+        return image.map { autosave(image: $0) } ?? []
+    }
+
+    /// Asks again for an object's candidates (its request was dropped): a prediction of its
+    /// prompt, or the replay of its saved steps while it has not been predicted since restoring.
+    private mutating func repredict(imageIndex: Int, objectIndex: Int) -> EditorEffect {
+        let object = images[imageIndex].objects[objectIndex]
+        let request = makeRequest(imageIndex: imageIndex, object: object)
+        images[imageIndex].objects[objectIndex].prediction = .pending(requestID: request.id)
+        images[imageIndex].objects[objectIndex].choiceAfterPrediction = object.chosen
+        guard object.awaitingReplay, let origin = object.candidatesOrigin else { return .predict(request) }
+        return .replay(ReplayRequest(id: request.id, imageIndex: imageIndex, objectID: object.id,
+                                     steps: origin.steps(choosing: object.chosen),
+                                     maskWidth: request.maskWidth, maskHeight: request.maskHeight))
+    }
+
+    // MARK: - Sessions
+
+    private mutating func sessionLoaded(index: Int, sha256: String, outcome: SessionOutcome) -> [EditorEffect] {
+        guard images.indices.contains(index), images[index].autosave == .waiting else { return [] }
+        images[index].sha256 = sha256
+        switch outcome {
+        case .fresh:
+            images[index].autosave = .on
+            return autosave(image: index)
+        case .setAside(let text):
+            images[index].autosave = .on
+            if index == currentImage { message = StatusMessage(text, isError: true) }
+            return autosave(image: index)
+        case .refused(let text):
+            images[index].autosave = .off(text)
+            if index == currentImage { message = StatusMessage("\(text). Changes to this image are not autosaved.", isError: true) }
+            return []
+        case .found(let session):
+            images[index].autosave = .on
+            return restore(session, into: index)
+        }
+    }
+
+    /// Puts a session's objects back and replays their steps; objects made before the session
+    /// arrived (a click while it was read) keep their work under new numbers.
+    private mutating func restore(_ session: Session, into index: Int) -> [EditorEffect] {
+        let saved = session.objects.filter { !$0.steps.isEmpty }
+        guard !saved.isEmpty else { return [] }
+        if images[index].width == nil {
+            images[index].width = session.image.width
+            images[index].height = session.image.height
+        }
+        var restored: [EditorObject] = []
+        for object in saved {
+            var editor = EditorObject(id: object.id, colorIndex: object.id - 1, name: object.name, color: object.color)
+            let last = object.steps[object.steps.count - 1]
+            editor.prompting = SessionReplay.prompt(for: last, maskInput: nil)
+            editor.chosen = last.candidate
+            editor.lineage = Array(object.steps.dropLast())
+            editor.candidatesOrigin = CandidatesOrigin(lineage: editor.lineage, step: last)
+            editor.awaitingReplay = true
+            editor.prediction = .stale
+            restored.append(editor)
+        }
+        var nextID = (saved.map(\.id).max() ?? 0) + 1
+        var earlier = images[index].objects
+        for position in earlier.indices {
+            earlier[position].id = nextID
+            nextID += 1
+        }
+        let current = images[index].currentObject
+        images[index].objects = restored + earlier
+        images[index].nextObjectID = max(images[index].nextObjectID, nextID)
+        // The next click starts a new object unless one was being edited already.
+        images[index].currentObject = earlier.isEmpty ? restored.count : restored.count + current
+        if index == currentImage {
+            message = StatusMessage("Restored \(restored.count) object\(restored.count == 1 ? "" : "s") from the session")
+        }
+        // Replayed as soon as the image is encoded (now, if it already is).
+        guard case .ready = images[index].encoding, index == currentImage else { return [] }
+        return restored.indices.map { repredict(imageIndex: index, objectIndex: $0) }
     }
 
     // MARK: - Mouse

@@ -14,7 +14,9 @@ struct Edit: ParsableCommand {
             foreground point, x for a background point, b for a box, Tab or 1 2 3 for a candidate,
             n to accept the object and start another, e to export, q to quit; ? shows every key.
             The mouse works too: left click foreground, right click background, drag for a box.
-            Encoded images are cached under $XDG_CACHE_HOME/samterm (or ~/.cache/samterm).
+            Every change is saved at once in the image's session (IMAGE.samterm.json, or --session-dir);
+            opening the image again restores its objects. Encoded images are cached under
+            $XDG_CACHE_HOME/samterm (or ~/.cache/samterm).
             """)
 
     @Argument(help: "PNG or JPEG images, or folders of them.")
@@ -31,6 +33,10 @@ struct Edit: ParsableCommand {
     @Option(help: "Export formats, comma separated: png, labelmap, cutout, coco, overlay, polygons.")
     var formats: String = ExportFormat.defaults.map(\.rawValue).joined(separator: ",")
 
+    @Option(help: ArgumentHelp("Keep session files in this folder instead of beside each image (IMAGE.samterm.json).",
+                               valueName: "dir"))
+    var sessionDir: String?
+
     @Flag(help: "Neither read nor write the cache of encoded images.")
     var noCache = false
 
@@ -42,6 +48,12 @@ struct Edit: ParsableCommand {
         } catch {
             throw UsageError("--formats \(formats): \(error)")
         }
+        if let sessionDir {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: sessionDir, isDirectory: &isFolder), isFolder.boolValue else {
+                throw UsageError("--session-dir \(sessionDir): no such folder")
+            }
+        }
         let checkpoint = try modelOptions.checkpointPath()
         guard FileManager.default.isReadableFile(atPath: checkpoint) else {
             throw UsageError("checkpoint \(checkpoint): no such readable file")
@@ -49,7 +61,7 @@ struct Edit: ParsableCommand {
         let configuration = EditorConfiguration(
             imagePaths: images, checkpointPath: checkpoint, modelName: modelOptions.model, device: modelOptions.device,
             threads: modelOptions.threads, renderer: renderer, outputDirectory: out, exportFormats: exportFormats,
-            useEmbeddingCache: !noCache)
+            useEmbeddingCache: !noCache, sessionDirectory: sessionDir)
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
     }

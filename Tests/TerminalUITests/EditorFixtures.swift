@@ -22,13 +22,16 @@ enum EditorFixtures {
 
     /// A state with an 80 x 40 image loaded and encoded: each cell covers 2 x 4 image pixels.
     static func loadedState(paths: [String] = ["/images/cat.png"], terminal: TerminalSize = terminal,
-                            width: Int = 80, height: Int = 40) -> EditorState {
+                            width: Int = 80, height: Int = 40, session: SessionOutcome? = .fresh) -> EditorState {
         var state = EditorState(imagePaths: paths, terminal: terminal, info: info)
         _ = state.apply(.modelLoaded(name: "sam2.1_hiera_t", device: "cpu"))
         _ = state.apply(.imageLoaded(index: 0, image: gradient(width: width, height: height)))
         _ = state.apply(.imageEncoded(index: 0, seconds: 0.5, fromCache: false))
+        if let session { _ = state.apply(.sessionLoaded(index: 0, sha256: imageSHA256, outcome: session)) }
         return state
     }
+
+    static let imageSHA256 = String(repeating: "ab", count: 32)
 
     /// `count` candidates of a mask size, scored so that `best` wins; candidate i's logits are
     /// all equal to Float(i) so tests can tell which one was fed back.
@@ -42,6 +45,14 @@ enum EditorFixtures {
                           lowResLogits: [Float](repeating: Float(index), count: 16))
         }
         return PredictionResult(candidates: candidates, best: best)
+    }
+
+    static func saves(_ effects: [EditorEffect]) -> [ImageSessionSnapshot] {
+        effects.compactMap { if case .save(let snapshot) = $0 { return snapshot } else { return nil } }
+    }
+
+    static func replayRequests(_ effects: [EditorEffect]) -> [ReplayRequest] {
+        effects.compactMap { if case .replay(let request) = $0 { return request } else { return nil } }
     }
 
     static func predictRequests(_ effects: [EditorEffect]) -> [PredictRequest] {

@@ -11,6 +11,7 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
     let slotCount: Int
     private let lock = NSLock()
     private var log: [String] = []
+    private var maskInputLog: [Float?] = []
     /// While set, `predict` waits on it before answering (to hold the worker busy).
     var predictGate: DispatchSemaphore?
     /// Signalled each time `predict` is entered.
@@ -25,6 +26,13 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return log
+    }
+
+    /// The first value of each prediction's mask input (nil: none), in order.
+    var maskInputs: [Float?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return maskInputLog
     }
 
     private func record(_ call: String) {
@@ -53,10 +61,13 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
         predictEntered.signal()
         predictGate?.wait()
         record("predict slot \(slot) points \(prompting.points.count) \(maskWidth)x\(maskHeight)")
+        lock.lock()
+        maskInputLog.append(prompting.maskInput?.first)
+        lock.unlock()
         let count = prompting.multimask ? 3 : 1
         let mask = BinaryMask(width: maskWidth, height: maskHeight, bytes: [UInt8](repeating: 1, count: maskWidth * maskHeight))
         return PredictionResult(candidates: (0..<count).map {
-            MaskCandidate(mask: mask, score: 0.5 + Float($0) / 10, lowResLogits: [Float](repeating: 0, count: 16))
+            MaskCandidate(mask: mask, score: 0.5 + Float($0) / 10, lowResLogits: [Float](repeating: Float($0), count: 16))
         }, best: count - 1)
     }
 }
@@ -108,6 +119,9 @@ final class EventRecorder: @unchecked Sendable {
         case .predictionDropped(let id): return "predictionDropped \(id)"
         case .exportFinished(let index, let files): return "exportFinished \(index) \(files)"
         case .exportFailed(let index, let message): return "exportFailed \(index) \(message)"
+        case .sessionLoaded(let index, let sha256, _): return "sessionLoaded \(index) \(sha256)"
+        case .replayed(let id, let result, let maskInput):
+            return "replayed \(id) x\(result.candidates.count) mask input \(maskInput.map { "\($0.first ?? -1)" } ?? "none")"
         default: return "\(event)"
         }
     }
@@ -158,7 +172,8 @@ final class PredictorWorkerTests: XCTestCase {
         worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
-        XCTAssertEqual(recorder.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "encodingStarted 0", "imageEncoded 0"],
+        XCTAssertEqual(recorder.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "sessionLoaded 0 key-a.png", "encodingStarted 0",
+                                               "imageEncoded 0"],
                        "pixels first, before the model is even loaded")
         worker.stop()
         XCTAssertTrue(worker.waitUntilIdle(timeout: 20))
@@ -169,7 +184,7 @@ final class PredictorWorkerTests: XCTestCase {
         reopened.submit(.openImage(index: 0, path: "/a.png", needsPixels: true))
         reopened.start()
         again.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
-        XCTAssertEqual(again.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "imageEncoded 0 cached"])
+        XCTAssertEqual(again.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "sessionLoaded 0 key-a.png", "imageEncoded 0 cached"])
         XCTAssertEqual(second.calls, ["load slot 0 key-a.png"], "no encoding the second time")
         reopened.stop()
     }
@@ -239,10 +254,13 @@ final class PredictorWorkerTests: XCTestCase {
         worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
-        let objects = [ObjectRecord(id: 1, name: "cat", color: ObjectPalette.color(at: 0), prompting: request(id: 0).prompting,
-                                    chosenCandidate: 1, steps: []),
-                       ObjectRecord(id: 3, name: nil, color: ObjectPalette.color(at: 2), prompting: request(id: 0, points: 2).prompting,
-                                    chosenCandidate: 0, steps: [])]
+        let point = { (x: Double) in Session.Point(x: x, y: 0.5, label: 1) }
+        let objects = [ObjectRecord(id: 1, name: "cat", color: ObjectPalette.color(at: 0),
+                                    steps: [Session.Step(points: [point(0.5)], multimask: true, maskInput: false, candidate: 1)]),
+                       ObjectRecord(id: 3, name: nil, color: ObjectPalette.color(at: 2),
+                                    steps: [Session.Step(points: [point(0.5)], multimask: true, maskInput: false, candidate: 2),
+                                            Session.Step(points: [point(0.5), point(1.5)], multimask: false, maskInput: true,
+                                                         candidate: 0)])]
         worker.submit(.export(ExportRequest(imageIndex: 0, imagePath: "/photos/a.png", imageWidth: 8, imageHeight: 6,
                                             objects: objects, directory: nil)))
         let events = recorder.wait { $0.contains { if case .exportFinished = $0 { return true } else { return false } } }
@@ -251,7 +269,36 @@ final class PredictorWorkerTests: XCTestCase {
         let job = try XCTUnwrap(jobs.first)
         XCTAssertEqual(job.objects.map(\.mask.width), [8, 8])
         XCTAssertEqual(job.objects.map(\.score), [0.6, 0.5].map { Double(Float($0)) })
+        XCTAssertEqual(Array(engine.calls.suffix(3)), ["predict slot 0 points 1 8x6", "predict slot 0 points 1 1x1",
+                                                      "predict slot 0 points 2 8x6"], "the steps replayed, the last at full size")
+        XCTAssertEqual(Array(engine.maskInputs.suffix(1)), [2], "fed the kept candidate of the step before")
         XCTAssertEqual(job.model, "fake_model")
+        worker.stop()
+    }
+
+    func testReplayFeedsEachKeptCandidateToTheNextStep() throws {
+        let engine = ScriptedEngine(), recorder = EventRecorder()
+        let worker = makeWorker(engine: engine, recorder: recorder)
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.start()
+        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
+        let point = { (x: Double) in Session.Point(x: x, y: 0.5, label: 1) }
+        let steps = [Session.Step(points: [point(0.5)], multimask: true, maskInput: false, candidate: 2),
+                     Session.Step(points: [point(0.5), point(1.5)], multimask: true, maskInput: true, candidate: 1),
+                     Session.Step(points: [point(0.5), point(1.5), point(2.5)], multimask: false, maskInput: true, candidate: 0)]
+        worker.submit(.replay(ReplayRequest(id: 5, imageIndex: 0, objectID: 1, steps: steps, maskWidth: 8, maskHeight: 6)))
+        recorder.wait { $0.contains { if case .replayed(5, _, _) = $0 { return true } else { return false } } }
+        XCTAssertEqual(Array(engine.calls.suffix(3)), ["predict slot 0 points 1 1x1", "predict slot 0 points 2 1x1",
+                                                      "predict slot 0 points 3 8x6"], "only the last step's masks are sized")
+        XCTAssertEqual(Array(engine.maskInputs.suffix(3)), [nil, 2, 1], "each step gets the logits of the candidate kept before it")
+        XCTAssertTrue(recorder.descriptions.contains("replayed 5 x1 mask input 1.0"), recorder.descriptions.joined(separator: "\n"))
+
+        // A step that keeps a candidate the prediction does not have fails the replay, clearly.
+        let broken = [Session.Step(points: [point(0.5)], multimask: false, maskInput: false, candidate: 2)]
+        worker.submit(.replay(ReplayRequest(id: 6, imageIndex: 0, objectID: 4, steps: broken, maskWidth: 8, maskHeight: 6)))
+        let events = recorder.wait { $0.contains { if case .predictionFailed(6, _) = $0 { return true } else { return false } } }
+        XCTAssertTrue(events.contains { if case .predictionFailed(6, let text) = $0 { return text.contains("object 4, step 1: candidate 2") } else { return false } },
+                      recorder.descriptions.joined(separator: "\n"))
         worker.stop()
     }
 
