@@ -97,6 +97,10 @@ public enum Chrome {
             left = [StyledSpan(" Name: ", .bold), StyledSpan(text + "_"), StyledSpan("   Enter to keep, Esc to cancel", .dim)]
         case .confirmQuit:
             left = [StyledSpan(" Unsaved masks: quit without exporting? (y/n)", .highlight)]
+        case .confirmOverwrite(let files):
+            let names = files.prefix(2).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+            let more = files.count > 2 ? " and \(files.count - 2) more" : ""
+            left = [StyledSpan(" \(names)\(more) exist\(files.count == 1 ? "s" : ""): overwrite? (y/n)", .highlight)]
         case .confirmDeleteObject:
             left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
         case .help, .normal:

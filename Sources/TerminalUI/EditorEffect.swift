@@ -33,6 +33,8 @@ public struct ExportRequest: Sendable {
     public var objects: [ObjectRecord]
     /// Where files go: `--out DIR`, or the image's own folder when nil.
     public var directory: String?
+    /// Replace files that exist (the user confirmed); files this editor wrote are replaced anyway.
+    public var overwrite = false
 }
 
 /// Predicting a restored object again: its saved steps replayed (see SessionReplay), each

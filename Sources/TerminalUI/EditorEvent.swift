@@ -75,6 +75,8 @@ public enum EditorEvent: Sendable {
 
     case exportFinished(imageIndex: Int, files: [String])
     case exportFailed(imageIndex: Int, message: String)
+    /// Nothing was written: these files exist and were not written by this editor.
+    case exportNeedsOverwrite(imageIndex: Int, existing: [String])
 
     /// Time from the input that asked for a prediction to the frame showing it.
     case latencyMeasured(milliseconds: Double)

@@ -54,6 +54,8 @@ public enum InteractionMode: Equatable, Sendable {
     case naming(String)
     case confirmQuit
     case confirmDeleteObject
+    /// Exporting would replace files from elsewhere (their names).
+    case confirmOverwrite([String])
 }
 
 public struct StatusMessage: Equatable, Sendable {

@@ -17,9 +17,8 @@ extension PredictorWorker.Dependencies {
             loadEngine: { try SegmentationEngine(checkpointPath: checkpoint, modelName: preset, device: device, threads: threads) },
             loadImage: { path in (try RGBImage.load(path: path), try SHA256.hexDigest(ofFileAt: path)) },
             export: { job in
-                // The editor exports again after every refinement: replacing earlier files is the point.
                 try Exporter(image: job.image, imagePath: job.imagePath, objects: job.objects, model: job.model)
-                    .write(formats: formats, to: job.folder, force: true)
+                    .write(formats: formats, to: job.folder, force: job.overwrite)
             },
             cache: cache,
             modelKey: { engine in EmbeddingCache.modelKey(modelName: engine.modelName, checkpointPath: checkpoint) },

@@ -18,6 +18,8 @@ public final class PredictorWorker: @unchecked Sendable {
         public var objects: [ExportObject]
         public var model: String
         public var folder: String
+        /// Replace existing files (the user said yes, or this editor wrote them).
+        public var overwrite: Bool
     }
 
     public struct Dependencies: Sendable {
@@ -74,6 +76,8 @@ public final class PredictorWorker: @unchecked Sendable {
     private var useCounter = 0
     /// Decoded images by index: the active one and the prefetched one.
     private var decoded: [Int: (image: RGBImage, key: String, used: Int)] = [:]
+    /// Files this editor exported: exporting again replaces them without asking.
+    private var exportedFiles: Set<String> = []
     /// Images whose session was looked for (once each).
     private var sessionsLooked: Set<Int> = []
 
@@ -399,8 +403,19 @@ public final class PredictorWorker: @unchecked Sendable {
             }
             // Absolute, so the message says where the files went whatever the working folder.
             let folder = request.directory ?? URL(fileURLWithPath: request.imagePath).deletingLastPathComponent().path
-            let files = try dependencies.export(ExportJob(image: entry.image, imagePath: request.imagePath, objects: objects,
-                                                          model: engine.modelName, folder: folder))
+            var job = ExportJob(image: entry.image, imagePath: request.imagePath, objects: objects, model: engine.modelName,
+                                folder: folder, overwrite: request.overwrite)
+            let files: [String]
+            do {
+                files = try dependencies.export(job)
+            } catch ExportError.filesExist(let existing) where existing.allSatisfy(exportedFiles.contains) {
+                job.overwrite = true
+                files = try dependencies.export(job)
+            } catch ExportError.filesExist(let existing) {
+                post(.exportNeedsOverwrite(imageIndex: request.imageIndex, existing: existing))
+                return
+            }
+            exportedFiles.formUnion(files)
             post(.exportFinished(imageIndex: request.imageIndex, files: files))
         } catch {
             post(.exportFailed(imageIndex: request.imageIndex, message: "\(error)"))

@@ -72,6 +72,13 @@ extension EditorState {
             let folder = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? "."
             message = StatusMessage("Exported \(files.count) file\(files.count == 1 ? "" : "s") to \(folder)")
             return []
+        case .exportNeedsOverwrite(let index, let existing):
+            guard index == currentImage, mode == .normal else {
+                message = StatusMessage("Export not written: \(existing.count) file\(existing.count == 1 ? "" : "s") exist", isError: true)
+                return []
+            }
+            mode = .confirmOverwrite(existing)
+            return []
         case .exportFailed(_, let text):
             message = StatusMessage("Export failed: \(text)", isError: true)
             return []
@@ -102,6 +109,11 @@ extension EditorState {
             mode = .normal
             if key == .character("y") || key == .character("Y") { return deleteCurrentObject() }
             message = StatusMessage("Delete cancelled")
+            return []
+        case .confirmOverwrite:
+            mode = .normal
+            if key == .character("y") || key == .character("Y") { return export(overwrite: true) }
+            message = StatusMessage("Export cancelled: nothing was overwritten")
             return []
         case .normal:
             guard let action = Keymap.action(for: key) else { return [] }
@@ -471,7 +483,7 @@ extension EditorState {
         return [.openImage(index: index, path: slot.path, needsPixels: needsPixels)]
     }
 
-    private mutating func export() -> [EditorEffect] {
+    private mutating func export(overwrite: Bool = false) -> [EditorEffect] {
         // Restored objects whose replay is still running export too: they have their steps.
         let objects = slot.objects.filter { !$0.steps.isEmpty }
         guard !objects.isEmpty, let width = slot.width, let height = slot.height else {
@@ -480,7 +492,8 @@ extension EditorState {
         }
         message = StatusMessage("Exporting \(objects.count) mask\(objects.count == 1 ? "" : "s")…")
         return [.export(ExportRequest(imageIndex: currentImage, imagePath: slot.path, imageWidth: width, imageHeight: height,
-                                      objects: objects.map(record(of:)), directory: info.outputDirectory))]
+                                      objects: objects.map(record(of:)), directory: info.outputDirectory,
+                                      overwrite: overwrite))]
     }
 
     // MARK: - Predictions

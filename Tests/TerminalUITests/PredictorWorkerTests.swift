@@ -141,6 +141,7 @@ final class PredictorWorkerTests: XCTestCase {
     }
 
     func makeWorker(engine: ScriptedEngine, recorder: EventRecorder, failModel: Bool = false,
+                    existingFiles: Set<String> = [],
                     exported: (@Sendable (PredictorWorker.ExportJob) -> Void)? = nil) -> PredictorWorker {
         let dependencies = PredictorWorker.Dependencies(
             loadEngine: {
@@ -152,8 +153,11 @@ final class PredictorWorkerTests: XCTestCase {
                 return (EditorFixtures.gradient(width: 8, height: 6), "key-" + path.replacingOccurrences(of: "/", with: ""))
             },
             export: { job in
+                let files = job.objects.map { "\(job.folder)/mask_\($0.id).png" }
+                let clashes = files.filter(existingFiles.contains)
+                if !job.overwrite && !clashes.isEmpty { throw ExportError.filesExist(clashes) }
                 exported?(job)
-                return job.objects.map { "\(job.folder)/mask_\($0.id).png" }
+                return files
             },
             cache: EmbeddingCache(directory: cacheFolder),
             modelKey: { _ in "fake_model-0" },
@@ -302,6 +306,31 @@ final class PredictorWorkerTests: XCTestCase {
         worker.stop()
     }
 
+    func testExportAsksBeforeReplacingFilesItDidNotWrite() throws {
+        let engine = ScriptedEngine(), recorder = EventRecorder(), jobs = JobBox()
+        let worker = makeWorker(engine: engine, recorder: recorder, existingFiles: ["/photos/mask_1.png"], exported: { jobs.append($0) })
+        worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false))
+        worker.start()
+        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
+        let steps = [Session.Step(points: [Session.Point(x: 0.5, y: 0.5, label: 1)], multimask: true, maskInput: false, candidate: 1)]
+        var export = ExportRequest(imageIndex: 0, imagePath: "/photos/a.png", imageWidth: 8, imageHeight: 6,
+                                   objects: [ObjectRecord(id: 1, name: nil, color: ObjectPalette.color(at: 0), steps: steps)],
+                                   directory: nil)
+        worker.submit(.export(export))
+        recorder.wait { $0.contains { if case .exportNeedsOverwrite(0, ["/photos/mask_1.png"]) = $0 { return true } else { return false } } }
+        XCTAssertEqual(jobs.count, 0, "nothing written")
+        export.overwrite = true
+        worker.submit(.export(export))
+        recorder.wait { $0.contains { if case .exportFinished = $0 { return true } else { return false } } }
+        XCTAssertEqual(jobs.count, 1)
+        // Its own files it replaces without asking.
+        export.overwrite = false
+        worker.submit(.export(export))
+        recorder.wait { $0.filter { if case .exportFinished = $0 { return true } else { return false } }.count == 2 }
+        XCTAssertEqual(jobs.count, 2)
+        worker.stop()
+    }
+
     func testFailuresBecomeEvents() {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let worker = makeWorker(engine: engine, recorder: recorder, failModel: true)
@@ -335,4 +364,5 @@ final class JobBox: @unchecked Sendable {
     private var jobs: [PredictorWorker.ExportJob] = []
     func append(_ job: PredictorWorker.ExportJob) { lock.lock(); jobs.append(job); lock.unlock() }
     var first: PredictorWorker.ExportJob? { lock.lock(); defer { lock.unlock() }; return jobs.first }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return jobs.count }
 }

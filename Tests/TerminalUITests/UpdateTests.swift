@@ -250,6 +250,23 @@ final class UpdateTests: XCTestCase {
         XCTAssertTrue(isQuit(F.press([.character("q")], on: &state)))
     }
 
+    func testExportAsksBeforeOverwritingOtherFiles() throws {
+        var state = F.loadedState()
+        let request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
+        _ = state.apply(.prediction(requestID: request.id, result: F.result()))
+        guard case .export(let first)? = F.press([.character("e")], on: &state).first else { return XCTFail("no export") }
+        XCTAssertFalse(first.overwrite)
+        _ = state.apply(.exportNeedsOverwrite(imageIndex: 0, existing: ["/images/cat_mask_01.png", "/images/cat_coco.json"]))
+        XCTAssertEqual(state.mode, .confirmOverwrite(["/images/cat_mask_01.png", "/images/cat_coco.json"]))
+        XCTAssertTrue(Chrome.messageLine(state, width: 120).plainText.contains("cat_mask_01.png, cat_coco.json exist: overwrite? (y/n)"),
+                      Chrome.messageLine(state, width: 120).plainText)
+        XCTAssertTrue(F.press([.character("n")], on: &state).isEmpty)
+        XCTAssertEqual(state.message?.text, "Export cancelled: nothing was overwritten")
+        _ = state.apply(.exportNeedsOverwrite(imageIndex: 0, existing: ["/images/cat_mask_01.png"]))
+        guard case .export(let again)? = F.press([.character("y")], on: &state).first else { return XCTFail("no export") }
+        XCTAssertTrue(again.overwrite)
+    }
+
     func testStepsRecordTheChainOfPredictions() throws {
         var state = F.loadedState()
         let first = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
