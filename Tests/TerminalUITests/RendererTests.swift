@@ -210,6 +210,34 @@ final class RendererTests: XCTestCase {
         assertClose(fixed.color(x: 0, y: 5), red)
     }
 
+    func testSixelPaletteKeepsFewColoursExactlyAndApproximatesMany() {
+        let few: [UInt8] = [255, 0, 0, 0, 0, 255, 255, 0, 0, 10, 200, 30]
+        let exact = SixelPalette.quantize(few)
+        XCTAssertEqual(exact.colorCount, 3)
+        for pixel in 0..<4 {
+            let index = Int(exact.indices[pixel])
+            XCTAssertEqual(Array(exact.palette[(3 * index)..<(3 * index + 3)]), Array(few[(3 * pixel)..<(3 * pixel + 3)]))
+        }
+
+        // A smooth 256 x 256 field of 65,536 colours: 256 boxes, each pixel within a box's reach.
+        var many = [UInt8]()
+        for y in 0..<256 { for x in 0..<256 { many += [UInt8(x), UInt8(y), UInt8((x + y) / 2)] } }
+        let reduced = SixelPalette.quantize(many)
+        XCTAssertEqual(reduced.colorCount, 256)
+        XCTAssertEqual(reduced.indices.count, 256 * 256)
+        var worst = 0, total = 0
+        for pixel in 0..<(256 * 256) {
+            let index = Int(reduced.indices[pixel])
+            for channel in 0..<3 {
+                let error = abs(Int(reduced.palette[3 * index + channel]) - Int(many[3 * pixel + channel]))
+                worst = max(worst, error)
+                total += error
+            }
+        }
+        XCTAssertLessThan(Double(total) / Double(3 * 256 * 256), 8, "mean error per channel")
+        XCTAssertLessThan(worst, 40)
+    }
+
     func testSixelFrameCarriesMarksInPixels() throws {
         var state = F.loadedState()
         F.press([.character(" ")], on: &state)
