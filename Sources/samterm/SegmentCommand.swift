@@ -65,7 +65,7 @@ struct Segment: ParsableCommand {
     @Option(help: "Write mask-N.png, logits.npy, best-logits.npy and result.json into this folder.")
     var out: String?
 
-    @Option(help: "Write the image with the best mask overlaid (alpha 0.6) to this PNG.")
+    @Option(help: "Write the image with the best mask overlaid (alpha 0.6) and its score to this PNG.")
     var overlay: String?
 
     @Flag(help: "Print result.json to standard output.")
@@ -97,7 +97,10 @@ struct Segment: ParsableCommand {
         if let out { try writeOutputs(result, candidates: candidates, into: out) }
         if let overlay, let best = candidates.bestMask {
             let color = ObjectPalette.color(at: 0)
-            try PNGWriter(image: MaskRendering.overlay(image: picture, masks: [(best, color)])).write(to: overlay)
+            let tinted = MaskRendering.overlay(image: picture, masks: [(best, color)])
+            // Titled as the seed tutorial titles its figures.
+            let title = String(format: "Mask %d, Score: %.3f", candidates.best + 1, candidates.scores[candidates.best])
+            try PNGWriter(image: Caption.draw(title, on: tinted)).write(to: overlay)
         }
         if json {
             print(try result.jsonText())

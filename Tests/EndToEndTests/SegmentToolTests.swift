@@ -1,0 +1,102 @@
+// `samterm segment` on one image as the seed tutorial's flow runs it from the shell: three
+// candidates with scores, the files, refinement with the previous logits, the overlay picture,
+// and bad input refused with exit status 2 before anything is written.
+import Foundation
+import Segmentation
+import XCTest
+
+final class SegmentToolTests: XCTestCase {
+    private var folder: URL!
+    private static let fixtures = EditorEndToEndTests.fixtures
+    private static let image = fixtures.appendingPathComponent("image_wide.png").path  // 64 x 48
+    private static let checkpoint = fixtures.appendingPathComponent("tiny_sam2.1.pt").path
+
+    override func setUpWithError() throws {
+        folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samterm-segment-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func segment(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = EditorEndToEndTests.binary
+        process.arguments = ["segment", Self.image, "--checkpoint", Self.checkpoint, "--device", "cpu"] + arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let errorReading = DispatchGroup()
+        nonisolated(unsafe) var errorBytes = Data()
+        DispatchQueue.global().async(group: errorReading) { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        errorReading.wait()
+        return (process.terminationStatus, String(decoding: outputBytes, as: UTF8.self), String(decoding: errorBytes, as: UTF8.self))
+    }
+
+    func testPointToCandidatesThenRefineWithTheLogitsAndDrawTheOverlay() throws {
+        let first = folder.appendingPathComponent("first").path
+        let run = try segment(["--point", "30.5,20", "--out", first, "--json"])
+        XCTAssertEqual(run.status, 0, run.errors)
+        XCTAssertTrue(run.errors.contains("Running on: cpu"), run.errors)
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let saved = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first + "/result.json"))) as? [String: Any])
+        XCTAssertEqual(NSDictionary(dictionary: result), NSDictionary(dictionary: saved), "--json prints result.json")
+        XCTAssertEqual(result["model"] as? String, "sam2.1_test_tiny")
+        XCTAssertEqual(result["device"] as? String, "cpu")
+        XCTAssertEqual((result["image"] as? [String: Int])?["width"], 64)
+        let candidates = try XCTUnwrap(result["candidates"] as? [[String: Any]])
+        XCTAssertEqual(candidates.count, 3)
+        XCTAssertEqual(candidates.compactMap { $0["index"] as? Int }, [0, 1, 2])
+        for candidate in candidates {
+            XCTAssertNotNil(candidate["score"] as? Double)
+            XCTAssertEqual((candidate["bbox"] as? [Any])?.count, 4)
+        }
+        XCTAssertNotNil(result["best"] as? Int)
+        XCTAssertEqual(Set((result["timings_ms"] as? [String: Double])?.keys ?? [:].keys), ["load", "set_image", "predict"])
+        for index in 0..<3 {
+            let mask = try RGBImage.load(path: "\(first)/mask-\(index).png")
+            XCTAssertEqual([mask.width, mask.height], [64, 48])
+            XCTAssertTrue(mask.pixels.allSatisfy { $0 == 0 || $0 == 255 })
+            XCTAssertEqual(mask.pixels.lazy.filter { $0 == 255 }.count / 3, candidates[index]["area"] as? Int, "area of mask \(index)")
+        }
+        XCTAssertEqual(try NumpyArray.read(path: first + "/logits.npy").shape, [3, 256, 256])
+
+        // Refine: a background point and the best candidate's logits, one mask, and the picture.
+        let second = folder.appendingPathComponent("second").path
+        let overlay = folder.appendingPathComponent("best.png").path
+        let refined = try segment(["--point", "30.5,20", "--point", "10,40,0", "--mask-input", first + "/best-logits.npy",
+                                   "--single", "--out", second, "--overlay", overlay])
+        XCTAssertEqual(refined.status, 0, refined.errors)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: second + "/mask-0.png"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: second + "/mask-1.png"), "one candidate")
+        let picture = try RGBImage.load(path: overlay)
+        XCTAssertEqual([picture.width, picture.height], [64, 48])
+        // The caption band at the top left: white text on the darkened picture.
+        let band = (0..<11).flatMap { y in (0..<40).map { x in (y * 64 + x) * 3 } }
+        XCTAssertTrue(band.contains { picture.pixels[$0] == 255 && picture.pixels[$0 + 1] == 255 && picture.pixels[$0 + 2] == 255 },
+                      "the score is written on the picture")
+    }
+
+    func testBadInputExitsWithTwoAndWritesNothing() throws {
+        let out = folder.appendingPathComponent("out").path
+        let wrongShape = folder.appendingPathComponent("wrong.npy").path
+        try NumpyArray(shape: [2, 64, 64], floats: [Float](repeating: 0, count: 2 * 64 * 64)).write(path: wrongShape)
+        let cases: [([String], String)] = [
+            ([], "--point"),
+            (["--point", "64.5,10"], "outside"),
+            (["--point", "10,x"], "--point"),
+            (["--box", "40,10,20,30"], "x1"),
+            (["--point", "10,10", "--mask-input", wrongShape], "--mask-input"),
+        ]
+        for (arguments, mention) in cases {
+            let run = try segment(arguments + ["--out", out])
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.errors)")
+            XCTAssertTrue(run.errors.contains(mention), "\(arguments): \(run.errors)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(arguments): nothing written")
+        }
+    }
+}
