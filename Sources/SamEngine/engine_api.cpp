@@ -11,9 +11,11 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "engine_error.h"
 #include "include/sam_engine.h"
+#include "model/automatic_masks.h"
 #include "model/predictor.h"
 #include "model/sam_model.h"
 
@@ -28,6 +30,11 @@ struct sam_predictor {
 
 struct sam_prediction {
   sam::Prediction result;
+};
+
+struct sam_auto_masks {
+  std::vector<sam::AutomaticMask> masks;
+  int32_t width = 0, height = 0;
 };
 
 namespace {
@@ -213,6 +220,90 @@ const float* sam_prediction_low_res_logits(const sam_prediction* prediction, int
   if (!prediction || index < 0 || index >= prediction->result.count) return nullptr;
   const size_t side = static_cast<size_t>(prediction->result.low_res_size);
   return prediction->result.low_res_logits.data() + static_cast<size_t>(index) * side * side;
+}
+
+sam_auto_options sam_auto_default_options(const sam_model* model) {
+  const sam::AutomaticMaskOptions defaults =
+      sam::default_automatic_mask_options(model ? model->model->preset.family : sam::Family::Sam2);
+  sam_auto_options out;
+  out.points_per_side = defaults.points_per_side;
+  out.points_per_batch = defaults.points_per_batch;
+  out.pred_iou_thresh = defaults.pred_iou_thresh;
+  out.stability_score_thresh = defaults.stability_score_thresh;
+  out.stability_score_offset = defaults.stability_score_offset;
+  out.mask_threshold = defaults.mask_threshold;
+  out.box_nms_thresh = defaults.box_nms_thresh;
+  out.crop_n_layers = defaults.crop_n_layers;
+  out.crop_nms_thresh = defaults.crop_nms_thresh;
+  out.crop_overlap_ratio = defaults.crop_overlap_ratio;
+  out.crop_n_points_downscale_factor = defaults.crop_n_points_downscale_factor;
+  out.min_mask_region_area = defaults.min_mask_region_area;
+  out.use_m2m = defaults.use_m2m ? 1 : 0;
+  out.multimask_output = defaults.multimask_output ? 1 : 0;
+  return out;
+}
+
+sam_status sam_predictor_generate_masks(sam_predictor* predictor, const uint8_t* rgb, int32_t width, int32_t height,
+                                        const sam_auto_options* options, sam_auto_masks** out, sam_error* error) {
+  return guarded(error, [&] {
+    require(out != nullptr, "sam_predictor_generate_masks: no output handle");
+    *out = nullptr;
+    require(predictor != nullptr, "sam_predictor_generate_masks: no predictor");
+    sam::AutomaticMaskOptions settings =
+        sam::default_automatic_mask_options(predictor->predictor->model().preset.family);
+    if (options) {
+      settings.points_per_side = options->points_per_side;
+      settings.points_per_batch = options->points_per_batch;
+      settings.pred_iou_thresh = options->pred_iou_thresh;
+      settings.stability_score_thresh = options->stability_score_thresh;
+      settings.stability_score_offset = options->stability_score_offset;
+      settings.mask_threshold = options->mask_threshold;
+      settings.box_nms_thresh = options->box_nms_thresh;
+      settings.crop_n_layers = options->crop_n_layers;
+      settings.crop_nms_thresh = options->crop_nms_thresh;
+      settings.crop_overlap_ratio = options->crop_overlap_ratio;
+      settings.crop_n_points_downscale_factor = options->crop_n_points_downscale_factor;
+      settings.min_mask_region_area = options->min_mask_region_area;
+      settings.use_m2m = options->use_m2m != 0;
+      settings.multimask_output = options->multimask_output != 0;
+    }
+    auto result = std::make_unique<sam_auto_masks>();
+    result->masks = sam::generate_automatic_masks(*predictor->predictor, rgb, width, height, settings);
+    result->width = width;
+    result->height = height;
+    *out = result.release();
+  });
+}
+
+void sam_auto_masks_free(sam_auto_masks* masks) { delete masks; }
+
+int32_t sam_auto_masks_count(const sam_auto_masks* masks) {
+  return masks ? static_cast<int32_t>(masks->masks.size()) : 0;
+}
+
+int32_t sam_auto_masks_width(const sam_auto_masks* masks) { return masks ? masks->width : 0; }
+
+int32_t sam_auto_masks_height(const sam_auto_masks* masks) { return masks ? masks->height : 0; }
+
+int32_t sam_auto_masks_info(const sam_auto_masks* masks, int32_t index, sam_auto_mask_info* out) {
+  if (!masks || !out || index < 0 || index >= sam_auto_masks_count(masks)) return 0;
+  const sam::AutomaticMask& mask = masks->masks[index];
+  out->area = mask.area;
+  for (int i = 0; i < 4; ++i) {
+    out->bbox[i] = mask.bbox[i];
+    out->crop_box[i] = mask.crop_box[i];
+  }
+  out->predicted_iou = mask.predicted_iou;
+  out->stability_score = mask.stability_score;
+  out->point[0] = mask.point[0];
+  out->point[1] = mask.point[1];
+  out->rle_length = static_cast<int32_t>(mask.rle.size());
+  return 1;
+}
+
+const uint32_t* sam_auto_masks_rle(const sam_auto_masks* masks, int32_t index) {
+  if (!masks || index < 0 || index >= sam_auto_masks_count(masks)) return nullptr;
+  return masks->masks[index].rle.data();
 }
 
 }  // extern "C"

@@ -5,7 +5,7 @@ import SamEngine
 ///
 /// Use a predictor from one thread at a time. It keeps its model alive.
 public final class Predictor: @unchecked Sendable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer  // internal: AutomaticMaskGenerator.swift calls the engine with it
     public let model: Model
 
     public init(model: Model) throws {

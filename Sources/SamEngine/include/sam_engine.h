@@ -166,6 +166,58 @@ const uint8_t *sam_prediction_mask(const sam_prediction *prediction, int32_t ind
 /* low_res_size^2 float logits of candidate `index`. */
 const float *sam_prediction_low_res_logits(const sam_prediction *prediction, int32_t index);
 
+/* ---------------------------------------------------- automatic mask generation */
+/* Semantics of the official SAM2AutomaticMaskGenerator (SamAutomaticMaskGenerator for SAM 1):
+ * a grid of single-point prompts over the image (and over crops of it), candidates filtered by
+ * predicted IoU and stability score, duplicates removed by box NMS. The predictor runs
+ * set_image on the image and on every crop: afterwards it holds the last one's embedding. */
+
+typedef struct sam_auto_options {
+    int32_t points_per_side;        /* grid points along each side (32) */
+    int32_t points_per_batch;       /* points decoded together (64) */
+    float pred_iou_thresh;          /* keep masks whose predicted IoU is above (SAM 2: 0.8, SAM 1: 0.88) */
+    float stability_score_thresh;   /* keep masks whose stability score is at least (0.95) */
+    float stability_score_offset;   /* logit offset of the stability score (1.0) */
+    float mask_threshold;           /* logit threshold of the masks (0.0) */
+    float box_nms_thresh;           /* box IoU above which NMS drops a mask within a crop (0.7) */
+    int32_t crop_n_layers;          /* crop layers; layer i has 2^i x 2^i crops (0) */
+    float crop_nms_thresh;          /* box IoU for the NMS across crops (0.7) */
+    double crop_overlap_ratio;      /* crop overlap as a fraction of the short side (512/1500) */
+    int32_t crop_n_points_downscale_factor; /* points per side divided by this per layer (1) */
+    int32_t min_mask_region_area;   /* fill holes / drop islands of at most this area (0: off) */
+    int32_t use_m2m;                /* SAM 2: one refinement step with the mask as input (0) */
+    int32_t multimask_output;       /* SAM 2: three candidates per point (1) */
+} sam_auto_options;
+
+/* The official generator's defaults for this model's family. */
+sam_auto_options sam_auto_default_options(const sam_model *model);
+
+typedef struct sam_auto_masks sam_auto_masks;
+
+typedef struct sam_auto_mask_info {
+    int64_t area;              /* pixels inside */
+    float bbox[4];             /* x, y, w, h (w, h: last minus first column / row, as the reference) */
+    float predicted_iou;
+    float stability_score;
+    float point[2];            /* the prompt point, image pixels */
+    int32_t crop_box[4];       /* x, y, w, h of the crop the mask came from */
+    int32_t rle_length;        /* entries of sam_auto_masks_rle */
+} sam_auto_mask_info;
+
+/* `rgb` as in sam_predictor_set_image; options NULL: the defaults for the model. */
+sam_status sam_predictor_generate_masks(sam_predictor *predictor, const uint8_t *rgb, int32_t width,
+                                        int32_t height, const sam_auto_options *options,
+                                        sam_auto_masks **out, sam_error *error);
+void sam_auto_masks_free(sam_auto_masks *masks);
+int32_t sam_auto_masks_count(const sam_auto_masks *masks);
+int32_t sam_auto_masks_width(const sam_auto_masks *masks);
+int32_t sam_auto_masks_height(const sam_auto_masks *masks);
+/* 1 and *out filled for a valid index, else 0. */
+int32_t sam_auto_masks_info(const sam_auto_masks *masks, int32_t index, sam_auto_mask_info *out);
+/* Uncompressed RLE counts in COCO's order (column-major, starting with a run of zeros, which
+ * may be empty); NULL for an invalid index. */
+const uint32_t *sam_auto_masks_rle(const sam_auto_masks *masks, int32_t index);
+
 #ifdef __cplusplus
 }
 #endif

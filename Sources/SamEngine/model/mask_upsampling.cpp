@@ -55,4 +55,25 @@ void upsample_threshold(const float* logits, int64_t in_height, int64_t in_width
   });
 }
 
+void upsample_count_above(const float* logits, int64_t in_height, int64_t in_width, int64_t out_height,
+                          int64_t out_width, float high, float low, int64_t* above_high, int64_t* above_low) {
+  const Taps rows = taps(in_height, out_height), columns = taps(in_width, out_width);
+  std::vector<float> blended(static_cast<size_t>(in_width));
+  int64_t high_count = 0, low_count = 0;
+  for (int64_t y = 0; y < out_height; ++y) {
+    const float* top = logits + rows.first[y] * in_width;
+    const float* bottom = logits + rows.second[y] * in_width;
+    const float lower = rows.weight[y], upper = 1.0f - lower;
+    for (int64_t x = 0; x < in_width; ++x) blended[x] = upper * top[x] + lower * bottom[x];
+    for (int64_t x = 0; x < out_width; ++x) {
+      const float right = columns.weight[x];
+      const float value = (1.0f - right) * blended[columns.first[x]] + right * blended[columns.second[x]];
+      high_count += value > high;
+      low_count += value > low;
+    }
+  }
+  *above_high = high_count;
+  *above_low = low_count;
+}
+
 }  // namespace sam

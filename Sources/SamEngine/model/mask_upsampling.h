@@ -12,4 +12,9 @@ namespace sam {
 void upsample_threshold(const float* logits, int64_t in_height, int64_t in_width, uint8_t* out, int64_t out_height,
                         int64_t out_width, float threshold = 0.0f);
 
+// The stability score's two counts without writing a mask: how many interpolated logits lie
+// above `high` and how many above `low` (same interpolation as upsample_threshold).
+void upsample_count_above(const float* logits, int64_t in_height, int64_t in_width, int64_t out_height,
+                          int64_t out_width, float high, float low, int64_t* above_high, int64_t* above_low);
+
 }  // namespace sam

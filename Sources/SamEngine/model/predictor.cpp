@@ -181,6 +181,13 @@ Prediction Predictor::predict(const PromptSet& prompt, const OutputOptions& opti
   return finish(decoded.masks[0], decoded.iou_predictions[0], options);
 }
 
+DecoderOutput Predictor::predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask) {
+  require(has_image(), "predict: no image has been set");
+  require(!prompts.empty(), "predict: an empty batch");
+  c10::InferenceMode inference;
+  return decode(prepare_prompts(prompts), multimask);
+}
+
 Prediction Predictor::finish(const at::Tensor& low_res, const at::Tensor& scores, const OutputOptions& options) const {
   Prediction out;
   out.count = static_cast<int32_t>(low_res.size(0));

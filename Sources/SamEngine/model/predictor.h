@@ -60,6 +60,15 @@ class Predictor {
 
   Prediction predict(const PromptSet& prompt, const OutputOptions& options);
 
+  // Many prompt sets against the current embedding in one decoder pass (the reference's batched
+  // _predict): every set needs the same number of points and either all or none a mask input.
+  // Returns the raw low-resolution logits [B, M, L, L] (not clamped) and scores [B, M].
+  DecoderOutput predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask);
+
+  int32_t image_width() const { return width_; }
+  int32_t image_height() const { return height_; }
+  const SamModel& model() const { return model_; }
+
   // The preprocessed model input for an RGB image: [1, 3, image_size, image_size].
   at::Tensor preprocess(const uint8_t* rgb, int32_t width, int32_t height) const;
 

@@ -1,0 +1,468 @@
+#include "model/automatic_masks.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "engine_error.h"
+#include "model/box_nms.h"
+#include "model/connected_components.h"
+#include "model/mask_upsampling.h"
+#include "model/parallel_tasks.h"
+
+namespace sam {
+namespace {
+
+// SAM2ImagePredictor clamps the low-resolution logits it hands back (the m2m mask inputs).
+constexpr float kLogitClamp = 32.0f;
+// Boxes within this many pixels of a crop edge that is not an image edge are cut by the crop.
+constexpr float kCropEdgeTolerance = 20.0f;
+// What the SAM 2 predictor writes into filled holes and removed sprinkles (threshold +- this).
+constexpr float kRegionFillLogit = 10.0f;
+// SAM2ImagePredictor's default mask threshold, which its hole and sprinkle removal uses.
+constexpr float kPredictorMaskThreshold = 0.0f;
+
+void require(bool condition, const std::string& message) {
+  if (!condition) throw Error(SAM_ERROR_ARGUMENT, message);
+}
+
+struct Crop {
+  int32_t x0, y0, x1, y1;
+  int32_t layer;
+  int32_t width() const { return x1 - x0; }
+  int32_t height() const { return y1 - y0; }
+};
+
+// amg.generate_crop_boxes: the whole image, then layer i cut into 2^i x 2^i overlapping crops,
+// column-major (x outer, y inner); Python's int() truncations and float divisions kept.
+std::vector<Crop> crop_boxes(int32_t width, int32_t height, int32_t layers, double overlap_ratio) {
+  std::vector<Crop> crops = {{0, 0, width, height, 0}};
+  const int32_t short_side = std::min(width, height);
+  auto crop_length = [](int64_t length, int64_t crops_per_side, int64_t overlap) {
+    return static_cast<int64_t>(
+        std::ceil(static_cast<double>(overlap * (crops_per_side - 1) + length) / static_cast<double>(crops_per_side)));
+  };
+  for (int32_t layer = 0; layer < layers; ++layer) {
+    const int64_t per_side = int64_t{1} << (layer + 1);
+    const int64_t overlap =
+        static_cast<int64_t>(overlap_ratio * short_side * (2.0 / static_cast<double>(per_side)));
+    const int64_t crop_w = crop_length(width, per_side, overlap), crop_h = crop_length(height, per_side, overlap);
+    for (int64_t i = 0; i < per_side; ++i) {
+      for (int64_t j = 0; j < per_side; ++j) {
+        const int64_t x0 = (crop_w - overlap) * i, y0 = (crop_h - overlap) * j;
+        crops.push_back({static_cast<int32_t>(x0), static_cast<int32_t>(y0),
+                         static_cast<int32_t>(std::min<int64_t>(x0 + crop_w, width)),
+                         static_cast<int32_t>(std::min<int64_t>(y0 + crop_h, height)), layer + 1});
+      }
+    }
+  }
+  return crops;
+}
+
+// amg.build_point_grid: n x n cell centres in [0, 1]^2, rows of x for each y, as numpy's
+// linspace computes them (start + i * step, the last one exactly the end).
+std::vector<std::array<double, 2>> point_grid(int64_t n) {
+  const double offset = 1.0 / (2.0 * static_cast<double>(n));
+  std::vector<double> side(static_cast<size_t>(n));
+  const double step = n > 1 ? ((1.0 - offset) - offset) / static_cast<double>(n - 1) : 0.0;
+  for (int64_t i = 0; i < n; ++i) side[i] = static_cast<double>(i) * step + offset;
+  if (n > 1) side[n - 1] = 1.0 - offset;
+  std::vector<std::array<double, 2>> points;
+  for (int64_t y = 0; y < n; ++y)
+    for (int64_t x = 0; x < n; ++x) points.push_back({side[x], side[y]});
+  return points;
+}
+
+// SAM2Transforms.postprocess_masks with max_hole_area = max_sprinkle_area = max_area, on one
+// low-resolution map in place.
+void fill_small_regions(float* logits, int64_t side, float threshold, int64_t max_area, std::vector<uint8_t>& scratch) {
+  const int64_t pixels = side * side;
+  scratch.resize(static_cast<size_t>(pixels));
+  for (int64_t i = 0; i < pixels; ++i) scratch[i] = logits[i] <= threshold;
+  Components holes = connected_components(scratch.data(), side, side);
+  for (int64_t i = 0; i < pixels; ++i) {
+    const int32_t label = holes.labels[i];
+    if (label > 0 && holes.areas[label] <= max_area) logits[i] = threshold + kRegionFillLogit;
+  }
+  for (int64_t i = 0; i < pixels; ++i) scratch[i] = logits[i] > threshold;
+  Components sprinkles = connected_components(scratch.data(), side, side);
+  for (int64_t i = 0; i < pixels; ++i) {
+    const int32_t label = sprinkles.labels[i];
+    if (label > 0 && sprinkles.areas[label] <= max_area) logits[i] = threshold - kRegionFillLogit;
+  }
+}
+
+// amg.batched_mask_to_box for one mask: first and last column and row inside (inclusive);
+// [0, 0, 0, 0] for an empty mask.
+std::array<int32_t, 4> mask_box(const uint8_t* mask, int32_t width, int32_t height) {
+  int32_t left = width, top = height, right = -1, bottom = -1;
+  for (int32_t y = 0; y < height; ++y) {
+    const uint8_t* row = mask + static_cast<int64_t>(y) * width;
+    for (int32_t x = 0; x < width; ++x) {
+      if (!row[x]) continue;
+      left = std::min(left, x);
+      right = std::max(right, x);
+      top = std::min(top, y);
+      bottom = std::max(bottom, y);
+    }
+  }
+  if (right < 0) return {0, 0, 0, 0};
+  return {left, top, right, bottom};
+}
+
+// amg.is_box_near_crop_edge: a side within the tolerance of a crop side that is not an image side.
+bool near_crop_edge(const std::array<int32_t, 4>& box, const Crop& crop, int32_t width, int32_t height) {
+  const float uncropped[4] = {static_cast<float>(box[0] + crop.x0), static_cast<float>(box[1] + crop.y0),
+                              static_cast<float>(box[2] + crop.x0), static_cast<float>(box[3] + crop.y0)};
+  const float crop_sides[4] = {static_cast<float>(crop.x0), static_cast<float>(crop.y0), static_cast<float>(crop.x1),
+                               static_cast<float>(crop.y1)};
+  const float image_sides[4] = {0.0f, 0.0f, static_cast<float>(width), static_cast<float>(height)};
+  for (int i = 0; i < 4; ++i) {
+    const bool at_crop = std::abs(uncropped[i] - crop_sides[i]) <= kCropEdgeTolerance;
+    const bool at_image = std::abs(uncropped[i] - image_sides[i]) <= kCropEdgeTolerance;
+    if (at_crop && !at_image) return true;
+  }
+  return false;
+}
+
+// COCO's uncompressed RLE of the crop's mask placed in the whole image (amg.uncrop_masks then
+// mask_to_rle_pytorch): column-major runs, the first one of zeros (possibly empty).
+std::vector<uint32_t> uncropped_rle(const uint8_t* mask, const Crop& crop, int32_t width, int32_t height,
+                                    int64_t* area) {
+  std::vector<uint32_t> counts;
+  uint8_t current = 0;
+  uint32_t run = 0;
+  int64_t inside = 0;
+  for (int32_t x = 0; x < width; ++x) {
+    const bool column_in_crop = x >= crop.x0 && x < crop.x1;
+    for (int32_t y = 0; y < height; ++y) {
+      const uint8_t value = column_in_crop && y >= crop.y0 && y < crop.y1
+                                ? mask[static_cast<int64_t>(y - crop.y0) * crop.width() + (x - crop.x0)]
+                                : 0;
+      if (value != current) {
+        counts.push_back(run);
+        run = 0;
+        current = value;
+      }
+      ++run;
+      inside += value;
+    }
+  }
+  counts.push_back(run);
+  *area = inside;
+  return counts;
+}
+
+// amg.remove_small_regions as SamAutomaticMaskGenerator uses it (OpenCV's 8-connected
+// components): mode holes fills background regions smaller than `min_area`; mode islands
+// drops foreground regions smaller than it, keeping the largest one if all are. True if the
+// mask changed.
+bool remove_small_regions(std::vector<uint8_t>& mask, int64_t height, int64_t width, int64_t min_area, bool holes) {
+  std::vector<uint8_t> working(mask.size());
+  for (size_t i = 0; i < mask.size(); ++i) working[i] = holes ? !mask[i] : mask[i];
+  const Components regions = connected_components(working.data(), height, width);
+  std::vector<char> small(static_cast<size_t>(regions.count) + 1, 0);
+  bool any_small = false;
+  for (int32_t label = 1; label <= regions.count; ++label) {
+    small[label] = regions.areas[label] < min_area;
+    any_small = any_small || small[label];
+  }
+  if (!any_small) return false;
+  if (holes) {
+    for (size_t i = 0; i < mask.size(); ++i)
+      if (regions.labels[i] > 0 && small[regions.labels[i]]) mask[i] = 1;
+    return true;
+  }
+  std::vector<char> keep(static_cast<size_t>(regions.count) + 1, 0);
+  bool any_kept = false;
+  for (int32_t label = 1; label <= regions.count; ++label) {
+    keep[label] = !small[label];
+    any_kept = any_kept || keep[label];
+  }
+  if (!any_kept) {
+    int32_t largest = 1;
+    for (int32_t label = 2; label <= regions.count; ++label)
+      if (regions.areas[label] > regions.areas[largest]) largest = label;
+    keep[largest] = 1;
+  }
+  for (size_t i = 0; i < mask.size(); ++i) mask[i] = regions.labels[i] > 0 && keep[regions.labels[i]];
+  return true;
+}
+
+// Row-major mask of COCO's column-major uncompressed RLE.
+std::vector<uint8_t> rle_to_mask(const std::vector<uint32_t>& counts, int32_t width, int32_t height) {
+  std::vector<uint8_t> mask(static_cast<size_t>(width) * height, 0);
+  int64_t position = 0;
+  uint8_t value = 0;
+  for (uint32_t run : counts) {
+    for (uint32_t i = 0; i < run; ++i, ++position)
+      if (value) mask[(position % height) * width + position / height] = 1;
+    value = !value;
+  }
+  return mask;
+}
+
+struct Candidate {
+  AutomaticMask mask;
+  BoxXYXY box;  // in the crop's frame until the crop is done, then in the image's
+};
+
+class Generator {
+ public:
+  Generator(Predictor& predictor, const uint8_t* rgb, int32_t width, int32_t height, const AutomaticMaskOptions& options)
+      : predictor_(predictor), rgb_(rgb), width_(width), height_(height), options_(options),
+        family_(predictor.model().preset.family), side_(predictor.model().low_res_size()) {}
+
+  std::vector<AutomaticMask> run() {
+    const std::vector<Crop> crops = crop_boxes(width_, height_, options_.crop_n_layers, options_.crop_overlap_ratio);
+    std::vector<Candidate> all;
+    for (const Crop& crop : crops) {
+      std::vector<Candidate> found = process_crop(crop);
+      for (Candidate& candidate : found) all.push_back(std::move(candidate));
+    }
+    if (crops.size() > 1) {
+      // Across crops, prefer masks from smaller crops (score 1 / crop area).
+      std::vector<BoxXYXY> boxes;
+      std::vector<float> scores;
+      for (const Candidate& candidate : all) {
+        boxes.push_back(candidate.box);
+        const auto& crop = candidate.mask.crop_box;
+        scores.push_back(1.0f / static_cast<float>(static_cast<int64_t>(crop[2]) * crop[3]));
+      }
+      all = select(std::move(all), box_nms(boxes, scores, options_.crop_nms_thresh));
+    }
+    if (family_ == Family::Sam1 && options_.min_mask_region_area > 0) remove_small_regions_sam1(all);
+    std::vector<AutomaticMask> out;
+    for (Candidate& candidate : all) out.push_back(std::move(candidate.mask));
+    return out;
+  }
+
+ private:
+  static std::vector<Candidate> select(std::vector<Candidate> from, const std::vector<int64_t>& keep) {
+    std::vector<Candidate> out;
+    out.reserve(keep.size());
+    for (int64_t index : keep) out.push_back(std::move(from[index]));
+    return out;
+  }
+
+  std::vector<Candidate> process_crop(const Crop& crop) {
+    // The crop's own pixels, contiguous, for the image encoder.
+    std::vector<uint8_t> pixels(static_cast<size_t>(crop.width()) * crop.height() * 3);
+    for (int32_t y = 0; y < crop.height(); ++y) {
+      const uint8_t* source = rgb_ + (static_cast<int64_t>(crop.y0 + y) * width_ + crop.x0) * 3;
+      std::copy(source, source + static_cast<int64_t>(crop.width()) * 3,
+                pixels.data() + static_cast<int64_t>(y) * crop.width() * 3);
+    }
+    predictor_.set_image(pixels.data(), crop.width(), crop.height());
+
+    int64_t per_side = options_.points_per_side;
+    for (int32_t i = 0; i < crop.layer; ++i) per_side /= options_.crop_n_points_downscale_factor;
+    std::vector<std::array<float, 2>> points;
+    // Grid fractions times the crop size in double, then float32, as numpy then torch do.
+    for (const auto& p : point_grid(per_side))
+      points.push_back({static_cast<float>(p[0] * crop.width()), static_cast<float>(p[1] * crop.height())});
+
+    std::vector<Candidate> found;
+    for (size_t start = 0; start < points.size(); start += options_.points_per_batch) {
+      const size_t end = std::min(points.size(), start + static_cast<size_t>(options_.points_per_batch));
+      process_batch(std::vector<std::array<float, 2>>(points.begin() + start, points.begin() + end), crop, found);
+    }
+
+    std::vector<BoxXYXY> boxes;
+    std::vector<float> scores;
+    for (const Candidate& candidate : found) {
+      boxes.push_back(candidate.box);
+      scores.push_back(candidate.mask.predicted_iou);
+    }
+    found = select(std::move(found), box_nms(boxes, scores, options_.box_nms_thresh));
+    for (Candidate& candidate : found) {
+      candidate.box[0] += crop.x0;
+      candidate.box[1] += crop.y0;
+      candidate.box[2] += crop.x0;
+      candidate.box[3] += crop.y0;
+      candidate.mask.bbox = {candidate.box[0], candidate.box[1], candidate.box[2] - candidate.box[0],
+                             candidate.box[3] - candidate.box[1]};
+      candidate.mask.point[0] += static_cast<float>(crop.x0);
+      candidate.mask.point[1] += static_cast<float>(crop.y0);
+      candidate.mask.crop_box = {crop.x0, crop.y0, crop.width(), crop.height()};
+    }
+    return found;
+  }
+
+  // Decodes points one foreground click each: low-res logits [count, L, L] and scores.
+  std::pair<at::Tensor, at::Tensor> decode(const std::vector<std::array<float, 2>>& points, const float* mask_inputs,
+                                           bool multimask) {
+    std::vector<PromptSet> sets(points.size());
+    std::vector<const PromptSet*> pointers;
+    const int64_t plane = side_ * side_;
+    for (size_t i = 0; i < points.size(); ++i) {
+      sets[i].points = {points[i][0], points[i][1]};
+      sets[i].labels = {1};
+      sets[i].multimask = multimask;
+      if (mask_inputs) sets[i].mask_input = mask_inputs + static_cast<int64_t>(i) * plane;
+      pointers.push_back(&sets[i]);
+    }
+    const DecoderOutput out = predictor_.predict_batch(pointers, multimask);
+    return {out.masks.to(at::kCPU, at::kFloat).reshape({-1, side_, side_}).contiguous(),
+            out.iou_predictions.to(at::kCPU, at::kFloat).reshape({-1}).contiguous()};
+  }
+
+  void process_batch(const std::vector<std::array<float, 2>>& points, const Crop& crop, std::vector<Candidate>& found) {
+    const bool multimask = family_ == Family::Sam1 || options_.multimask_output;
+    auto [logits, scores] = decode(points, nullptr, multimask);
+    const int64_t count = logits.size(0);
+    const int64_t per_point = count / static_cast<int64_t>(points.size());
+    std::vector<std::array<float, 2>> candidate_points;
+    for (int64_t k = 0; k < count; ++k) candidate_points.push_back(points[k / per_point]);
+
+    if (options_.use_m2m && family_ == Family::Sam2) {
+      // One refinement step: each candidate's own (clamped) logits as the mask input of its point.
+      const at::Tensor inputs = logits.clamp(-kLogitClamp, kLogitClamp).contiguous();
+      std::vector<at::Tensor> refined_logits, refined_scores;
+      for (int64_t start = 0; start < count; start += options_.points_per_batch) {
+        const int64_t end = std::min(count, start + static_cast<int64_t>(options_.points_per_batch));
+        auto [l, s] = decode(std::vector<std::array<float, 2>>(candidate_points.begin() + start,
+                                                               candidate_points.begin() + end),
+                             inputs.data_ptr<float>() + start * side_ * side_, /*multimask=*/false);
+        refined_logits.push_back(l);
+        refined_scores.push_back(s);
+      }
+      logits = at::cat(refined_logits).contiguous();
+      scores = at::cat(refined_scores).contiguous();
+    }
+
+    const float* score_values = scores.data_ptr<float>();
+    std::vector<int64_t> passing;
+    for (int64_t k = 0; k < count; ++k)
+      if (!(options_.pred_iou_thresh > 0.0f) || score_values[k] > options_.pred_iou_thresh) passing.push_back(k);
+
+    const float* logit_values = logits.data_ptr<float>();
+    const int64_t plane = side_ * side_;
+    const bool fill_regions = family_ == Family::Sam2 && options_.min_mask_region_area > 0;
+    const float threshold = options_.mask_threshold;
+    const int32_t crop_w = crop.width(), crop_h = crop.height();
+    std::vector<std::optional<Candidate>> slots(passing.size());
+    struct Scratch {
+      std::vector<float> logits;
+      std::vector<uint8_t> regions, mask;
+    };
+    std::vector<Scratch> scratch(static_cast<size_t>(parallel_worker_count()));
+    parallel_tasks(static_cast<int64_t>(passing.size()), [&](int64_t index, int64_t worker) {
+      const int64_t k = passing[index];
+      Scratch& own = scratch[worker];
+      const float* map = logit_values + k * plane;
+      if (fill_regions) {
+        own.logits.assign(map, map + plane);
+        // At the predictor's own threshold, 0: the reference builds its predictor without the
+        // generator's mask_threshold.
+        fill_small_regions(own.logits.data(), side_, kPredictorMaskThreshold, options_.min_mask_region_area,
+                           own.regions);
+        map = own.logits.data();
+      }
+      int64_t intersections = 0, unions = 0;
+      upsample_count_above(map, side_, side_, crop_h, crop_w, threshold + options_.stability_score_offset,
+                           threshold - options_.stability_score_offset, &intersections, &unions);
+      const float stability = static_cast<float>(intersections) / static_cast<float>(unions);
+      if (options_.stability_score_thresh > 0.0f && !(stability >= options_.stability_score_thresh)) return;
+
+      own.mask.resize(static_cast<size_t>(crop_w) * crop_h);
+      upsample_threshold(map, side_, side_, own.mask.data(), crop_h, crop_w, threshold);
+      const std::array<int32_t, 4> box = mask_box(own.mask.data(), crop_w, crop_h);
+      if (near_crop_edge(box, crop, width_, height_)) return;
+
+      Candidate candidate;
+      candidate.mask.rle = uncropped_rle(own.mask.data(), crop, width_, height_, &candidate.mask.area);
+      candidate.mask.predicted_iou = score_values[k];
+      candidate.mask.stability_score = stability;
+      candidate.mask.point = candidate_points[k];
+      candidate.box = {static_cast<float>(box[0]), static_cast<float>(box[1]), static_cast<float>(box[2]),
+                       static_cast<float>(box[3])};
+      slots[index] = std::move(candidate);
+    });
+    for (auto& slot : slots)
+      if (slot) found.push_back(std::move(*slot));
+  }
+
+  // SamAutomaticMaskGenerator.postprocess_small_regions: holes then islands removed from every
+  // mask, unchanged masks preferred by a box NMS over the new boxes.
+  void remove_small_regions_sam1(std::vector<Candidate>& all) {
+    const Crop image{0, 0, width_, height_, 0};
+    std::vector<BoxXYXY> boxes;
+    std::vector<float> scores;
+    std::vector<std::optional<Candidate>> changed(all.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      std::vector<uint8_t> mask = rle_to_mask(all[i].mask.rle, width_, height_);
+      bool modified = remove_small_regions(mask, height_, width_, options_.min_mask_region_area, /*holes=*/true);
+      modified = remove_small_regions(mask, height_, width_, options_.min_mask_region_area, /*holes=*/false) ||
+                 modified;
+      const std::array<int32_t, 4> box = mask_box(mask.data(), width_, height_);
+      boxes.push_back({static_cast<float>(box[0]), static_cast<float>(box[1]), static_cast<float>(box[2]),
+                       static_cast<float>(box[3])});
+      scores.push_back(modified ? 0.0f : 1.0f);
+      if (modified) {
+        Candidate updated = all[i];
+        updated.mask.rle = uncropped_rle(mask.data(), image, width_, height_, &updated.mask.area);
+        updated.box = boxes.back();
+        updated.mask.bbox = {box[0] * 1.0f, box[1] * 1.0f, static_cast<float>(box[2] - box[0]),
+                             static_cast<float>(box[3] - box[1])};
+        changed[i] = std::move(updated);
+      }
+    }
+    const std::vector<int64_t> keep =
+        box_nms(boxes, scores, std::max(options_.box_nms_thresh, options_.crop_nms_thresh));
+    std::vector<Candidate> out;
+    for (int64_t index : keep) out.push_back(changed[index] ? std::move(*changed[index]) : std::move(all[index]));
+    all = std::move(out);
+  }
+
+  Predictor& predictor_;
+  const uint8_t* rgb_;
+  int32_t width_, height_;
+  AutomaticMaskOptions options_;
+  Family family_;
+  int64_t side_;
+};
+
+}  // namespace
+
+AutomaticMaskOptions default_automatic_mask_options(Family family) {
+  AutomaticMaskOptions options;
+  if (family == Family::Sam1) options.pred_iou_thresh = 0.88f;
+  return options;
+}
+
+std::vector<AutomaticMask> generate_automatic_masks(Predictor& predictor, const uint8_t* rgb, int32_t width,
+                                                    int32_t height, const AutomaticMaskOptions& options) {
+  require(rgb != nullptr, "generate masks: no pixels given");
+  require(width > 0 && height > 0, "generate masks: image size " + std::to_string(width) + "x" +
+                                       std::to_string(height) + " is not positive");
+  require(options.points_per_side >= 1, "points_per_side must be at least 1, not " +
+                                            std::to_string(options.points_per_side));
+  require(options.points_per_batch >= 1, "points_per_batch must be at least 1, not " +
+                                             std::to_string(options.points_per_batch));
+  require(options.crop_n_layers >= 0 && options.crop_n_layers <= 6,
+          "crop_n_layers must be in 0...6, not " + std::to_string(options.crop_n_layers));
+  require(options.crop_n_points_downscale_factor >= 1, "crop_n_points_downscale_factor must be at least 1, not " +
+                                                           std::to_string(options.crop_n_points_downscale_factor));
+  int64_t last_layer_side = options.points_per_side;
+  for (int32_t i = 0; i < options.crop_n_layers; ++i) last_layer_side /= options.crop_n_points_downscale_factor;
+  require(last_layer_side >= 1, "points_per_side " + std::to_string(options.points_per_side) +
+                                    " leaves no points in crop layer " + std::to_string(options.crop_n_layers) +
+                                    " with crop_n_points_downscale_factor " +
+                                    std::to_string(options.crop_n_points_downscale_factor));
+  require(std::isfinite(options.crop_overlap_ratio) && options.crop_overlap_ratio >= 0 &&
+              options.crop_overlap_ratio < 1,
+          "crop_overlap_ratio must be in [0, 1), not " + std::to_string(options.crop_overlap_ratio));
+  require(options.min_mask_region_area >= 0, "min_mask_region_area must not be negative");
+  for (float value : {options.pred_iou_thresh, options.stability_score_thresh, options.stability_score_offset,
+                      options.mask_threshold, options.box_nms_thresh, options.crop_nms_thresh})
+    require(std::isfinite(value), "generate masks: thresholds must be finite numbers");
+  c10::InferenceMode inference;
+  return Generator(predictor, rgb, width, height, options).run();
+}
+
+}  // namespace sam

@@ -1,0 +1,187 @@
+import ArgumentParser
+import Foundation
+import Segmentation
+
+/// The generator's settings as flags named after the official generator's arguments; a flag
+/// left out takes the model family's default.
+struct AutomaticMaskArguments: ParsableArguments {
+    @Option(help: "Grid points along each side of the image (default 32).")
+    var pointsPerSide: Int?
+    @Option(help: "Points decoded together (default 64).")
+    var pointsPerBatch: Int?
+    @Option(help: "Keep masks whose predicted IoU is above this (SAM 2: 0.8, SAM 1: 0.88).")
+    var predIouThresh: Float?
+    @Option(help: "Keep masks whose stability score is at least this (default 0.95).")
+    var stabilityScoreThresh: Float?
+    @Option(help: "Logit offset of the stability score (default 1.0).")
+    var stabilityScoreOffset: Float?
+    @Option(help: "Logit threshold of the masks (default 0.0).")
+    var maskThreshold: Float?
+    @Option(help: "Box IoU above which NMS drops a duplicate within a crop (default 0.7).")
+    var boxNmsThresh: Float?
+    @Option(help: "Crop layers; layer i cuts the image into 2^i x 2^i crops (default 0).")
+    var cropNLayers: Int?
+    @Option(help: "Box IoU for the NMS across crops (default 0.7).")
+    var cropNmsThresh: Float?
+    @Option(help: "Crop overlap as a fraction of the image's short side (default 512/1500).")
+    var cropOverlapRatio: Double?
+    @Option(help: "Points per side divided by this in each further crop layer (default 1).")
+    var cropNPointsDownscaleFactor: Int?
+    @Option(help: "Fill holes and remove islands of at most this many pixels (default 0: off).")
+    var minMaskRegionArea: Int?
+    @Flag(help: "SAM 2: refine every mask once with itself as the mask input.")
+    var useM2m = false
+    @Flag(inversion: .prefixedNo, help: "SAM 2: three candidates per point (default) or one.")
+    var multimaskOutput: Bool?
+
+    func validate() throws {
+        func atLeast(_ value: Int?, _ minimum: Int, _ name: String) throws {
+            if let value, value < minimum { throw ValidationError("--\(name) must be at least \(minimum), not \(value).") }
+        }
+        try atLeast(pointsPerSide, 1, "points-per-side")
+        try atLeast(pointsPerBatch, 1, "points-per-batch")
+        try atLeast(cropNLayers, 0, "crop-n-layers")
+        try atLeast(cropNPointsDownscaleFactor, 1, "crop-n-points-downscale-factor")
+        try atLeast(minMaskRegionArea, 0, "min-mask-region-area")
+        if let cropNLayers, cropNLayers > 6 { throw ValidationError("--crop-n-layers must be at most 6, not \(cropNLayers).") }
+        if let ratio = cropOverlapRatio, !(ratio >= 0 && ratio < 1) {
+            throw ValidationError("--crop-overlap-ratio must be in [0, 1), not \(ratio).")
+        }
+        for (name, value) in [("pred-iou-thresh", predIouThresh), ("stability-score-thresh", stabilityScoreThresh),
+                              ("stability-score-offset", stabilityScoreOffset), ("mask-threshold", maskThreshold),
+                              ("box-nms-thresh", boxNmsThresh), ("crop-nms-thresh", cropNmsThresh)] {
+            if let value, !value.isFinite { throw ValidationError("--\(name) must be a finite number.") }
+        }
+    }
+
+    func options(for model: Model) -> AutomaticMaskOptions {
+        var options = AutomaticMaskOptions.defaults(for: model)
+        if let pointsPerSide { options.pointsPerSide = pointsPerSide }
+        if let pointsPerBatch { options.pointsPerBatch = pointsPerBatch }
+        if let predIouThresh { options.predIoUThresh = predIouThresh }
+        if let stabilityScoreThresh { options.stabilityScoreThresh = stabilityScoreThresh }
+        if let stabilityScoreOffset { options.stabilityScoreOffset = stabilityScoreOffset }
+        if let maskThreshold { options.maskThreshold = maskThreshold }
+        if let boxNmsThresh { options.boxNMSThresh = boxNmsThresh }
+        if let cropNLayers { options.cropNLayers = cropNLayers }
+        if let cropNmsThresh { options.cropNMSThresh = cropNmsThresh }
+        if let cropOverlapRatio { options.cropOverlapRatio = cropOverlapRatio }
+        if let cropNPointsDownscaleFactor { options.cropNPointsDownscaleFactor = cropNPointsDownscaleFactor }
+        if let minMaskRegionArea { options.minMaskRegionArea = minMaskRegionArea }
+        if useM2m { options.useM2M = true }
+        if let multimaskOutput { options.multimaskOutput = multimaskOutput }
+        return options
+    }
+}
+
+/// `samterm auto`: segment everything in one image (the official automatic mask generator).
+struct Auto: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Segment everything: masks for a grid of points over the image, as COCO JSON.",
+        discussion: """
+            Flags are the official SAM2AutomaticMaskGenerator's arguments in kebab case; defaults
+            follow the model family (SAM 1 models: SamAutomaticMaskGenerator's). Without --out the
+            COCO JSON goes to standard output (unless --json asks for the summary there).
+            """)
+
+    @Argument(help: "A PNG or JPEG image.")
+    var image: String
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var generator: AutomaticMaskArguments
+
+    @Option(help: "Resize the image to WIDTHxHEIGHT first (for timing); masks are for the resized image.")
+    var size: String?
+
+    @Option(help: "Write the COCO JSON to DIR/<image name>.json.")
+    var out: String?
+
+    @Option(help: "Write the image with every mask overlaid in a random colour to this PNG.")
+    var overlay: String?
+
+    @Option(help: "Seed of the overlay's colours.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Print a JSON summary (masks, model, timings in ms) to standard output.")
+    var json = false
+
+    func validate() throws {
+        if let size, Bench.dimensions(size) == nil { throw ValidationError("--size \(size) is not WIDTHxHEIGHT.") }
+    }
+
+    func run() throws {
+        var picture = try RGBImage.load(path: image)
+        if let size, let target = Bench.dimensions(size) { picture = picture.resized(width: target.width, height: target.height) }
+        let (model, loadMs) = try measure { try modelOptions.loadModel() }
+        let predictor = try Predictor(model: model)
+        let result = try Self.segmentEverything(
+            image: picture, imageFileName: URL(fileURLWithPath: image).lastPathComponent, predictor: predictor,
+            options: generator.options(for: model), outputFolder: out, overlay: overlay, seed: seed)
+        if json {
+            var summary = result.summary
+            summary["timings_ms"] = ["load": loadMs, "generate": result.generateMs]
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else if out == nil {
+            print(String(decoding: result.coco, as: UTF8.self), terminator: "")
+        } else {
+            FileHandle.standardError.write(Data("\(result.masks.count) masks in \(Int(result.generateMs)) ms\n".utf8))
+        }
+    }
+
+    /// What one image gave: the masks, their COCO JSON and the generator's time.
+    struct ImageResult {
+        let masks: [AutomaticMask]
+        let coco: [UInt8]
+        let generateMs: Double
+        let summary: [String: Any]
+    }
+
+    /// One image through the generator, with its outputs written: DIR/<image name>.json and the
+    /// overlay. Callable per image by anything that walks many images with one predictor.
+    static func segmentEverything(image: RGBImage, imageFileName: String, predictor: Predictor,
+                                  options: AutomaticMaskOptions, outputFolder: String?, overlay: String?,
+                                  seed: UInt64) throws -> ImageResult {
+        let generated: ([AutomaticMask], Double)
+        do {
+            generated = try measure { try predictor.generateMasks(image: image, options: options) }
+        } catch let error as EngineError where error.status == .argument {
+            throw UsageError(error.message)
+        }
+        let (masks, generateMs) = generated
+        let coco = try AutomaticMaskCOCO.encode(imageFileName: imageFileName, width: image.width, height: image.height,
+                                                masks: masks, model: predictor.model.name)
+        if let outputFolder {
+            try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
+            let stem = (imageFileName as NSString).deletingPathExtension
+            try AtomicFileWriter.write(coco, to: "\(outputFolder)/\(stem).json")
+        }
+        if let overlay {
+            var random = SplitMix64(seed: seed)
+            let layers = masks.map { mask in
+                (mask: mask.segmentation.decode(),
+                 color: RGBColor(red: random.nextByte(), green: random.nextByte(), blue: random.nextByte()))
+            }
+            try PNGWriter(image: MaskRendering.overlay(image: image, masks: layers)).write(to: overlay)
+        }
+        let summary: [String: Any] = [
+            "image": imageFileName, "width": image.width, "height": image.height, "model": predictor.model.name,
+            "masks": masks.count, "timings_ms": ["generate": generateMs],
+        ]
+        return ImageResult(masks: masks, coco: coco, generateMs: generateMs, summary: summary)
+    }
+}
+
+/// A small seeded generator for the overlay's colours (SplitMix64), the same on every platform.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextByte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 56) }
+}
