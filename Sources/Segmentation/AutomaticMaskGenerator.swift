@@ -69,6 +69,17 @@ public struct AutomaticMask: Equatable, Sendable {
     public let pointCoords: [Double]
     /// The crop the mask was found in: x, y, width, height.
     public let cropBox: PixelBox
+
+    public init(segmentation: RLE, area: Int, bbox: [Double], predictedIoU: Float, stabilityScore: Float,
+                pointCoords: [Double], cropBox: PixelBox) {
+        self.segmentation = segmentation
+        self.area = area
+        self.bbox = bbox
+        self.predictedIoU = predictedIoU
+        self.stabilityScore = stabilityScore
+        self.pointCoords = pointCoords
+        self.cropBox = cropBox
+    }
 }
 
 extension Predictor {

@@ -75,6 +75,7 @@ public enum Chrome {
         var flags: [String] = []
         if let view = state.viewport, view.zoom > 1.001 { flags.append(String(format: "zoom %.1fx", view.zoom)) }
         if state.multimaskAlways { flags.append("multimask") }
+        if !state.slot.suggestions.isEmpty { flags.append("\(state.slot.suggestions.count) found") }
         if !state.overlayVisible { flags.append("overlay off") } else if state.outlineMode { flags.append("outline") }
         if !flags.isEmpty { parts.append([StyledSpan(flags.joined(separator: " "))]) }
         if let latency = state.lastLatencyMilliseconds {
@@ -136,6 +137,7 @@ public enum Chrome {
             break
         }
         if case .pending = state.currentObject?.prediction { return "\(spinner) predicting" }
+        if state.slot.findingObjects { return "\(spinner) finding objects" }
         return ""
     }
 

@@ -222,7 +222,7 @@ private final class MainLoop {
             case .predict(let request):
                 if let inputTime { requestTimes[request.id] = inputTime }
                 worker.submit(effect)
-            case .openImage, .prefetchImage, .export, .replay:
+            case .openImage, .prefetchImage, .export, .replay, .findObjects:
                 worker.submit(effect)
             }
         }

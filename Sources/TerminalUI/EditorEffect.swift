@@ -89,6 +89,8 @@ public enum EditorEffect: Sendable {
     /// Recompute a restored object's candidates from its saved steps.
     case replay(ReplayRequest)
     case export(ExportRequest)
+    /// Run the automatic mask generator on the image (it must be the active one).
+    case findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int)
     /// Write the image's session file (after every change; the writer skips unchanged content).
     case save(ImageSessionSnapshot)
     case quit

@@ -73,6 +73,9 @@ public enum EditorEvent: Sendable {
     /// its image stopped being the active one).
     case predictionDropped(requestID: Int)
 
+    case objectsFound(imageIndex: Int, suggestions: [MaskSuggestion])
+    case findingObjectsFailed(imageIndex: Int, message: String)
+
     case exportFinished(imageIndex: Int, files: [String])
     case exportFailed(imageIndex: Int, message: String)
     /// Nothing was written: these files exist and were not written by this editor.

@@ -59,6 +59,8 @@ public struct EditorObject: Sendable {
     /// Restored from a session and not yet predicted again: its candidates come from replaying
     /// the saved steps, since the mask input of its prompt is not saved.
     var awaitingReplay = false
+    /// Adopted from an automatic mask: the first prediction keeps the candidate closest to it.
+    var adoptedMask: BinaryMask?
     var undoStack: [ObjectEdit] = []
     var redoStack: [ObjectEdit] = []
 

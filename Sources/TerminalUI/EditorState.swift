@@ -27,6 +27,11 @@ public struct ImageSlot: Sendable {
     public var nextObjectID = 1
     /// Something changed since the last export.
     public var hasUnsavedChanges = false
+    /// Masks the automatic mask generator found and the user has not adopted yet.
+    public var suggestions: [MaskSuggestion] = []
+    public var suggestionsVersion = 0
+    /// The automatic mask generator is running on this image.
+    public var findingObjects = false
     /// SHA-256 of the image file, known once its session was looked for.
     public var sha256: String?
     public var autosave = AutosaveState.waiting
@@ -36,6 +41,27 @@ public struct ImageSlot: Sendable {
     }
 
     public var name: String { path.split(separator: "/").last.map(String.init) ?? path }
+}
+
+/// An object the automatic mask generator found: its mask (at the display size), the grid point
+/// that prompted it, and the model's predicted IoU.
+public struct MaskSuggestion: Sendable {
+    public var mask: BinaryMask
+    public var point: PixelPoint
+    public var score: Float
+
+    public init(mask: BinaryMask, point: PixelPoint, score: Float) {
+        self.mask = mask
+        self.point = point
+        self.score = score
+    }
+
+    /// Whether the image point lies inside the mask (the mask may be smaller than the image).
+    func contains(_ point: PixelPoint, imageWidth: Int, imageHeight: Int) -> Bool {
+        let x = Int(point.x * Double(mask.width) / Double(imageWidth)), y = Int(point.y * Double(mask.height) / Double(imageHeight))
+        guard x >= 0, y >= 0, x < mask.width, y < mask.height else { return false }
+        return mask.bytes[y * mask.width + x] != 0
+    }
 }
 
 /// Whether changes to an image go into its session file.

@@ -75,7 +75,7 @@ enum Compositor {
         var raster = sample(image: image, geometry: geometry)
         for layer in masks {
             let inside = membership(of: layer.mask, imageWidth: image.width, imageHeight: image.height, geometry: geometry)
-            if outline {
+            if outline || layer.outlined {
                 drawOutline(inside: inside, color: layer.color, thickness: outlineThickness, into: &raster)
             } else {
                 fill(inside: inside, color: layer.color, alpha: Palette.maskAlpha, into: &raster)

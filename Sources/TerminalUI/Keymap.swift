@@ -25,6 +25,7 @@ public enum EditorAction: Equatable, Sendable {
     case nextImage
     case previousImage
     case export
+    case findObjects
     case quit
     case showHelp
     case cancel
@@ -77,6 +78,8 @@ public enum Keymap {
         KeyBinding(keys: [.character("]")], label: "] [", action: .nextImage, help: "next / previous image"),
         KeyBinding(keys: [.character("[")], label: "", action: .previousImage, help: ""),
         KeyBinding(keys: [.character("e")], label: "e", action: .export, help: "export masks"),
+        KeyBinding(keys: [.character("A")], label: "A", action: .findObjects,
+                   help: "find every object (automatic masks); a click on an outline adopts it"),
         KeyBinding(keys: [.character("?")], label: "?", action: .showHelp, help: "this help"),
         KeyBinding(keys: [.escape], label: "Esc", action: .cancel, help: "cancel a box, close"),
         KeyBinding(keys: [.character("q")], label: "q", action: .quit, help: "quit"),

@@ -29,7 +29,7 @@ enum MonoRenderer {
         }
         for (position, layer) in scene.masks.enumerated() {
             let inside = Compositor.membership(of: layer.mask, imageWidth: image.width, imageHeight: image.height, geometry: geometry)
-            let isCurrent = position == scene.masks.count - 1
+            let isCurrent = position == scene.masks.count - 1 && !layer.outlined
             if isCurrent && !scene.outline {
                 for index in inside.indices where inside[index] && luma[index] >= 0 { luma[index] = 255 - luma[index] }
             } else {

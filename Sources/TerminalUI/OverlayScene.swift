@@ -5,6 +5,8 @@ struct OverlayScene {
     struct MaskLayer {
         var mask: BinaryMask
         var color: RGBColor
+        /// Drawn as its outline whatever the outline mode (the automatic masks' suggestions).
+        var outlined = false
         /// Identifies the layer's content, so an unchanged layer can be reused.
         var identity: MaskLayerIdentity
     }
@@ -16,7 +18,7 @@ struct OverlayScene {
         var colorIndex: Int
     }
 
-    /// Other objects first, the current object last (drawn on top).
+    /// Suggestions first, other objects next, the current object last (drawn on top).
     var masks: [MaskLayer] = []
     var outline = false
     var points: [PromptPoint] = []
@@ -31,6 +33,11 @@ struct OverlayScene {
         let slot = state.slot
         if state.overlayVisible {
             outline = state.outlineMode
+            for (index, suggestion) in slot.suggestions.enumerated() {
+                masks.append(MaskLayer(mask: suggestion.mask, color: Palette.suggestion, outlined: true,
+                                       identity: MaskLayerIdentity(objectID: -1 - index, version: slot.suggestionsVersion,
+                                                                   candidate: 0, colorIndex: -1)))
+            }
             for (index, object) in slot.objects.enumerated() where index != slot.currentObject {
                 if let layer = Self.layer(object) { masks.append(layer) }
             }

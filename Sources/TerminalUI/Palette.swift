@@ -10,6 +10,8 @@ public enum Palette {
     public static let maskAlpha = ObjectPalette.maskAlpha
 
     public static let foregroundPoint = RGBColor(0, 230, 0)
+    /// Outlines of the automatic masks not yet adopted as objects.
+    public static let suggestion = RGBColor(255, 220, 0)
     public static let backgroundPoint = RGBColor(255, 40, 40)
     public static let box = RGBColor(0, 230, 0)
     public static let cursor = RGBColor(255, 255, 0)

@@ -15,4 +15,7 @@ public protocol PredictionEngine: AnyObject {
     func saveEmbedding(slot: Int, path: String, key: String) throws
     func loadEmbedding(slot: Int, path: String, key: String) throws
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult
+    /// The automatic mask generator on `image`, the slot's image (with the model's default
+    /// options, which keep the slot's embedding that of the whole image).
+    func generateMasks(slot: Int, image: RGBImage) throws -> [AutomaticMask]
 }

@@ -60,6 +60,7 @@ public final class PredictorWorker: @unchecked Sendable {
     private var predictions: [PredictRequest] = []
     private var replays: [ReplayRequest] = []
     private var exports: [ExportRequest] = []
+    private var findJobs: [(imageIndex: Int, maskWidth: Int, maskHeight: Int)] = []
     private var stopping = false
     private var busy = false
 
@@ -137,6 +138,8 @@ public final class PredictorWorker: @unchecked Sendable {
             replays.append(request)
         case .export(let request):
             exports.append(request)
+        case .findObjects(let imageIndex, let maskWidth, let maskHeight):
+            findJobs.append((imageIndex, maskWidth, maskHeight))
         case .save, .quit:
             break
         }
@@ -149,6 +152,7 @@ public final class PredictorWorker: @unchecked Sendable {
         case predict(PredictRequest)
         case replay(ReplayRequest)
         case export(ExportRequest)
+        case findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int)
         case prefetch(index: Int, path: String)
     }
 
@@ -162,6 +166,7 @@ public final class PredictorWorker: @unchecked Sendable {
             case .predict(let request): predict(request)
             case .replay(let request): replay(request)
             case .export(let request): export(request)
+            case .findObjects(let index, let width, let height): findObjects(imageIndex: index, maskWidth: width, maskHeight: height)
             case .prefetch(let index, let path): prefetch(index: index, path: path)
             }
             condition.lock()
@@ -196,6 +201,10 @@ public final class PredictorWorker: @unchecked Sendable {
             if !replays.isEmpty { return .replay(replays.removeFirst()) }
             if !predictions.isEmpty { return .predict(predictions.removeFirst()) }
             if !exports.isEmpty { return .export(exports.removeFirst()) }
+            if !findJobs.isEmpty {
+                let job = findJobs.removeFirst()
+                return .findObjects(imageIndex: job.imageIndex, maskWidth: job.maskWidth, maskHeight: job.maskHeight)
+            }
             if let job = prefetchJob {
                 prefetchJob = nil
                 return .prefetch(index: job.index, path: job.path)
@@ -419,6 +428,25 @@ public final class PredictorWorker: @unchecked Sendable {
             post(.exportFinished(imageIndex: request.imageIndex, files: files))
         } catch {
             post(.exportFailed(imageIndex: request.imageIndex, message: "\(error)"))
+        }
+    }
+
+    /// Runs the automatic mask generator on the active image; masks come back at the display size.
+    private func findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int) {
+        guard let engine, let slot = activeSlot, activeImage == imageIndex, let entry = decoded[imageIndex] else {
+            post(.findingObjectsFailed(imageIndex: imageIndex, message: "the image is not the encoded one any more; press A again"))
+            return
+        }
+        do {
+            let found = try engine.generateMasks(slot: slot, image: entry.image)
+            let suggestions = found.map { generated in
+                MaskSuggestion(mask: generated.segmentation.decode().resizedNearest(width: maskWidth, height: maskHeight),
+                               point: PixelPoint(x: generated.pointCoords[0], y: generated.pointCoords[1]),
+                               score: generated.predictedIoU)
+            }
+            post(.objectsFound(imageIndex: imageIndex, suggestions: suggestions))
+        } catch {
+            post(.findingObjectsFailed(imageIndex: imageIndex, message: "\(error)"))
         }
     }
 

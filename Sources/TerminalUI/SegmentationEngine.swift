@@ -28,6 +28,10 @@ final class SegmentationEngine: PredictionEngine {
         try predictors[slot].loadEmbedding(path: path, imageKey: key)
     }
 
+    func generateMasks(slot: Int, image: RGBImage) throws -> [AutomaticMask] {
+        try predictors[slot].generateMasks(image: image)
+    }
+
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult {
         let answer = try predictors[slot].predict(prompting, options: MaskOutputOptions(size: (maskWidth, maskHeight)))
         let candidates = try (0..<answer.count).map { index -> MaskCandidate in

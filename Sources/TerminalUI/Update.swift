@@ -66,6 +66,21 @@ extension EditorState {
         case .predictionDropped(let requestID):
             predictionArrived(requestID: requestID) { object in object.prediction = .stale }
             return []
+        case .objectsFound(let index, let suggestions):
+            guard images.indices.contains(index) else { return [] }
+            images[index].findingObjects = false
+            images[index].suggestions = suggestions
+            images[index].suggestionsVersion += 1
+            if index == currentImage {
+                message = StatusMessage(suggestions.isEmpty ? "No objects found"
+                                        : "Found \(suggestions.count) object\(suggestions.count == 1 ? "" : "s"): click inside an outline to adopt it")
+            }
+            return []
+        case .findingObjectsFailed(let index, let text):
+            guard images.indices.contains(index) else { return [] }
+            images[index].findingObjects = false
+            if index == currentImage { message = StatusMessage("Finding objects failed: \(text)", isError: true) }
+            return []
         case .exportFinished(let index, let files):
             guard images.indices.contains(index) else { return [] }
             images[index].hasUnsavedChanges = false
@@ -156,6 +171,7 @@ extension EditorState {
             return []
         case .placePoint(let foreground):
             guard viewport != nil else { return notReady() }
+            if foreground, let adopted = adoptSuggestion() { return adopted }
             let point = PromptPoint(position: cursor, isForeground: foreground)
             return editPrompts(addition: true) { $0.points.append(point) }
         case .toggleBox:
@@ -236,6 +252,8 @@ extension EditorState {
             return switchImage(to: (currentImage + step + images.count) % images.count)
         case .export:
             return export()
+        case .findObjects:
+            return findObjects()
         case .quit, .interrupt:
             guard hasUnsavedChanges else { return [.quit] }
             mode = .confirmQuit
@@ -528,7 +546,11 @@ extension EditorState {
             }
             object.candidates = result.candidates
             object.candidatesVersion = requestID
-            let choice = object.choiceAfterPrediction ?? result.best
+            var choice = object.choiceAfterPrediction ?? result.best
+            if let adopted = object.adoptedMask {
+                choice = result.candidates.indices.max { adopted.iou(result.candidates[$0].mask) < adopted.iou(result.candidates[$1].mask) } ?? choice
+                object.adoptedMask = nil
+            }
             object.chosen = result.candidates.indices.contains(choice) ? choice : 0
             object.choiceAfterPrediction = nil
             object.prediction = .current
@@ -548,6 +570,47 @@ extension EditorState {
         return .replay(ReplayRequest(id: request.id, imageIndex: imageIndex, objectID: object.id,
                                      steps: origin.steps(choosing: object.chosen),
                                      maskWidth: request.maskWidth, maskHeight: request.maskHeight))
+    }
+
+    // MARK: - Automatic masks
+
+    /// `A`: runs the generator, or hides its outlines when they show.
+    private mutating func findObjects() -> [EditorEffect] {
+        guard viewport != nil, let width = slot.width, let height = slot.height else { return notReady() }
+        if slot.findingObjects {
+            message = StatusMessage("Still finding objects…")
+            return []
+        }
+        if !slot.suggestions.isEmpty {
+            slot.suggestions = []
+            slot.suggestionsVersion += 1
+            message = StatusMessage("Automatic masks hidden (A finds them again)")
+            return []
+        }
+        guard case .ready = slot.encoding else {
+            message = StatusMessage("The image is still being encoded")
+            return []
+        }
+        slot.findingObjects = true
+        message = StatusMessage("Finding every object in the background…")
+        let size = Self.displayMaskSize(width: width, height: height)
+        return [.findObjects(imageIndex: currentImage, maskWidth: size.width, maskHeight: size.height)]
+    }
+
+    /// A foreground click inside a suggestion, with no object being prompted, adopts it: a new
+    /// object prompted at the suggestion's own grid point, keeping the candidate that matches it.
+    private mutating func adoptSuggestion() -> [EditorEffect]? {
+        guard let width = slot.width, let height = slot.height, currentObject?.prompting.isEmpty ?? true else { return nil }
+        // The smallest outline under the cursor: the most specific object there.
+        let hits = slot.suggestions.indices.filter { slot.suggestions[$0].contains(cursor, imageWidth: width, imageHeight: height) }
+        guard let index = hits.min(by: { slot.suggestions[$0].mask.area < slot.suggestions[$1].mask.area }) else { return nil }
+        let suggestion = slot.suggestions.remove(at: index)
+        slot.suggestionsVersion += 1
+        ensureCurrentObject()
+        slot.objects[slot.currentObject].adoptedMask = suggestion.mask
+        message = StatusMessage(String(format: "Adopted an automatic mask (predicted IoU %.2f)", suggestion.score))
+        let point = PromptPoint(position: suggestion.point, isForeground: true)
+        return editPrompts(addition: true) { $0.points.append(point) }
     }
 
     // MARK: - Sessions

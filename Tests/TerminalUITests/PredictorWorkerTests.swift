@@ -57,6 +57,17 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
         guard stored == key else { throw EngineError(status: .format, message: "\(path): made for another image") }
     }
 
+    /// Two masks of the 8 x 6 images: the left half and the right half.
+    func generateMasks(slot: Int, image: RGBImage) throws -> [AutomaticMask] {
+        record("generate slot \(slot) \(image.width)x\(image.height)")
+        return [(0..<4, 1.5), (4..<8, 5.5)].map { columns, x in
+            let mask = BinaryMask(width: image.width, height: image.height,
+                                  bytes: (0..<(image.width * image.height)).map { UInt8(columns.contains($0 % image.width) ? 1 : 0) })
+            return AutomaticMask(segmentation: RLE(mask: mask), area: mask.area, bbox: [], predictedIoU: 0.9, stabilityScore: 0.97,
+                                 pointCoords: [x, 2.5], cropBox: PixelBox(x: 0, y: 0, width: image.width, height: image.height))
+        }
+    }
+
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult {
         predictEntered.signal()
         predictGate?.wait()
@@ -328,6 +339,25 @@ final class PredictorWorkerTests: XCTestCase {
         worker.submit(.export(export))
         recorder.wait { $0.filter { if case .exportFinished = $0 { return true } else { return false } }.count == 2 }
         XCTAssertEqual(jobs.count, 2)
+        worker.stop()
+    }
+
+    func testFindingObjectsRunsTheGeneratorOnTheActiveImage() throws {
+        let engine = ScriptedEngine(), recorder = EventRecorder()
+        let worker = makeWorker(engine: engine, recorder: recorder)
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.start()
+        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
+        worker.submit(.findObjects(imageIndex: 0, maskWidth: 4, maskHeight: 3))
+        let events = recorder.wait { $0.contains { if case .objectsFound = $0 { return true } else { return false } } }
+        XCTAssertEqual(engine.calls.last, "generate slot 0 8x6")
+        guard case .objectsFound(0, let found)? = events.last else { return XCTFail("\(recorder.descriptions)") }
+        XCTAssertEqual(found.map(\.point), [PixelPoint(x: 1.5, y: 2.5), PixelPoint(x: 5.5, y: 2.5)])
+        XCTAssertEqual(found.first?.mask, BinaryMask(width: 4, height: 3, bytes: [1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]),
+                       "masks come at the display size")
+        // Not the active image: refused, with a reason.
+        worker.submit(.findObjects(imageIndex: 3, maskWidth: 4, maskHeight: 3))
+        recorder.wait { $0.contains { if case .findingObjectsFailed(3, _) = $0 { return true } else { return false } } }
         worker.stop()
     }
 

@@ -91,6 +91,19 @@ public struct BinaryMask: Equatable, Sendable {
         return unionArea == 0 ? 1 : Double(intersection) / Double(unionArea)
     }
 
+    /// The mask at another size, each pixel taking the value under its centre.
+    public func resizedNearest(width newWidth: Int, height newHeight: Int) -> BinaryMask {
+        guard newWidth != width || newHeight != height else { return self }
+        var resized = [UInt8](repeating: 0, count: newWidth * newHeight)
+        for y in 0..<newHeight {
+            let sourceRow = min((2 * y + 1) * height / (2 * newHeight), height - 1) * width
+            for x in 0..<newWidth {
+                resized[y * newWidth + x] = bytes[sourceRow + min((2 * x + 1) * width / (2 * newWidth), width - 1)]
+            }
+        }
+        return BinaryMask(width: newWidth, height: newHeight, bytes: resized)
+    }
+
     /// The mask as 0/255 bytes, the form image viewers show as black and white.
     public var grayBytes: [UInt8] { bytes.map { $0 == 0 ? 0 : 255 } }
 }
