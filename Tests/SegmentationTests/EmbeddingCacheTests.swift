@@ -1,7 +1,7 @@
 // Where encoded images are kept, and how the cache stays within its budget.
 import XCTest
 import Foundation
-@testable import TerminalUI
+@testable import Segmentation
 
 final class EmbeddingCacheTests: XCTestCase {
     func testFollowsXDG() {

@@ -1,6 +1,5 @@
 // Encoded images on disk, so that reopening an image skips its encoding.
 import Foundation
-import Segmentation
 
 /// `$XDG_CACHE_HOME/samterm/embeddings/<model key>/<image key>.embedding` (or ~/.cache/...).
 /// The model key names the model and identifies its checkpoint file; the image key is the
