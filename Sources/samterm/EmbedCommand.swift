@@ -17,13 +17,28 @@ struct Embed: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
-        try batch.run(command: "embed") { () throws -> EmbedJob in
+        let cache = EmbeddingCache(directory: EmbeddingCache.defaultDirectory())
+        try batch.run(command: "embed", makeJob: { () throws -> EmbedJob in
             let checkpoint = try modelOptions.checkpointPath()
             let model = try modelOptions.loadModel()
-            let cache = EmbeddingCache(directory: EmbeddingCache.defaultDirectory())
             return try EmbedJob(model: model, cache: cache,
                                 modelKey: EmbeddingCache.modelKey(modelName: model.name, checkpointPath: checkpoint))
-        }
+        }, afterwards: { _ in
+            if let warning = Self.budgetWarning(total: cache.totalBytes(), budget: cache.byteBudget) {
+                FileHandle.standardError.write(Data((warning + "\n").utf8))
+            }
+        })
+    }
+
+    /// The editor prunes the cache to its budget whenever it encodes an image: embeddings made
+    /// ahead beyond it would be lost before they are used, so say so.
+    static func budgetWarning(total: Int64, budget: Int64) -> String? {
+        guard total > budget else { return nil }
+        func gibibytes(_ bytes: Int64) -> String { String(format: "%.2f GiB", Double(bytes) / Double(1 << 30)) }
+        let enough = Int((Double(total) / Double(1 << 30)).rounded(.up)) + 1
+        return "warning: the cache holds \(gibibytes(total)), more than the editor keeps (\(gibibytes(budget))): "
+            + "it deletes the least recently used files when it next encodes an image. "
+            + "Set SAMTERM_CACHE_MAX_GB=\(enough) (for embed and the editor) to keep them all."
     }
 }
 

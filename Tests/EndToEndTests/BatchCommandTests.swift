@@ -47,7 +47,7 @@ final class BatchCommandTests: XCTestCase {
 
     /// Starts samterm with its output going to files (read once it has ended), the cache
     /// under the test's folder.
-    private func start(_ arguments: [String], logName: String) throws -> Process {
+    private func start(_ arguments: [String], logName: String, environment extra: [String: String] = [:]) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: samtermPath) else {
             XCTFail("\(samtermPath) is missing: `swift build -c release` before the tests")
             throw CocoaError(.fileNoSuchFile)
@@ -58,7 +58,8 @@ final class BatchCommandTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CACHE_HOME"] = cacheHome
         environment.removeValue(forKey: "SAMTERM_CHECKPOINT")
-        process.environment = environment
+        environment.removeValue(forKey: "SAMTERM_CACHE_MAX_GB")
+        process.environment = environment.merging(extra) { $1 }
         for suffix in ["out", "err"] { FileManager.default.createFile(atPath: "\(work)/\(logName).\(suffix)", contents: nil) }
         process.standardOutput = FileHandle(forWritingAtPath: "\(work)/\(logName).out")
         process.standardError = FileHandle(forWritingAtPath: "\(work)/\(logName).err")
@@ -75,10 +76,10 @@ final class BatchCommandTests: XCTestCase {
     }
 
     private var runCount = 0
-    private func samterm(_ arguments: [String]) throws -> Run {
+    private func samterm(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         runCount += 1
         let name = "run\(runCount)"
-        return finish(try start(arguments, logName: name), logName: name)
+        return finish(try start(arguments, logName: name, environment: environment), logName: name)
     }
 
     /// `count` distinct small PNGs, image-000.png ..., each with different content (the
@@ -159,6 +160,7 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertTrue(summaryLine(second).hasPrefix("100 images: \(100 - finished) processed, \(finished) skipped, 0 failed in "),
                       second.output)
         XCTAssertFalse(second.errors.contains("\u{1B}"), "no escape codes when standard error is not a terminal")
+        XCTAssertFalse(second.errors.contains("warning:"), "100 MB fit the editor's default budget")
         for image in images {
             let key = try SHA256.hexDigest(ofFileAt: image)
             let path = cache.path(modelKey: modelKey, imageKey: key)
@@ -169,8 +171,9 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertNoThrow(try predictor.predict(Prompt(points: [PromptPoint(x: 20, y: 15, label: .foreground)])),
                          "the loaded embedding predicts")
 
-        let third = try samterm(["embed", work + "/images"])
+        let third = try samterm(["embed", work + "/images"], environment: ["SAMTERM_CACHE_MAX_GB": "0.05"])
         XCTAssertTrue(summaryLine(third).hasPrefix("100 images: 0 processed, 100 skipped, 0 failed"), third.output)
+        XCTAssertTrue(third.errors.contains("warning: the cache holds 0.10 GiB, more than the editor keeps (0.05 GiB)"), third.errors)
     }
 
     // MARK: segment

@@ -54,3 +54,12 @@ final class BatchRunnerTests: XCTestCase {
         XCTAssertEqual(BatchSummary(processed: 1, seconds: 0.04).line, "1 image: 1 processed, 0 skipped, 0 failed in 0.0 s")
     }
 }
+
+final class EmbedBudgetWarningTests: XCTestCase {
+    func testWarnsOnlyWhenTheCacheOutgrowsTheEditorsBudgetAndSaysHowToKeepItAll() {
+        XCTAssertNil(Embed.budgetWarning(total: 2 << 30, budget: 2 << 30))
+        XCTAssertEqual(Embed.budgetWarning(total: 5 << 29, budget: 2 << 30),
+                       "warning: the cache holds 2.50 GiB, more than the editor keeps (2.00 GiB): it deletes the least "
+                       + "recently used files when it next encodes an image. Set SAMTERM_CACHE_MAX_GB=4 (for embed and the editor) to keep them all.")
+    }
+}

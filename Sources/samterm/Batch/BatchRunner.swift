@@ -49,20 +49,24 @@ struct BatchOptions: ParsableArguments {
 
     /// The whole run of a batch command: expands the inputs, makes the job (loading the model,
     /// once) only when this shard has images, runs it with a progress report on standard error,
-    /// prints the summary line on standard output; exits 1 when any image failed.
+    /// prints the summary line on standard output, calls `afterwards` (with the job, when one
+    /// was made); exits 1 when any image failed.
     func run<Job: BatchJob>(command: String, check: ([String]) throws -> Void = { _ in },
-                            makeJob: () throws -> Job) throws {
+                            makeJob: () throws -> Job, afterwards: (Job?) -> Void = { _ in }) throws {
         let (all, selected) = try selectedInputs(check: check)
         var scope = "\(selected.count) of \(all) images"
         if let shard { scope += ", shard \(shard)" }
         FileHandle.standardError.write(Data("samterm \(command): \(scope)\n".utf8))
         var summary = BatchSummary()
+        var job: Job?
         if !selected.isEmpty {
-            let job = try makeJob()
+            let madeJob = try makeJob()
+            job = madeJob
             let reporter = ProgressReporter(total: selected.count, style: ProgressReporter.styleForStandardError())
-            summary = BatchRunner(overwrite: overwrite).run(selected, job: job, reporter: reporter)
+            summary = BatchRunner(overwrite: overwrite).run(selected, job: madeJob, reporter: reporter)
         }
         print(summary.line)
+        afterwards(job)
         if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
     }
 }
