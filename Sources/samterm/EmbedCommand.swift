@@ -8,9 +8,10 @@ struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Encode images into the editor's cache ahead of time.",
         discussion: """
-            The cache is $XDG_CACHE_HOME/samterm/embeddings (or ~/.cache/samterm/embeddings), one
-            file per model and image content. Images already in it are skipped, so a killed run
-            resumes where it stopped; --shard spreads a collection over several machines.
+            The cache is $XDG_CACHE_HOME/samterm/embeddings (or ~/.cache/samterm/embeddings), one \
+            file per model and image content. Images already in it are skipped, so a killed run \
+            resumes where it stopped; --shard spreads a collection over several machines. The \
+            editor keeps the cache within $SAMTERM_CACHE_MAX_GB gibibytes (default 2).
             """)
 
     @OptionGroup var batch: BatchOptions

@@ -40,10 +40,11 @@ struct Segment: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Segment an image from point and box prompts.",
         discussion: """
-            Coordinates are original-image pixels (x right, y down). Refine a result by feeding its
+            Coordinates are original-image pixels (x right, y down). Refine a result by feeding its \
             low-resolution logits back: --mask-input OUT/logits.npy:INDEX (or OUT/best-logits.npy).
-            Several images, folders or @LIST files make a batch: the prompt applies to every image
-            (a --box suits datasets), each image's outputs go to OUT/NAME/ (NAME: the image's file
+
+            Several images, folders or @LIST files make a batch: the prompt applies to every image \
+            (a --box suits datasets), each image's outputs go to OUT/NAME/ (NAME: the image's file \
             name without extension), images whose OUT/NAME/result.json exists are skipped.
             """)
 

@@ -29,7 +29,8 @@ struct BatchOptions: ParsableArguments {
     @Argument(help: "PNG or JPEG images, folders of them, or @LIST: a file naming one image per line.")
     var inputs: [String] = []
 
-    @Option(help: "Process only slice I of N of the sorted images; I counts from 0 (0/4, 1/4, 2/4, 3/4).")
+    @Option(help: ArgumentHelp("Process only slice I of N of the sorted images; I counts from 0 (0/4, 1/4, 2/4, 3/4).",
+                               valueName: "I/N"))
     var shard: Shard?
 
     @Flag(help: "Redo images whose outputs are already complete (by default they are skipped).")
