@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Segmentation"]),
+        .testTarget(name: "SamtermTests", dependencies: ["samterm"]),
     ],
     cxxLanguageStandard: .cxx17
 )

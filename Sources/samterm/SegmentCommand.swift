@@ -34,16 +34,21 @@ struct BoxArgument: ExpressibleByArgument {
 
 /// `samterm segment`: one prompt against one image, masks and scores out — the seed tutorial's
 /// flow from the shell. Refine by passing a previous run's logits back with --mask-input.
+/// Given several images, a folder or a list, the same prompt goes to every image (a batch:
+/// SegmentBatchJob), each image's outputs into a folder of its own under --out.
 struct Segment: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Segment an image from point and box prompts.",
         discussion: """
-            Coordinates are original-image pixels (x right, y down). Refine a result by feeding its
+            Coordinates are original-image pixels (x right, y down). Refine a result by feeding its \
             low-resolution logits back: --mask-input OUT/logits.npy:INDEX (or OUT/best-logits.npy).
+
+            Several images, folders or @LIST files make a batch: the prompt applies to every image \
+            (a --box suits datasets), each image's outputs go to OUT/NAME/ (NAME: the image's file \
+            name without extension), images whose OUT/NAME/result.json exists are skipped.
             """)
 
-    @Argument(help: "A PNG or JPEG image.")
-    var image: String
+    @OptionGroup var batch: BatchOptions
 
     @OptionGroup var modelOptions: ModelOptions
 
@@ -62,7 +67,7 @@ struct Segment: ParsableCommand {
     @Flag(help: "One candidate (same as --disable-multimask).")
     var single = false
 
-    @Option(help: "Write mask-N.png, logits.npy, best-logits.npy and result.json into this folder.")
+    @Option(help: "Write mask-N.png, logits.npy, best-logits.npy and result.json into this folder (a batch: into OUT/NAME/ per image).")
     var out: String?
 
     @Option(help: "Write the image with the best mask overlaid (alpha 0.6) and its score to this PNG.")
@@ -81,8 +86,16 @@ struct Segment: ParsableCommand {
     }
 
     func run() throws {
+        if batch.shard == nil, BatchInputs.isSingleFile(batch.inputs) {
+            try runSingle(image: batch.inputs[0])
+        } else {
+            try runBatch()
+        }
+    }
+
+    private func runSingle(image: String) throws {
         let picture = try RGBImage.load(path: image)
-        let prompt = try makePrompt(for: picture)
+        let prompt = try makePrompt(for: picture, imagePath: image)
         let (model, loadMs) = try measure { try modelOptions.loadModel() }
         if let maskInput = prompt.maskInput, maskInput.count != model.lowResSize * model.lowResSize {
             throw UsageError("--mask-input \(self.maskInput!): \(model.name) takes \(model.lowResSize)x\(model.lowResSize) logits")
@@ -109,8 +122,18 @@ struct Segment: ParsableCommand {
         }
     }
 
+    private func runBatch() throws {
+        for (given, name) in [(overlay != nil, "--overlay"), (json, "--json"), (maskInput != nil, "--mask-input")] where given {
+            throw UsageError("\(name) takes one image; a batch writes result.json per image under --out")
+        }
+        guard let out else { throw UsageError("several images need --out FOLDER for their outputs") }
+        try batch.run(command: "segment", check: OutputFolders.checkDistinct) {
+            try SegmentBatchJob(command: self, model: modelOptions.loadModel(), out: out)
+        }
+    }
+
     /// The prompt, checked against the image: every point and the box must lie on it.
-    private func makePrompt(for picture: RGBImage) throws -> Prompt {
+    func makePrompt(for picture: RGBImage, imagePath image: String) throws -> Prompt {
         let width = Float(picture.width), height = Float(picture.height)
         for argument in points {
             let point = argument.point
@@ -152,7 +175,7 @@ struct Segment: ParsableCommand {
         }
     }
 
-    private func writeOutputs(_ result: SegmentResult, candidates: MaskCandidates, into folder: String) throws {
+    func writeOutputs(_ result: SegmentResult, candidates: MaskCandidates, into folder: String) throws {
         try AtomicFileWriter.createFolder(folder)
         let side = candidates.lowResSize
         var logits: [Float] = []
@@ -177,6 +200,8 @@ struct SegmentResult {
     let prompt: Prompt
     let candidates: MaskCandidates
     let timings: [String: Double]
+    /// The image file, recorded in batch results (a single image's result.json leaves it out).
+    var source: String? = nil
 
     func jsonText() throws -> String {
         var entries: [[String: Any]] = []
@@ -188,23 +213,29 @@ struct SegmentResult {
             }
             entries.append(entry)
         }
-        var promptObject: [String: Any] = [
-            "points": prompt.points.map { [Double($0.x), Double($0.y), Int($0.label.rawValue)] },
-            "multimask": prompt.multimask,
-            "mask_input": prompt.maskInput != nil,
-        ]
-        if let box = prompt.box { promptObject["box"] = [box.x0, box.y0, box.x1, box.y1].map(Double.init) }
+        var imageObject: [String: Any] = ["width": image.width, "height": image.height]
+        if let source { imageObject["path"] = source }
         let object: [String: Any] = [
             "model": model.name,
             "device": model.device,
-            "image": ["width": image.width, "height": image.height],
-            "prompt": promptObject,
+            "image": imageObject,
+            "prompt": Self.promptObject(prompt),
             "candidates": entries,
             "best": candidates.best,
             "timings_ms": timings.mapValues { ($0 * 100).rounded() / 100 },
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
+    }
+
+    static func promptObject(_ prompt: Prompt) -> [String: Any] {
+        var object: [String: Any] = [
+            "points": prompt.points.map { [Double($0.x), Double($0.y), Int($0.label.rawValue)] },
+            "multimask": prompt.multimask,
+            "mask_input": prompt.maskInput != nil,
+        ]
+        if let box = prompt.box { object["box"] = [box.x0, box.y0, box.x1, box.y1].map(Double.init) }
+        return object
     }
 
     var summary: String {

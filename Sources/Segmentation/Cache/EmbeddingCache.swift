@@ -1,6 +1,5 @@
 // Encoded images on disk, so that reopening an image skips its encoding.
 import Foundation
-import Segmentation
 
 /// `$XDG_CACHE_HOME/samterm/embeddings/<model key>/<image key>.embedding` (or ~/.cache/...).
 /// The model key names the model and identifies its checkpoint file; the image key is the
@@ -10,7 +9,7 @@ public struct EmbeddingCache: Sendable {
     /// Oldest files go once the cache holds more than this.
     public var byteBudget: Int64
 
-    public init(directory: String, byteBudget: Int64 = 2 << 30) {
+    public init(directory: String, byteBudget: Int64 = EmbeddingCache.defaultByteBudget()) {
         self.directory = directory
         self.byteBudget = byteBudget
     }
@@ -21,6 +20,16 @@ public struct EmbeddingCache: Sendable {
         }
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return home + "/.cache/samterm/embeddings"
+    }
+
+    /// 2 GiB, or $SAMTERM_CACHE_MAX_GB gibibytes (fractions allowed) for whoever encodes a
+    /// large collection ahead of time with `samterm embed`.
+    public static func defaultByteBudget(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int64 {
+        if let text = environment["SAMTERM_CACHE_MAX_GB"], let gibibytes = Double(text), gibibytes > 0,
+           gibibytes * Double(1 << 30) < Double(Int64.max) {
+            return Int64(gibibytes * Double(1 << 30))
+        }
+        return 2 << 30
     }
 
     /// Names the model and which checkpoint file it came from (path, size and modification
@@ -56,17 +65,26 @@ public struct EmbeddingCache: Sendable {
 
     /// Deletes the least recently used files until the cache fits its budget.
     public func prune() {
-        let manager = FileManager.default
-        guard let enumerator = manager.enumerator(at: URL(fileURLWithPath: directory),
-                                                  includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey]) else { return }
+        let files = embeddingFiles()
+        var total = files.reduce(Int64(0)) { $0 + $1.size }
+        for file in files.sorted(by: { $0.modified < $1.modified }) where total > byteBudget {
+            if (try? FileManager.default.removeItem(at: file.url)) != nil { total -= file.size }
+        }
+    }
+
+    /// Bytes of all embedding files in the cache, every model's.
+    public func totalBytes() -> Int64 {
+        embeddingFiles().reduce(Int64(0)) { $0 + $1.size }
+    }
+
+    private func embeddingFiles() -> [(url: URL, size: Int64, modified: Date)] {
+        guard let enumerator = FileManager.default.enumerator(at: URL(fileURLWithPath: directory),
+                                                              includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey]) else { return [] }
         var files: [(url: URL, size: Int64, modified: Date)] = []
         for case let url as URL in enumerator where url.pathExtension == "embedding" {
             let values = try? url.resourceValues(forKeys: [.fileSizeKey, .contentModificationDateKey])
             files.append((url, Int64(values?.fileSize ?? 0), values?.contentModificationDate ?? .distantPast))
         }
-        var total = files.reduce(Int64(0)) { $0 + $1.size }
-        for file in files.sorted(by: { $0.modified < $1.modified }) where total > byteBudget {
-            if (try? manager.removeItem(at: file.url)) != nil { total -= file.size }
-        }
+        return files
     }
 }

@@ -1,7 +1,7 @@
 // Where encoded images are kept, and how the cache stays within its budget.
 import XCTest
 import Foundation
-@testable import TerminalUI
+@testable import Segmentation
 
 final class EmbeddingCacheTests: XCTestCase {
     func testFollowsXDG() {
@@ -10,6 +10,15 @@ final class EmbeddingCacheTests: XCTestCase {
         XCTAssertEqual(EmbeddingCache.defaultDirectory(environment: ["HOME": "/home/me"]), "/home/me/.cache/samterm/embeddings")
         XCTAssertEqual(EmbeddingCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/home/me"]),
                        "/home/me/.cache/samterm/embeddings", "XDG says relative paths are to be ignored")
+    }
+
+    func testBudgetIsTwoGibibytesUnlessTheEnvironmentSaysOtherwise() {
+        XCTAssertEqual(EmbeddingCache.defaultByteBudget(environment: [:]), 2 << 30)
+        XCTAssertEqual(EmbeddingCache.defaultByteBudget(environment: ["SAMTERM_CACHE_MAX_GB": "50"]), 50 << 30)
+        XCTAssertEqual(EmbeddingCache.defaultByteBudget(environment: ["SAMTERM_CACHE_MAX_GB": "0.5"]), 1 << 29)
+        for ignored in ["", "lots", "0", "-3", "1e300", "nan"] {
+            XCTAssertEqual(EmbeddingCache.defaultByteBudget(environment: ["SAMTERM_CACHE_MAX_GB": ignored]), 2 << 30, ignored)
+        }
     }
 
     func testModelKeyChangesWithTheCheckpointFile() throws {
@@ -37,8 +46,10 @@ final class EmbeddingCacheTests: XCTestCase {
             try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: Double(1_000_000 + index * 100))],
                                                   ofItemAtPath: path)
         }
+        XCTAssertEqual(cache.totalBytes(), 300)
         cache.touch(modelKey: "m", imageKey: "old")
         cache.prune()
+        XCTAssertEqual(cache.totalBytes(), 200)
         XCTAssertTrue(cache.contains(modelKey: "m", imageKey: "old"), "just used")
         XCTAssertFalse(cache.contains(modelKey: "m", imageKey: "middle"))
         XCTAssertTrue(cache.contains(modelKey: "m", imageKey: "new"))

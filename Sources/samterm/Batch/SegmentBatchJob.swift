@@ -1,0 +1,62 @@
+import Foundation
+import Segmentation
+
+/// `samterm segment` over many images: the command's prompt against each image, outputs in
+/// OUT/NAME/ (NAME: the image file name without extension): mask-N.png, logits.npy,
+/// best-logits.npy, then result.json. Every file is written atomically and result.json last,
+/// so an image is complete exactly when its result.json exists; its model and prompt must be
+/// this run's, or the image fails rather than mixing two runs' outputs (--overwrite redoes it).
+struct SegmentBatchJob: BatchJob {
+    let command: Segment
+    let model: Model
+    let predictor: Predictor
+    let out: String
+    /// This run's prompt as result.json records it (read back, so that it compares equal).
+    private let expectedPrompt: NSDictionary
+
+    init(command: Segment, model: Model, out: String) throws {
+        self.command = command
+        self.model = model
+        predictor = try Predictor(model: model)
+        self.out = out
+        let prompt = Prompt(points: command.points.map(\.point), box: command.box?.box, maskInput: nil,
+                            multimask: command.multimask && !command.single)
+        let data = try JSONSerialization.data(withJSONObject: SegmentResult.promptObject(prompt))
+        expectedPrompt = try JSONSerialization.jsonObject(with: data) as? NSDictionary ?? [:]
+    }
+
+    func folder(for input: String) -> String {
+        OutputFolders.folder(for: input, in: out)
+    }
+
+    func isComplete(_ input: String) throws -> Bool {
+        let resultPath = (folder(for: input) as NSString).appendingPathComponent("result.json")
+        guard let data = FileManager.default.contents(atPath: resultPath) else { return false }
+        // Atomic writes never leave a damaged result.json; one edited by hand is simply redone.
+        guard let stored = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        let storedPrompt = stored["prompt"] as? NSDictionary
+        guard stored["model"] as? String == model.name, storedPrompt?.isEqual(expectedPrompt) == true else {
+            throw UsageError("\(resultPath) was made with another model or prompt: pass --overwrite to replace it")
+        }
+        return true
+    }
+
+    func process(_ input: String) throws {
+        let picture = try RGBImage.load(path: input)
+        let prompt = try command.makePrompt(for: picture, imagePath: input)
+        let (_, setImageMs) = try measure { try predictor.setImage(picture) }
+        let (candidates, predictMs) = try measure { try predictor.predict(prompt) }
+        let outputFolder = folder(for: input)
+        try AtomicFileWriter.createFolder(outputFolder)
+        // result.json goes first and comes back last, so a run killed in between leaves the
+        // image incomplete rather than complete with another run's masks.
+        try OutputFolders.removeIfPresent((outputFolder as NSString).appendingPathComponent("result.json"))
+        // Masks of an earlier run that made more candidates than this one would linger.
+        let masks = Set((0..<candidates.count).map { "mask-\($0).png" })
+        try OutputFolders.removeLeftovers(in: outputFolder) { $0.hasPrefix("mask-") && $0.hasSuffix(".png") && !masks.contains($0) }
+        var result = SegmentResult(model: model, image: picture, prompt: prompt, candidates: candidates,
+                                   timings: ["set_image": setImageMs, "predict": predictMs])
+        result.source = input
+        try command.writeOutputs(result, candidates: candidates, into: outputFolder)
+    }
+}
