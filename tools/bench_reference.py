@@ -7,6 +7,10 @@ as `samterm bench`:
     /tmp/ref/bin/python tools/bench_reference.py --model sam_vit_b --checkpoint checkpoints/sam_vit_b_01ec64.pth
 Without --checkpoint the model has random weights (timing does not depend on the values).
 Prints one JSON object with the keys of `samterm bench --json`.
+
+--auto times the official automatic mask generator with its defaults instead (SAM 2:
+SAM2AutomaticMaskGenerator; SAM 1: SamAutomaticMaskGenerator), as `samterm auto --size WxH --json`
+times ours; its keys: auto_generate_ms (set_image included, as the generator does it) and auto_masks.
 """
 import argparse
 import json
@@ -43,6 +47,28 @@ def load_predictor(model, checkpoint):
     return SAM2ImagePredictor(build_sam2(SAM2_CONFIGS[model], ckpt_path=checkpoint, device="cpu"))
 
 
+def time_automatic_masks(predictor, image, model, load_ms):
+    if model.startswith("sam_vit_"):
+        from segment_anything import SamAutomaticMaskGenerator
+        generator = SamAutomaticMaskGenerator(predictor.model)
+    else:
+        from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+        generator = SAM2AutomaticMaskGenerator(predictor.model)
+    with torch.inference_mode():
+        started = time.perf_counter()
+        masks = generator.generate(image)
+        generate_ms = (time.perf_counter() - started) * 1000
+    return {
+        "model": model,
+        "implementation": "reference (torch %s)" % torch.__version__,
+        "threads": torch.get_num_threads(),
+        "load_ms": round(load_ms, 1),
+        "auto_generate_ms": round(generate_ms, 1),
+        "auto_masks": len(masks),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="sam2.1_hiera_t")
@@ -52,12 +78,17 @@ def main():
     parser.add_argument("--height", type=int, default=768)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clicks", type=int, default=20)
+    parser.add_argument("--auto", action="store_true", help="time the automatic mask generator instead")
     args = parser.parse_args()
 
     image = np.array(Image.open(args.image).convert("RGB").resize((args.width, args.height), Image.BILINEAR))
     started = time.perf_counter()
     predictor = load_predictor(args.model, args.checkpoint)
     load_ms = (time.perf_counter() - started) * 1000
+
+    if args.auto:
+        print(json.dumps(time_automatic_masks(predictor, image, args.model, load_ms), indent=2))
+        return
 
     point = np.array([[args.width * 0.5, args.height * 0.4]], dtype=np.float32)
     label = np.array([1], dtype=np.int32)

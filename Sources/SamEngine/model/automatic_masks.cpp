@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -294,8 +295,10 @@ class Generator {
   }
 
   // Decodes points one foreground click each: low-res logits [count, L, L] and scores.
+  // score_floor: prompts none of whose candidates scores above it get zero logits (never read).
   std::pair<at::Tensor, at::Tensor> decode(const std::vector<std::array<float, 2>>& points, const float* mask_inputs,
-                                           bool multimask) {
+                                           bool multimask,
+                                           float score_floor = -std::numeric_limits<float>::infinity()) {
     std::vector<PromptSet> sets(points.size());
     std::vector<const PromptSet*> pointers;
     const int64_t plane = side_ * side_;
@@ -306,14 +309,18 @@ class Generator {
       if (mask_inputs) sets[i].mask_input = mask_inputs + static_cast<int64_t>(i) * plane;
       pointers.push_back(&sets[i]);
     }
-    const DecoderOutput out = predictor_.predict_batch(pointers, multimask);
+    const DecoderOutput out = predictor_.predict_batch(pointers, multimask, score_floor);
     return {out.masks.to(at::kCPU, at::kFloat).reshape({-1, side_, side_}).contiguous(),
             out.iou_predictions.to(at::kCPU, at::kFloat).reshape({-1}).contiguous()};
   }
 
   void process_batch(const std::vector<std::array<float, 2>>& points, const Crop& crop, std::vector<Candidate>& found) {
     const bool multimask = family_ == Family::Sam1 || options_.multimask_output;
-    auto [logits, scores] = decode(points, nullptr, multimask);
+    // Without m2m, candidates at or below the IoU threshold are dropped before anything reads
+    // their masks, so a point whose candidates all are needs no upscaling (m2m refines them all).
+    const bool skip_unscored = !options_.use_m2m && options_.pred_iou_thresh > 0.0f;
+    auto [logits, scores] = decode(points, nullptr, multimask,
+                                   skip_unscored ? options_.pred_iou_thresh : -std::numeric_limits<float>::infinity());
     const int64_t count = logits.size(0);
     const int64_t per_point = count / static_cast<int64_t>(points.size());
     std::vector<std::array<float, 2>> candidate_points;

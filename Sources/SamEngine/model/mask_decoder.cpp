@@ -175,7 +175,8 @@ at::Tensor MaskDecoder::upscaled_masks(const at::Tensor& image_tokens, const at:
 }
 
 DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Tensor& prompt_tokens,
-                                         const at::Tensor& dense) const {
+                                         const at::Tensor& dense,
+                                         const std::function<at::Tensor(const at::Tensor&)>& wanted) const {
   const int64_t batch = prompt_tokens.size(0);
   const int64_t first = config_.pred_obj_scores ? 1 : 0;  // index of the IoU token
   const at::Tensor tokens = at::cat({output_tokens_.unsqueeze(0).expand({batch, -1, -1}), prompt_tokens}, 1);
@@ -196,14 +197,24 @@ DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Te
   const at::Tensor mask_tokens_out = hs.slice(1, first + 1, first + 1 + num_mask_tokens_);
 
   DecoderOutput out;
+  out.iou_predictions = iou_head_(iou_token_out);
   {
     // The upscaling splits into bands of rows across ATen's threads, which pays only when
     // those threads sleep between parallel regions instead of spinning against OpenBLAS's.
     std::optional<SerialAten> serial;
     if (!openmp_workers_sleep()) serial.emplace();
-    out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out), image);
+    const at::Tensor needed = wanted ? wanted(out.iou_predictions) : at::Tensor();
+    if (!needed.defined() || needed.all().item<bool>()) {
+      out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out), image);
+    } else {
+      const at::Tensor rows = needed.nonzero().flatten();
+      out.masks = at::zeros({batch, num_mask_tokens_, 4 * image.height, 4 * image.width}, keys.options());
+      if (rows.numel() > 0) {
+        out.masks.index_copy_(0, rows, upscaled_masks(keys.index_select(0, rows),
+                                                      hypernetworks(mask_tokens_out.index_select(0, rows)), image));
+      }
+    }
   }
-  out.iou_predictions = iou_head_(iou_token_out);
   out.object_score_logits = config_.pred_obj_scores ? object_score_head_(hs.select(1, 0))
                                                     : at::full({batch, 1}, 10.0, out.iou_predictions.options());
   return out;
@@ -231,8 +242,16 @@ std::pair<at::Tensor, at::Tensor> MaskDecoder::most_stable(const at::Tensor& mas
 }
 
 DecoderOutput MaskDecoder::operator()(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense,
-                                      bool multimask) const {
-  DecoderOutput all = predict_masks(image, tokens, dense);
+                                      bool multimask, float mask_score_floor) const {
+  std::function<at::Tensor(const at::Tensor&)> wanted;
+  const bool by_stability = !multimask && config_.dynamic_multimask_via_stability;
+  if (mask_score_floor > -std::numeric_limits<float>::infinity() && !by_stability) {
+    wanted = [&](const at::Tensor& iou) {
+      const at::Tensor returned = multimask ? iou.slice(1, 1) : iou.slice(1, 0, 1);
+      return returned.gt(mask_score_floor).any(1);
+    };
+  }
+  DecoderOutput all = predict_masks(image, tokens, dense, wanted);
   DecoderOutput out;
   out.object_score_logits = all.object_score_logits;
   if (multimask) {

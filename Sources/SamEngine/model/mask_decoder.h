@@ -5,6 +5,8 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -62,14 +64,21 @@ class MaskDecoder {
   // tokens [B, N, C] (sparse prompt embeddings), dense [B, C, h, w] (mask embeddings) or
   // undefined (no mask input). multimask: the three multimask candidates; otherwise one
   // (the single-mask token's, or the most stable choice when the config says so).
+  //
+  // mask_score_floor: prompt sets none of whose returned candidates scores above it get no
+  // masks computed (their logits are left 0), for callers that drop such candidates anyway
+  // (the automatic mask generator's IoU filter). Ignored when the single mask is chosen by
+  // stability, which needs every mask.
   DecoderOutput operator()(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense,
-                           bool multimask) const;
+                           bool multimask, float mask_score_floor = -std::numeric_limits<float>::infinity()) const;
 
   const MaskDecoderConfig& config() const { return config_; }
 
  private:
   // All num_mask_tokens masks and scores, before candidate selection.
-  DecoderOutput predict_masks(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense) const;
+  // `wanted(iou [B, num_mask_tokens])`: which prompt sets need masks ([B] bool), or undefined for all.
+  DecoderOutput predict_masks(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense,
+                              const std::function<at::Tensor(const at::Tensor&)>& wanted = nullptr) const;
   // Grid rows [first_row, first_row + rows) of the transformer's image tokens [HW, C] upscaled
   // 4x: [16 rows w, C/8] in block order.
   at::Tensor upscale_rows(const at::Tensor& image_tokens, const DecoderImage& image, int64_t first_row,

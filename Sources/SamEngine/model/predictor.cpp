@@ -141,7 +141,7 @@ Predictor::DecoderPrompts Predictor::prepare_prompts(const std::vector<const Pro
   return out;
 }
 
-DecoderOutput Predictor::decode(const DecoderPrompts& prompts, bool multimask) const {
+DecoderOutput Predictor::decode(const DecoderPrompts& prompts, bool multimask, float mask_score_floor) const {
   const PromptEncoder& encoder = *model_.prompt_encoder;
   const int64_t batch = prompts.coords.defined() ? prompts.coords.size(0)
                         : prompts.mask_input.defined() ? prompts.mask_input.size(0)
@@ -154,7 +154,7 @@ DecoderOutput Predictor::decode(const DecoderPrompts& prompts, bool multimask) c
     sparse = at::empty({batch, 0, encoder.sizes().embed_dim}, decoder_image_.image_tokens.options());
   }
   const at::Tensor dense = prompts.mask_input.defined() ? encoder.embed_masks(prompts.mask_input) : at::Tensor();
-  return (*model_.mask_decoder)(decoder_image_, sparse, dense, multimask);
+  return (*model_.mask_decoder)(decoder_image_, sparse, dense, multimask, mask_score_floor);
 }
 
 Prediction Predictor::predict(const PromptSet& prompt, const OutputOptions& options) {
@@ -181,11 +181,12 @@ Prediction Predictor::predict(const PromptSet& prompt, const OutputOptions& opti
   return finish(decoded.masks[0], decoded.iou_predictions[0], options);
 }
 
-DecoderOutput Predictor::predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask) {
+DecoderOutput Predictor::predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask,
+                                       float mask_score_floor) {
   require(has_image(), "predict: no image has been set");
   require(!prompts.empty(), "predict: an empty batch");
   c10::InferenceMode inference;
-  return decode(prepare_prompts(prompts), multimask);
+  return decode(prepare_prompts(prompts), multimask, mask_score_floor);
 }
 
 Prediction Predictor::finish(const at::Tensor& low_res, const at::Tensor& scores, const OutputOptions& options) const {

@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 
 #include <array>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,7 +64,9 @@ class Predictor {
   // Many prompt sets against the current embedding in one decoder pass (the reference's batched
   // _predict): every set needs the same number of points and either all or none a mask input.
   // Returns the raw low-resolution logits [B, M, L, L] (not clamped) and scores [B, M].
-  DecoderOutput predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask);
+  // mask_score_floor: see MaskDecoder::operator() (masks left 0 where no candidate scores above).
+  DecoderOutput predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask,
+                              float mask_score_floor = -std::numeric_limits<float>::infinity());
 
   int32_t image_width() const { return width_; }
   int32_t image_height() const { return height_; }
@@ -82,7 +85,8 @@ class Predictor {
   };
   DecoderPrompts prepare_prompts(const std::vector<const PromptSet*>& prompts) const;
   // Runs the prompt encoder and the mask decoder for a batch of prompt sets.
-  DecoderOutput decode(const DecoderPrompts& prompts, bool multimask) const;
+  DecoderOutput decode(const DecoderPrompts& prompts, bool multimask,
+                       float mask_score_floor = -std::numeric_limits<float>::infinity()) const;
   Prediction finish(const at::Tensor& low_res, const at::Tensor& scores, const OutputOptions& options) const;
   void cache_features(ImageFeatures features, int32_t width, int32_t height);
 
