@@ -1,9 +1,10 @@
 #include "sam1/transforms.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include "model/mask_upsampling.h"
+#include "model/parallel_tasks.h"
 
 namespace sam {
 namespace {
@@ -68,7 +69,7 @@ inline uint8_t clip8(int32_t accumulator) {
 std::vector<uint8_t> resample_rows(const uint8_t* in, int64_t rows, int64_t in_width, const Taps& taps) {
   const int64_t out_width = static_cast<int64_t>(taps.first.size());
   std::vector<uint8_t> out(static_cast<size_t>(rows * out_width * 3));
-  at::parallel_for(0, rows, 16, [&](int64_t begin, int64_t end) {
+  parallel_row_chunks(rows, 16, [&](int64_t begin, int64_t end, int64_t) {
     for (int64_t y = begin; y < end; ++y) {
       const uint8_t* line = in + y * in_width * 3;
       uint8_t* target = out.data() + y * out_width * 3;
@@ -95,7 +96,7 @@ std::vector<uint8_t> resample_columns(const uint8_t* in, int64_t width, const Ta
   const int64_t out_rows = static_cast<int64_t>(taps.first.size());
   const int64_t line = width * 3;
   std::vector<uint8_t> out(static_cast<size_t>(out_rows * line));
-  at::parallel_for(0, out_rows, 16, [&](int64_t begin, int64_t end) {
+  parallel_row_chunks(out_rows, 16, [&](int64_t begin, int64_t end, int64_t) {
     std::vector<int32_t> sums(static_cast<size_t>(line));
     for (int64_t yy = begin; yy < end; ++yy) {
       const int32_t* k = taps.weights.data() + yy * taps.width;
@@ -110,6 +111,45 @@ std::vector<uint8_t> resample_columns(const uint8_t* in, int64_t width, const Ta
     }
   });
   return out;
+}
+
+// ATen's bilinear source indices and weights along one axis (upsample_bilinear2d with
+// align_corners=False): the first `count` of `out_size` outputs from `in_size` inputs.
+struct LinearTaps {
+  std::vector<int64_t> first, second;
+  std::vector<float> first_weight, second_weight;
+};
+
+LinearTaps linear_taps(int64_t in_size, int64_t out_size, int64_t count) {
+  LinearTaps taps;
+  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+  for (int64_t i = 0; i < count; ++i) {
+    // area_pixel_compute_source_index: the float scale times (i + 0.5) in double, then float.
+    float source = static_cast<float>(scale * (static_cast<double>(i) + 0.5) - 0.5);
+    if (source < 0) source = 0;
+    const int64_t index = static_cast<int64_t>(source);
+    const float lambda = std::min(std::max(source - static_cast<float>(index), 0.0f), 1.0f);
+    taps.first.push_back(index);
+    taps.second.push_back(index + (index < in_size - 1 ? 1 : 0));
+    taps.first_weight.push_back(1.0f - lambda);
+    taps.second_weight.push_back(lambda);
+  }
+  return taps;
+}
+
+// Output row y (columns.size() values) of the bilinear upsample of a side x side map, with
+// ATen's order of operations: h0 (w0 a + w1 b) + h1 (w0 c + w1 d).
+void upsampled_row(const float* map, int64_t side, const LinearTaps& rows, const LinearTaps& columns, int64_t y,
+                   float* out) {
+  const float* top = map + rows.first[y] * side;
+  const float* bottom = map + rows.second[y] * side;
+  const float h0 = rows.first_weight[y], h1 = rows.second_weight[y];
+  const int64_t width = static_cast<int64_t>(columns.first.size());
+  for (int64_t x = 0; x < width; ++x) {
+    const int64_t c0 = columns.first[x], c1 = columns.second[x];
+    const float w0 = columns.first_weight[x], w1 = columns.second_weight[x];
+    out[x] = (top[c0] * w0 + top[c1] * w1) * h0 + (bottom[c0] * w0 + bottom[c1] * w1) * h1;
+  }
 }
 
 }  // namespace
@@ -154,12 +194,35 @@ float sam1_scale_coordinate(float value, int64_t original_extent, int64_t input_
                             (static_cast<double>(input_extent) / static_cast<double>(original_extent)));
 }
 
-at::Tensor sam1_postprocess_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output) {
-  at::Tensor masks = at::upsample_bilinear2d(low_res, {image_size, image_size}, false);
-  masks = masks.narrow(2, 0, input.height).narrow(3, 0, input.width);
-  // Resizing to the same size with align_corners=False is the identity: skip it.
-  if (output.height == input.height && output.width == input.width) return masks;
-  return at::upsample_bilinear2d(masks.contiguous(), {output.height, output.width}, false);
+at::Tensor sam1_threshold_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output) {
+  const at::Tensor logits = low_res.to(at::kCPU, at::kFloat).contiguous();
+  const int64_t count = logits.size(0), side = logits.size(1);
+  const LinearTaps rows = linear_taps(side, image_size, input.height);
+  const LinearTaps columns = linear_taps(side, image_size, input.width);
+  // Resizing to the same size with align_corners=False is the identity: threshold directly.
+  const bool same_size = output.height == input.height && output.width == input.width;
+  at::Tensor masks = at::empty({count, output.height, output.width}, at::kByte);
+  at::Tensor cropped = same_size ? at::Tensor() : at::empty({count, input.height, input.width}, at::kFloat);
+  parallel_row_chunks(count * input.height, 32, [&](int64_t begin, int64_t end, int64_t) {
+    std::vector<float> row(static_cast<size_t>(input.width));
+    for (int64_t index = begin; index < end; ++index) {
+      const int64_t mask = index / input.height, y = index % input.height;
+      upsampled_row(logits.data_ptr<float>() + mask * side * side, side, rows, columns, y, row.data());
+      if (same_size) {
+        uint8_t* target = masks.data_ptr<uint8_t>() + index * input.width;
+        for (int64_t x = 0; x < input.width; ++x) target[x] = row[x] > 0.0f ? 1 : 0;
+      } else {
+        std::copy(row.begin(), row.end(), cropped.data_ptr<float>() + index * input.width);
+      }
+    }
+  });
+  if (!same_size) {
+    for (int64_t i = 0; i < count; ++i) {
+      upsample_threshold(cropped[i].data_ptr<float>(), input.height, input.width, masks[i].data_ptr<uint8_t>(),
+                         output.height, output.width);
+    }
+  }
+  return masks;
 }
 
 }  // namespace sam

@@ -32,8 +32,9 @@ at::Tensor sam1_preprocess(const uint8_t* rgb, ImageSize original, int64_t image
 // made `input_extent` long (computed in double, as numpy does, then rounded to float).
 float sam1_scale_coordinate(float value, int64_t original_extent, int64_t input_extent);
 
-// postprocess_masks: low-res logits [B, M, L, L] -> bilinear to image_size x image_size, the
-// padding cropped to `input`, bilinear to `output` (align_corners=False both times).
-at::Tensor sam1_postprocess_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output);
+// postprocess_masks and the mask threshold (> 0): low-res logits [M, L, L] -> bilinear to
+// image_size x image_size, the padding cropped to `input`, bilinear to `output`
+// (align_corners=False both times) -> uint8 [M, output.height, output.width] of 0 and 1, on the CPU.
+at::Tensor sam1_threshold_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output);
 
 }  // namespace sam
