@@ -2,6 +2,7 @@
 
 #include "engine_error.h"
 #include "sam1/image_encoder.h"
+#include "sam1/transforms.h"
 
 namespace sam {
 
@@ -10,6 +11,7 @@ std::unique_ptr<SamModel> build_sam1_model(Weights& weights, const Preset& prese
   auto model = std::make_unique<SamModel>();
   model->preset = preset;
   model->device = device;
+  model->transforms = make_sam1_transforms(preset.image_size);
   model->image_encoder = make_sam1_image_encoder(weights, preset);
 
   PromptEncoderSizes prompt_sizes;

@@ -194,35 +194,61 @@ float sam1_scale_coordinate(float value, int64_t original_extent, int64_t input_
                             (static_cast<double>(input_extent) / static_cast<double>(original_extent)));
 }
 
-at::Tensor sam1_threshold_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output) {
-  const at::Tensor logits = low_res.to(at::kCPU, at::kFloat).contiguous();
-  const int64_t count = logits.size(0), side = logits.size(1);
+void sam1_threshold_mask(const float* logits, int64_t side, int64_t image_size, ImageSize input, ImageSize output,
+                         uint8_t* out) {
   const LinearTaps rows = linear_taps(side, image_size, input.height);
   const LinearTaps columns = linear_taps(side, image_size, input.width);
   // Resizing to the same size with align_corners=False is the identity: threshold directly.
   const bool same_size = output.height == input.height && output.width == input.width;
-  at::Tensor masks = at::empty({count, output.height, output.width}, at::kByte);
-  at::Tensor cropped = same_size ? at::Tensor() : at::empty({count, input.height, input.width}, at::kFloat);
-  parallel_row_chunks(count * input.height, 32, [&](int64_t begin, int64_t end, int64_t) {
+  std::vector<float> cropped(same_size ? 0 : static_cast<size_t>(input.height * input.width));
+  parallel_row_chunks(input.height, 32, [&](int64_t begin, int64_t end, int64_t) {
     std::vector<float> row(static_cast<size_t>(input.width));
-    for (int64_t index = begin; index < end; ++index) {
-      const int64_t mask = index / input.height, y = index % input.height;
-      upsampled_row(logits.data_ptr<float>() + mask * side * side, side, rows, columns, y, row.data());
+    for (int64_t y = begin; y < end; ++y) {
+      float* target = same_size ? row.data() : cropped.data() + y * input.width;
+      upsampled_row(logits, side, rows, columns, y, target);
       if (same_size) {
-        uint8_t* target = masks.data_ptr<uint8_t>() + index * input.width;
-        for (int64_t x = 0; x < input.width; ++x) target[x] = row[x] > 0.0f ? 1 : 0;
-      } else {
-        std::copy(row.begin(), row.end(), cropped.data_ptr<float>() + index * input.width);
+        uint8_t* mask_row = out + y * input.width;
+        for (int64_t x = 0; x < input.width; ++x) mask_row[x] = row[x] > 0.0f ? 1 : 0;
       }
     }
   });
-  if (!same_size) {
-    for (int64_t i = 0; i < count; ++i) {
-      upsample_threshold(cropped[i].data_ptr<float>(), input.height, input.width, masks[i].data_ptr<uint8_t>(),
-                         output.height, output.width);
-    }
+  if (!same_size) upsample_threshold(cropped.data(), input.height, input.width, out, output.height, output.width);
+}
+
+namespace {
+
+class Sam1Transforms : public PredictorTransforms {
+ public:
+  explicit Sam1Transforms(int64_t image_size) : image_size_(image_size) {}
+
+  at::Tensor preprocess(const uint8_t* rgb, int32_t width, int32_t height, at::Device device) const override {
+    return sam1_preprocess(rgb, ImageSize{height, width}, image_size_, device, nullptr);
   }
-  return masks;
+
+  std::array<float, 2> to_frame(float x, float y, int32_t width, int32_t height) const override {
+    const ImageSize input = longest_side_size(ImageSize{height, width}, image_size_);
+    return {sam1_scale_coordinate(x, width, input.width), sam1_scale_coordinate(y, height, input.height)};
+  }
+
+  bool boxes_as_points() const override { return false; }
+
+  // SamPredictor returns the decoder's logits as they are.
+  at::Tensor returned_logits(const at::Tensor& low_res) const override { return low_res; }
+
+  void threshold_mask(const float* logits, int64_t side, int32_t width, int32_t height, uint8_t* out,
+                      int32_t out_width, int32_t out_height) const override {
+    const ImageSize input = longest_side_size(ImageSize{height, width}, image_size_);
+    sam1_threshold_mask(logits, side, image_size_, input, ImageSize{out_height, out_width}, out);
+  }
+
+ private:
+  int64_t image_size_;
+};
+
+}  // namespace
+
+std::unique_ptr<PredictorTransforms> make_sam1_transforms(int64_t image_size) {
+  return std::make_unique<Sam1Transforms>(image_size);
 }
 
 }  // namespace sam
