@@ -38,8 +38,9 @@ public final class MaskCandidates: @unchecked Sendable {
 
     public var bestMask: BinaryMask? { mask(at: best) }
 
-    /// Candidate `index`'s low-resolution logits, `lowResSize * lowResSize` values row-major,
-    /// clamped to [-32, 32]; usable as a later prompt's `maskInput`.
+    /// Candidate `index`'s low-resolution logits, `lowResSize * lowResSize` values row-major, as
+    /// the model family's official predictor returns them (SAM 2 clamps them to [-32, 32]);
+    /// usable as a later prompt's `maskInput`.
     public func lowResLogits(at index: Int) -> [Float] {
         precondition((0..<count).contains(index), "candidate \(index) is out of range (\(count) candidates)")
         let values = sam_prediction_low_res_logits(handle, Int32(index))!

@@ -1,7 +1,7 @@
 import SamEngine
 
 /// Set an image once, then predict masks for many prompts against its embedding (the official
-/// SAM2ImagePredictor's semantics).
+/// predictors' semantics: SAM2ImagePredictor for SAM 2 models, SamPredictor for SAM 1).
 ///
 /// Use a predictor from one thread at a time. It keeps its model alive.
 public final class Predictor: @unchecked Sendable {

@@ -9,7 +9,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Checkpoint (.pt / .pth). Default: $SAMTERM_CHECKPOINT, else the one `make checkpoints` fetched.")
     var checkpoint: String?
 
-    @Option(help: "Use this preset instead of detecting it (e.g. sam2.1_hiera_t).")
+    @Option(help: "Use this preset instead of detecting it (e.g. sam2.1_hiera_t, sam_vit_b).")
     var model: String?
 
     @Option(help: "auto (CUDA when available), cpu or cuda.")

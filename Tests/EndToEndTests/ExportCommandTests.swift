@@ -1,5 +1,5 @@
 // `samterm export` as a user runs it: the real binary on a session made with the tiny SAM 2.1
-// fixture model (Tests/Fixtures/sam2).
+// fixture model (Tests/Fixtures/sam2), and a replay through the tiny SAM 1 model (Tests/Fixtures/sam1).
 
 import Foundation
 import Segmentation
@@ -15,6 +15,7 @@ final class ExportCommandTests: XCTestCase {
     }()
     private static let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures/sam2")
     private static let checkpoint = fixtures.appendingPathComponent("tiny_sam2.1.pt").path
+    private static let sam1Checkpoint = repositoryRoot.appendingPathComponent("Tests/Fixtures/sam1/tiny_sam1.pth").path
 
     /// The samterm built beside this test bundle.
     private var samtermPath: String {
@@ -53,12 +54,12 @@ final class ExportCommandTests: XCTestCase {
                    errors: String(decoding: errorBytes, as: UTF8.self))
     }
 
-    /// The session all tests start from, made once: two objects predicted live through the
-    /// model as the editor does, masks saved. It names its image relatively ("scene.png").
-    nonisolated(unsafe) private static var templateSession: Session?
+    /// The session the tests start from, made once per checkpoint: two objects predicted live
+    /// through the model as the editor does, masks saved. It names its image relatively ("scene.png").
+    nonisolated(unsafe) private static var templateSessions: [String: Session] = [:]
 
-    private static func makeTemplateSession(imagePath: String) throws -> Session {
-        if let session = templateSession { return session }
+    private static func makeTemplateSession(imagePath: String, checkpoint: String) throws -> Session {
+        if let session = templateSessions[checkpoint] { return session }
         let model = try Model(path: checkpoint, device: .cpu)
         let picture = try RGBImage.load(path: imagePath)
         let predictor = try Predictor(model: model)
@@ -83,18 +84,20 @@ final class ExportCommandTests: XCTestCase {
         let reference = Session.ImageReference(path: "scene.png", sha256: try SHA256.hexDigest(ofFileAt: imagePath),
                                                width: picture.width, height: picture.height)
         let session = Session(image: reference, model: model.name, objects: objects)
-        templateSession = session
+        templateSessions[checkpoint] = session
         return session
     }
 
     /// A scratch folder holding a copy of the fixture image and its session.
-    private func makeSessionFolder(model sessionModel: String? = nil) throws -> (folder: String, image: String, session: String) {
+    private func makeSessionFolder(model sessionModel: String? = nil, checkpoint: String = ExportCommandTests.checkpoint) throws
+        -> (folder: String, image: String, session: String)
+    {
         let folder = NSTemporaryDirectory() + "samterm-export-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
         let image = folder + "/scene.png"
         try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("image_wide.png").path, toPath: image)
-        var session = try Self.makeTemplateSession(imagePath: image)
+        var session = try Self.makeTemplateSession(imagePath: image, checkpoint: checkpoint)
         if let sessionModel { session.model = sessionModel }
         let store = SessionStore(imagePath: image)
         try store.save(session)
@@ -134,6 +137,41 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertFalse(replayed.errors.contains("differs"), replayed.errors)
         for name in ["scene_mask_01_blob.png", "scene_mask_02.png", "scene_coco.json"] {
             XCTAssertEqual(try data(folder + "/saved/" + name), try data(folder + "/replayed/" + name), name)
+        }
+    }
+
+    /// The same with a SAM 1 model: its own preprocessing, box path, unclamped logits fed back as
+    /// mask input, and the session naming the SAM 1 preset.
+    func testReplayThroughASam1ModelGivesIdenticalMasks() throws {
+        let (folder, _, session) = try makeSessionFolder(checkpoint: Self.sam1Checkpoint)
+        XCTAssertTrue(try String(contentsOfFile: session, encoding: .utf8).contains("sam_test_tiny"))
+        let saved = try samterm(["export", session, "--format", "png,coco", "--out", folder + "/saved"])
+        XCTAssertEqual(saved.status, 0, saved.errors)
+        let replayed = try samterm(["export", session, "--format", "png,coco", "--out", folder + "/replayed",
+                                    "--replay", "--checkpoint", Self.sam1Checkpoint, "--device", "cpu"])
+        XCTAssertEqual(replayed.status, 0, replayed.errors)
+        XCTAssertFalse(replayed.errors.contains("differs"), replayed.errors)
+        for name in ["scene_mask_01_blob.png", "scene_mask_02.png"] {
+            XCTAssertEqual(try data(folder + "/saved/" + name), try data(folder + "/replayed/" + name), name)
+        }
+        // SAM 1's scores are raw IoU logits, not squashed by a sigmoid: their last float bits were
+        // seen to differ between this process and samterm, which runs with other thread settings
+        // (OMP_WAIT_POLICY=passive changes how the decoder splits its work). All else is identical.
+        func annotations(_ path: String) throws -> [[String: Any]] {
+            let coco = try XCTUnwrap(try JSONSerialization.jsonObject(with: data(path)) as? [String: Any])
+            return try XCTUnwrap(coco["annotations"] as? [[String: Any]])
+        }
+        let savedAnnotations = try annotations(folder + "/saved/scene_coco.json")
+        let replayedAnnotations = try annotations(folder + "/replayed/scene_coco.json")
+        XCTAssertEqual(savedAnnotations.count, 2)
+        XCTAssertEqual(savedAnnotations.count, replayedAnnotations.count)
+        for (saved, replayed) in zip(savedAnnotations, replayedAnnotations) {
+            let savedScore = try XCTUnwrap(saved["score"] as? Double), replayedScore = try XCTUnwrap(replayed["score"] as? Double)
+            XCTAssertEqual(savedScore, replayedScore, accuracy: 1e-4)
+            var savedRest = saved, replayedRest = replayed
+            savedRest["score"] = nil
+            replayedRest["score"] = nil
+            XCTAssertEqual(NSDictionary(dictionary: savedRest), NSDictionary(dictionary: replayedRest))
         }
     }
 

@@ -354,7 +354,7 @@ class Generator {
     const int32_t crop_w = crop.width(), crop_h = crop.height();
     std::vector<std::optional<Candidate>> slots(passing.size());
     struct Scratch {
-      std::vector<float> logits;
+      std::vector<float> logits, frame;
       std::vector<uint8_t> regions, mask;
     };
     std::vector<Scratch> scratch(static_cast<size_t>(parallel_worker_count()));
@@ -370,14 +370,17 @@ class Generator {
                            own.regions);
         map = own.logits.data();
       }
+      // The family's full-size logits are a bilinear resize of this map (SAM 1: unpadded first).
+      int64_t map_h = side_, map_w = side_;
+      map = predictor_.model().transforms->resizable_logits(map, side_, crop_w, crop_h, own.frame, &map_h, &map_w);
       int64_t intersections = 0, unions = 0;
-      upsample_count_above(map, side_, side_, crop_h, crop_w, threshold + options_.stability_score_offset,
+      upsample_count_above(map, map_h, map_w, crop_h, crop_w, threshold + options_.stability_score_offset,
                            threshold - options_.stability_score_offset, &intersections, &unions);
       const float stability = static_cast<float>(intersections) / static_cast<float>(unions);
       if (options_.stability_score_thresh > 0.0f && !(stability >= options_.stability_score_thresh)) return;
 
       own.mask.resize(static_cast<size_t>(crop_w) * crop_h);
-      upsample_threshold(map, side_, side_, own.mask.data(), crop_h, crop_w, threshold);
+      upsample_threshold(map, map_h, map_w, own.mask.data(), crop_h, crop_w, threshold);
       const std::array<int32_t, 4> box = mask_box(own.mask.data(), crop_w, crop_h);
       if (near_crop_edge(box, crop, width_, height_)) return;
 

@@ -2,21 +2,15 @@
 
 #include <c10/core/InferenceMode.h>
 
+#include <array>
 #include <cmath>
 
 #include "engine_error.h"
-#include "model/blas_threads.h"
 #include "model/embedding_file.h"
-#include "model/mask_upsampling.h"
 
 namespace sam {
 namespace {
 
-// SAM2Transforms: ImageNet statistics on [0, 1] pixels.
-constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
-constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
-// SAM2ImagePredictor clamps the low-resolution logits it returns.
-constexpr double kLogitClamp = 32.0;
 constexpr int64_t kMaxImageSide = 1 << 15;
 constexpr int64_t kMaxPoints = 1 << 12;
 
@@ -28,24 +22,6 @@ void require(bool condition, const std::string& message) {
 
 Predictor::Predictor(const SamModel& model) : model_(model) {}
 
-at::Tensor Predictor::preprocess(const uint8_t* rgb, int32_t width, int32_t height) const {
-  const int64_t size = model_.image_size();
-  // ToTensor: HWC uint8 -> CHW float in [0, 1].
-  at::Tensor image = at::from_blob(const_cast<uint8_t*>(rgb), {height, width, 3}, at::kByte)
-                         .permute({2, 0, 1})
-                         .contiguous()
-                         .to(at::kFloat)
-                         .div(255)
-                         .unsqueeze(0)
-                         .to(model_.device);
-  // torchvision Resize((size, size)) on a tensor: bilinear, align_corners=False, antialias=True.
-  at::Tensor resized = at::_upsample_bilinear2d_aa(image, {size, size}, false);
-  const auto options = resized.options();
-  const at::Tensor mean = at::tensor(at::ArrayRef<float>(kMean, 3), options.device(at::kCPU)).to(model_.device);
-  const at::Tensor std = at::tensor(at::ArrayRef<float>(kStd, 3), options.device(at::kCPU)).to(model_.device);
-  return resized.sub(mean.view({1, 3, 1, 1})).div(std.view({1, 3, 1, 1}));
-}
-
 void Predictor::set_image(const uint8_t* rgb, int32_t width, int32_t height) {
   require(rgb != nullptr, "set_image: no pixels given");
   require(width > 0 && height > 0 && width <= kMaxImageSide && height <= kMaxImageSide,
@@ -54,7 +30,8 @@ void Predictor::set_image(const uint8_t* rgb, int32_t width, int32_t height) {
   c10::InferenceMode inference;
   features_ = ImageFeatures{};
   decoder_image_ = DecoderImage{};
-  cache_features(model_.image_encoder->encode(preprocess(rgb, width, height)), width, height);
+  const at::Tensor input = model_.transforms->preprocess(rgb, width, height, model_.device);
+  cache_features(model_.image_encoder->encode(input), width, height);
 }
 
 void Predictor::cache_features(ImageFeatures features, int32_t width, int32_t height) {
@@ -98,37 +75,45 @@ void Predictor::load_embedding(const std::string& path, const std::string& image
 
 Predictor::DecoderPrompts Predictor::prepare_prompts(const std::vector<const PromptSet*>& prompts) const {
   const int64_t batch = static_cast<int64_t>(prompts.size());
-  const float size = static_cast<float>(model_.image_size());
-  const float width = static_cast<float>(width_), height = static_cast<float>(height_);
-  // SAM2Transforms.transform_coords: normalise by the original size, then scale to the frame.
-  auto to_frame_x = [&](float x) { return (x / width) * size; };
-  auto to_frame_y = [&](float y) { return (y / height) * size; };
+  const PredictorTransforms& transforms = *model_.transforms;
+  const bool boxes_as_points = transforms.boxes_as_points();
+  auto add_point = [&](std::vector<float>& coords, float x, float y) {
+    const std::array<float, 2> frame = transforms.to_frame(x, y, width_, height_);
+    coords.insert(coords.end(), frame.begin(), frame.end());
+  };
 
   DecoderPrompts out;
-  const size_t per_set = prompts[0]->labels.size() + (prompts[0]->box ? 2 : 0);
-  if (per_set > 0) {
-    std::vector<float> coords;
-    std::vector<int32_t> labels;
-    for (const PromptSet* prompt : prompts) {
-      require(prompt->labels.size() + (prompt->box ? 2 : 0) == per_set,
-              "predict: every prompt set of a batch needs the same number of points");
-      // Box corners go first, as points labelled 2 and 3.
-      if (prompt->box) {
-        const auto& box = *prompt->box;
-        coords.insert(coords.end(), {to_frame_x(box[0]), to_frame_y(box[1]), to_frame_x(box[2]), to_frame_y(box[3])});
+  const PromptSet& first = *prompts[0];
+  const size_t per_set = first.labels.size() + (first.box && boxes_as_points ? 2 : 0);
+  std::vector<float> coords, boxes;
+  std::vector<int32_t> labels;
+  for (const PromptSet* prompt : prompts) {
+    require(prompt->labels.size() == first.labels.size() && prompt->box.has_value() == first.box.has_value(),
+            "predict: every prompt set of a batch needs the same number of points and boxes");
+    if (prompt->box) {
+      const auto& box = *prompt->box;
+      if (boxes_as_points) {
+        // Box corners go first, as points labelled 2 and 3.
+        add_point(coords, box[0], box[1]);
+        add_point(coords, box[2], box[3]);
         labels.insert(labels.end(), {2, 3});
-      }
-      for (size_t i = 0; i < prompt->labels.size(); ++i) {
-        coords.push_back(to_frame_x(prompt->points[2 * i]));
-        coords.push_back(to_frame_y(prompt->points[2 * i + 1]));
-        labels.push_back(prompt->labels[i]);
+      } else {
+        add_point(boxes, box[0], box[1]);
+        add_point(boxes, box[2], box[3]);
       }
     }
+    for (size_t i = 0; i < prompt->labels.size(); ++i) {
+      add_point(coords, prompt->points[2 * i], prompt->points[2 * i + 1]);
+      labels.push_back(prompt->labels[i]);
+    }
+  }
+  if (per_set > 0) {
     const int64_t n = static_cast<int64_t>(per_set);
     out.coords = at::tensor(coords, at::kFloat).view({batch, n, 2}).to(model_.device);
     out.labels = at::tensor(labels, at::kInt).view({batch, n}).to(model_.device);
   }
-  const bool masks = prompts[0]->mask_input != nullptr;
+  if (!boxes.empty()) out.boxes = at::tensor(boxes, at::kFloat).view({batch, 4}).to(model_.device);
+  const bool masks = first.mask_input != nullptr;
   if (masks) {
     const int64_t side = model_.low_res_size();
     std::vector<at::Tensor> inputs;
@@ -143,18 +128,22 @@ Predictor::DecoderPrompts Predictor::prepare_prompts(const std::vector<const Pro
 
 DecoderOutput Predictor::decode(const DecoderPrompts& prompts, bool multimask, float mask_score_floor) const {
   const PromptEncoder& encoder = *model_.prompt_encoder;
-  const int64_t batch = prompts.coords.defined() ? prompts.coords.size(0)
+  const int64_t batch = prompts.coords.defined()     ? prompts.coords.size(0)
+                        : prompts.boxes.defined()      ? prompts.boxes.size(0)
                         : prompts.mask_input.defined() ? prompts.mask_input.size(0)
                                                        : 1;
-  at::Tensor sparse;
+  // PromptEncoder.forward: clicks (closed by a padding point unless a box follows), then box corners.
+  std::vector<at::Tensor> sparse;
   if (prompts.coords.defined()) {
-    // The image predictor sends boxes through the point path, so a padding point always closes the list.
-    sparse = encoder.embed_points(prompts.coords, prompts.labels, /*pad=*/true);
-  } else {
-    sparse = at::empty({batch, 0, encoder.sizes().embed_dim}, decoder_image_.image_tokens.options());
+    sparse.push_back(encoder.embed_points(prompts.coords, prompts.labels, /*pad=*/!prompts.boxes.defined()));
   }
+  if (prompts.boxes.defined()) sparse.push_back(encoder.embed_boxes(prompts.boxes));
+  const at::Tensor tokens =
+      sparse.empty() ? at::empty({batch, 0, encoder.sizes().embed_dim}, decoder_image_.image_tokens.options())
+      : sparse.size() == 1 ? sparse[0]
+                           : at::cat(sparse, 1);
   const at::Tensor dense = prompts.mask_input.defined() ? encoder.embed_masks(prompts.mask_input) : at::Tensor();
-  return (*model_.mask_decoder)(decoder_image_, sparse, dense, multimask, mask_score_floor);
+  return (*model_.mask_decoder)(decoder_image_, tokens, dense, multimask, mask_score_floor);
 }
 
 Prediction Predictor::predict(const PromptSet& prompt, const OutputOptions& options) {
@@ -199,20 +188,20 @@ Prediction Predictor::finish(const at::Tensor& low_res, const at::Tensor& scores
   for (int32_t i = 1; i < out.count; ++i)
     if (out.scores[i] > out.scores[out.best]) out.best = i;
 
-  const at::Tensor clamped = low_res.clamp(-kLogitClamp, kLogitClamp).to(at::kCPU).contiguous();
-  out.low_res_logits.assign(clamped.data_ptr<float>(), clamped.data_ptr<float>() + clamped.numel());
+  const at::Tensor returned = model_.transforms->returned_logits(low_res).to(at::kCPU).contiguous();
+  out.low_res_logits.assign(returned.data_ptr<float>(), returned.data_ptr<float>() + returned.numel());
 
   out.mask_width = options.mask_width ? options.mask_width : width_;
   out.mask_height = options.mask_height ? options.mask_height : height_;
-  // Upsampled from the unclamped logits, as the reference does.
+  // Resized from the logits as the decoder gave them (SAM 2 too upsamples the unclamped ones).
   const at::Tensor logits = low_res.to(at::kCPU).contiguous();
   const int64_t side = out.low_res_size;
   out.masks.resize(out.count);
   for (int32_t i = 0; i < out.count; ++i) {
     if (options.best_mask_only && i != out.best) continue;
     out.masks[i].resize(static_cast<size_t>(out.mask_width) * out.mask_height);
-    upsample_threshold(logits.data_ptr<float>() + i * side * side, side, side, out.masks[i].data(), out.mask_height,
-                       out.mask_width);
+    model_.transforms->threshold_mask(logits.data_ptr<float>() + i * side * side, side, width_, height_,
+                                      out.masks[i].data(), out.mask_width, out.mask_height);
   }
   return out;
 }

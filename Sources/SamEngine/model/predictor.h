@@ -1,13 +1,13 @@
-// The image predictor (sam2/sam2_image_predictor.py, SAM2ImagePredictor): set an image once,
-// then predict masks for many prompts against its cached embedding.
+// The image predictor (sam2/sam2_image_predictor.py SAM2ImagePredictor, and SAM 1's
+// segment_anything/predictor.py SamPredictor): set an image once, then predict masks for many
+// prompts against its cached embedding.
 //
-// set_image: uint8 RGB -> [0, 1] -> antialiased bilinear resize to image_size x image_size
-// (torchvision Resize on a tensor) -> ImageNet normalisation -> image encoder; everything the
-// decoder can compute from the image alone is cached then.
-// predict: prompt coordinates are scaled from the original image to the model's frame, box
-// corners become points labelled 2 and 3 ahead of the clicks, a padding point closes the
-// list; low-resolution logits are upsampled (bilinear, align_corners=False) to the requested
-// size and thresholded at 0. The returned low-resolution logits are clamped to [-32, 32].
+// set_image: the model family's transforms make the encoder's input (see
+// predictor_transforms.h); everything the decoder can compute from the image alone is cached.
+// predict: prompt coordinates go to the model's frame, box corners and clicks become sparse
+// tokens the family's way, the decoder's low-resolution logits are resized to the requested
+// size the family's way and thresholded at 0; the low-resolution logits come back as the
+// family's predictor returns them (SAM 2 clamps them to [-32, 32]).
 #pragma once
 #include <ATen/ATen.h>
 
@@ -43,7 +43,7 @@ struct Prediction {
   int32_t best = 0;              // argmax of scores (the first on ties)
   int32_t mask_width = 0, mask_height = 0;
   std::vector<std::vector<uint8_t>> masks;  // count entries; empty for a candidate not upsampled
-  std::vector<float> low_res_logits;        // count * low_res^2, clamped to [-32, 32]
+  std::vector<float> low_res_logits;        // count * low_res^2 (SAM 2: clamped to [-32, 32])
   int32_t low_res_size = 0;
 };
 
@@ -72,15 +72,13 @@ class Predictor {
   int32_t image_height() const { return height_; }
   const SamModel& model() const { return model_; }
 
-  // The preprocessed model input for an RGB image: [1, 3, image_size, image_size].
-  at::Tensor preprocess(const uint8_t* rgb, int32_t width, int32_t height) const;
-
  private:
   // Prompt tensors for the decoder, batch dimension first (all sets in a batch must have the
   // same number of points, as in the reference's batched predict).
   struct DecoderPrompts {
     at::Tensor coords;      // [B, N, 2] in the model's input frame, or undefined
     at::Tensor labels;      // [B, N] int32, or undefined
+    at::Tensor boxes;       // [B, 4] in the model's input frame, or undefined (see boxes_as_points)
     at::Tensor mask_input;  // [B, 1, L, L], or undefined
   };
   DecoderPrompts prepare_prompts(const std::vector<const PromptSet*>& prompts) const;

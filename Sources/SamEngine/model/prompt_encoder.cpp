@@ -43,7 +43,8 @@ at::Tensor PromptEncoder::embed_points(const at::Tensor& coords, const at::Tenso
   // of their label. Other label values keep the bare position encoding, as in the reference.
   const at::Tensor is_padding = point_labels.eq(-1).unsqueeze(-1);
   embedding = at::where(is_padding, at::zeros_like(embedding) + not_a_point_embed_, embedding);
-  for (int64_t label = 0; label < 4; ++label) {
+  const int64_t labelled = sizes_.embeds_corner_labels ? 4 : 2;
+  for (int64_t label = 0; label < labelled; ++label) {
     const at::Tensor has_label = point_labels.eq(label).unsqueeze(-1);
     embedding = at::where(has_label, embedding + point_embeddings_[label], embedding);
   }

@@ -17,6 +17,9 @@ struct PromptEncoderSizes {
   int64_t image_embedding_size;  // side of the image embedding grid (image_size / 16)
   int64_t image_size;            // side of the model's input frame
   int64_t mask_in_chans = 16;    // hidden channels of mask_downscaling (16 in every official model)
+  // SAM 2 adds the box-corner embeddings to points labelled 2 and 3; SAM 1's point path adds
+  // embeddings for labels 0 and 1 only (its boxes take the box path).
+  bool embeds_corner_labels = true;
 };
 
 class PromptEncoder {

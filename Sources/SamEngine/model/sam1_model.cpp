@@ -2,6 +2,7 @@
 
 #include "engine_error.h"
 #include "sam1/image_encoder.h"
+#include "sam1/transforms.h"
 
 namespace sam {
 
@@ -10,6 +11,7 @@ std::unique_ptr<SamModel> build_sam1_model(Weights& weights, const Preset& prese
   auto model = std::make_unique<SamModel>();
   model->preset = preset;
   model->device = device;
+  model->transforms = make_sam1_transforms(preset.image_size);
   model->image_encoder = make_sam1_image_encoder(weights, preset);
 
   PromptEncoderSizes prompt_sizes;
@@ -17,6 +19,7 @@ std::unique_ptr<SamModel> build_sam1_model(Weights& weights, const Preset& prese
   prompt_sizes.image_embedding_size = model->embedding_size();
   prompt_sizes.image_size = preset.image_size;
   prompt_sizes.mask_in_chans = 16;
+  prompt_sizes.embeds_corner_labels = false;
   model->prompt_encoder = std::make_unique<PromptEncoder>(weights, "prompt_encoder.", prompt_sizes);
 
   // _build_sam: TwoWayTransformer(depth 2, 8 heads, MLP 2048), IoU head 3 x 256, 3 multimask
@@ -32,6 +35,7 @@ std::unique_ptr<SamModel> build_sam1_model(Weights& weights, const Preset& prese
   decoder.transformer.num_heads = 8;
   decoder.transformer.mlp_dim = 2048;
   decoder.transformer.attention_downsample_rate = 2;
+  decoder.transformer.mlp_lin_names = true;
   decoder.use_high_res_features = preset.use_high_res_features;
   decoder.iou_prediction_use_sigmoid = preset.iou_prediction_use_sigmoid;
   decoder.pred_obj_scores = preset.pred_obj_scores;

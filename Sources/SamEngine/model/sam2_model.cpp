@@ -5,6 +5,7 @@
 
 #include "engine_error.h"
 #include "sam2/image_encoder.h"
+#include "sam2/transforms.h"
 
 namespace sam {
 namespace {
@@ -36,6 +37,7 @@ std::unique_ptr<SamModel> build_sam2_model(Weights& weights, const Preset& prese
   auto model = std::make_unique<SamModel>();
   model->preset = preset;
   model->device = device;
+  model->transforms = make_sam2_transforms(preset.image_size);
   model->image_encoder = make_sam2_image_encoder(weights, preset);
 
   PromptEncoderSizes prompt_sizes;

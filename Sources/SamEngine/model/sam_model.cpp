@@ -2,6 +2,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "engine_error.h"
+#include "model/sam1_model.h"
 #include "model/sam2_model.h"
 #include "model/weights.h"
 
@@ -26,11 +27,9 @@ std::unique_ptr<SamModel> load_sam_model(const std::string& checkpoint_path, con
       throw Error(SAM_ERROR_ARGUMENT, "unknown model name '" + model_name + "' (known: " + known + ")");
     }
   }
-  if (preset->family != Family::Sam2) {
-    throw Error(SAM_ERROR_MODEL, checkpoint_path + ": " + preset->name + " models are not supported yet");
-  }
   Weights weights(*checkpoint, device);
-  std::unique_ptr<SamModel> model = build_sam2_model(weights, *preset, device);
+  std::unique_ptr<SamModel> model = preset->family == Family::Sam1 ? build_sam1_model(weights, *preset, device)
+                                                                   : build_sam2_model(weights, *preset, device);
   try {
     weights.check_complete(preset->name);
   } catch (const Error& error) {

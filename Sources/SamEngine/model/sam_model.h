@@ -1,6 +1,6 @@
-// A loaded Segment Anything model as the image predictor uses it: preset, device, image
-// encoder, prompt encoder and mask decoder. SAM 2 models are assembled in sam2_model.cpp;
-// SAM 1 fits the same parts (ViT encoder, decoder without the SAM 2 flags).
+// A loaded Segment Anything model as the image predictor uses it: preset, device, the
+// predictor's family-specific transforms, image encoder, prompt encoder and mask decoder.
+// SAM 2 models are assembled in sam2_model.cpp, SAM 1 models in sam1_model.cpp.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -9,6 +9,7 @@
 
 #include "model/image_features.h"
 #include "model/mask_decoder.h"
+#include "model/predictor_transforms.h"
 #include "model/presets.h"
 #include "model/prompt_encoder.h"
 
@@ -17,6 +18,7 @@ namespace sam {
 struct SamModel {
   Preset preset;
   at::Device device = at::kCPU;
+  std::unique_ptr<PredictorTransforms> transforms;
   std::unique_ptr<ImageEncoder> image_encoder;
   std::unique_ptr<PromptEncoder> prompt_encoder;
   std::unique_ptr<MaskDecoder> mask_decoder;

@@ -156,7 +156,11 @@ TwoWayTransformer::TwoWayTransformer(Weights& weights, const std::string& prefix
     block.norm1 = LayerNorm(weights, p + "norm1.", c, kLayerNormEps);
     block.cross_attn_token_to_image = Attention(weights, p + "cross_attn_token_to_image.", c, sizes.num_heads, rate);
     block.norm2 = LayerNorm(weights, p + "norm2.", c, kLayerNormEps);
-    block.mlp = Mlp(weights, p + "mlp.", c, sizes.mlp_dim, c, 2);
+    if (sizes.mlp_lin_names) {
+      block.mlp.layers = {Linear(weights, p + "mlp.lin1.", c, sizes.mlp_dim), Linear(weights, p + "mlp.lin2.", sizes.mlp_dim, c)};
+    } else {
+      block.mlp = Mlp(weights, p + "mlp.", c, sizes.mlp_dim, c, 2);
+    }
     block.norm3 = LayerNorm(weights, p + "norm3.", c, kLayerNormEps);
     block.norm4 = LayerNorm(weights, p + "norm4.", c, kLayerNormEps);
     block.cross_attn_image_to_token = Attention(weights, p + "cross_attn_image_to_token.", c, sizes.num_heads, rate);

@@ -78,6 +78,8 @@ struct TwoWayTransformerSizes {
   int64_t num_heads = 8;
   int64_t mlp_dim = 2048;
   int64_t attention_downsample_rate = 2;
+  // SAM 1 names the blocks' MLP layers mlp.lin1 / mlp.lin2 (MLPBlock); SAM 2 mlp.layers.0 / .1.
+  bool mlp_lin_names = false;
 };
 
 class TwoWayTransformer {

@@ -1,9 +1,10 @@
 #include "sam1/transforms.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include "model/mask_upsampling.h"
+#include "model/parallel_tasks.h"
 
 namespace sam {
 namespace {
@@ -68,7 +69,7 @@ inline uint8_t clip8(int32_t accumulator) {
 std::vector<uint8_t> resample_rows(const uint8_t* in, int64_t rows, int64_t in_width, const Taps& taps) {
   const int64_t out_width = static_cast<int64_t>(taps.first.size());
   std::vector<uint8_t> out(static_cast<size_t>(rows * out_width * 3));
-  at::parallel_for(0, rows, 16, [&](int64_t begin, int64_t end) {
+  parallel_row_chunks(rows, 16, [&](int64_t begin, int64_t end, int64_t) {
     for (int64_t y = begin; y < end; ++y) {
       const uint8_t* line = in + y * in_width * 3;
       uint8_t* target = out.data() + y * out_width * 3;
@@ -95,7 +96,7 @@ std::vector<uint8_t> resample_columns(const uint8_t* in, int64_t width, const Ta
   const int64_t out_rows = static_cast<int64_t>(taps.first.size());
   const int64_t line = width * 3;
   std::vector<uint8_t> out(static_cast<size_t>(out_rows * line));
-  at::parallel_for(0, out_rows, 16, [&](int64_t begin, int64_t end) {
+  parallel_row_chunks(out_rows, 16, [&](int64_t begin, int64_t end, int64_t) {
     std::vector<int32_t> sums(static_cast<size_t>(line));
     for (int64_t yy = begin; yy < end; ++yy) {
       const int32_t* k = taps.weights.data() + yy * taps.width;
@@ -110,6 +111,45 @@ std::vector<uint8_t> resample_columns(const uint8_t* in, int64_t width, const Ta
     }
   });
   return out;
+}
+
+// ATen's bilinear source indices and weights along one axis (upsample_bilinear2d with
+// align_corners=False): the first `count` of `out_size` outputs from `in_size` inputs.
+struct LinearTaps {
+  std::vector<int64_t> first, second;
+  std::vector<float> first_weight, second_weight;
+};
+
+LinearTaps linear_taps(int64_t in_size, int64_t out_size, int64_t count) {
+  LinearTaps taps;
+  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+  for (int64_t i = 0; i < count; ++i) {
+    // area_pixel_compute_source_index: the float scale times (i + 0.5) in double, then float.
+    float source = static_cast<float>(scale * (static_cast<double>(i) + 0.5) - 0.5);
+    if (source < 0) source = 0;
+    const int64_t index = static_cast<int64_t>(source);
+    const float lambda = std::min(std::max(source - static_cast<float>(index), 0.0f), 1.0f);
+    taps.first.push_back(index);
+    taps.second.push_back(index + (index < in_size - 1 ? 1 : 0));
+    taps.first_weight.push_back(1.0f - lambda);
+    taps.second_weight.push_back(lambda);
+  }
+  return taps;
+}
+
+// Output row y (columns.size() values) of the bilinear upsample of a side x side map, with
+// ATen's order of operations: h0 (w0 a + w1 b) + h1 (w0 c + w1 d).
+void upsampled_row(const float* map, int64_t side, const LinearTaps& rows, const LinearTaps& columns, int64_t y,
+                   float* out) {
+  const float* top = map + rows.first[y] * side;
+  const float* bottom = map + rows.second[y] * side;
+  const float h0 = rows.first_weight[y], h1 = rows.second_weight[y];
+  const int64_t width = static_cast<int64_t>(columns.first.size());
+  for (int64_t x = 0; x < width; ++x) {
+    const int64_t c0 = columns.first[x], c1 = columns.second[x];
+    const float w0 = columns.first_weight[x], w1 = columns.second_weight[x];
+    out[x] = (top[c0] * w0 + top[c1] * w1) * h0 + (bottom[c0] * w0 + bottom[c1] * w1) * h1;
+  }
 }
 
 }  // namespace
@@ -154,12 +194,77 @@ float sam1_scale_coordinate(float value, int64_t original_extent, int64_t input_
                             (static_cast<double>(input_extent) / static_cast<double>(original_extent)));
 }
 
-at::Tensor sam1_postprocess_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output) {
-  at::Tensor masks = at::upsample_bilinear2d(low_res, {image_size, image_size}, false);
-  masks = masks.narrow(2, 0, input.height).narrow(3, 0, input.width);
-  // Resizing to the same size with align_corners=False is the identity: skip it.
-  if (output.height == input.height && output.width == input.width) return masks;
-  return at::upsample_bilinear2d(masks.contiguous(), {output.height, output.width}, false);
+void sam1_threshold_mask(const float* logits, int64_t side, int64_t image_size, ImageSize input, ImageSize output,
+                         uint8_t* out) {
+  const LinearTaps rows = linear_taps(side, image_size, input.height);
+  const LinearTaps columns = linear_taps(side, image_size, input.width);
+  // Resizing to the same size with align_corners=False is the identity: threshold directly.
+  const bool same_size = output.height == input.height && output.width == input.width;
+  std::vector<float> cropped(same_size ? 0 : static_cast<size_t>(input.height * input.width));
+  parallel_row_chunks(input.height, 32, [&](int64_t begin, int64_t end, int64_t) {
+    std::vector<float> row(static_cast<size_t>(input.width));
+    for (int64_t y = begin; y < end; ++y) {
+      float* target = same_size ? row.data() : cropped.data() + y * input.width;
+      upsampled_row(logits, side, rows, columns, y, target);
+      if (same_size) {
+        uint8_t* mask_row = out + y * input.width;
+        for (int64_t x = 0; x < input.width; ++x) mask_row[x] = row[x] > 0.0f ? 1 : 0;
+      }
+    }
+  });
+  if (!same_size) upsample_threshold(cropped.data(), input.height, input.width, out, output.height, output.width);
+}
+
+void sam1_frame_logits(const float* logits, int64_t side, int64_t image_size, ImageSize input, float* out) {
+  const LinearTaps rows = linear_taps(side, image_size, input.height);
+  const LinearTaps columns = linear_taps(side, image_size, input.width);
+  for (int64_t y = 0; y < input.height; ++y) upsampled_row(logits, side, rows, columns, y, out + y * input.width);
+}
+
+namespace {
+
+class Sam1Transforms : public PredictorTransforms {
+ public:
+  explicit Sam1Transforms(int64_t image_size) : image_size_(image_size) {}
+
+  at::Tensor preprocess(const uint8_t* rgb, int32_t width, int32_t height, at::Device device) const override {
+    return sam1_preprocess(rgb, ImageSize{height, width}, image_size_, device, nullptr);
+  }
+
+  std::array<float, 2> to_frame(float x, float y, int32_t width, int32_t height) const override {
+    const ImageSize input = longest_side_size(ImageSize{height, width}, image_size_);
+    return {sam1_scale_coordinate(x, width, input.width), sam1_scale_coordinate(y, height, input.height)};
+  }
+
+  bool boxes_as_points() const override { return false; }
+
+  // SamPredictor returns the decoder's logits as they are.
+  at::Tensor returned_logits(const at::Tensor& low_res) const override { return low_res; }
+
+  void threshold_mask(const float* logits, int64_t side, int32_t width, int32_t height, uint8_t* out,
+                      int32_t out_width, int32_t out_height) const override {
+    const ImageSize input = longest_side_size(ImageSize{height, width}, image_size_);
+    sam1_threshold_mask(logits, side, image_size_, input, ImageSize{out_height, out_width}, out);
+  }
+
+  const float* resizable_logits(const float* logits, int64_t side, int32_t width, int32_t height,
+                                std::vector<float>& scratch, int64_t* map_height, int64_t* map_width) const override {
+    const ImageSize input = longest_side_size(ImageSize{height, width}, image_size_);
+    scratch.resize(static_cast<size_t>(input.height * input.width));
+    sam1_frame_logits(logits, side, image_size_, input, scratch.data());
+    *map_height = input.height;
+    *map_width = input.width;
+    return scratch.data();
+  }
+
+ private:
+  int64_t image_size_;
+};
+
+}  // namespace
+
+std::unique_ptr<PredictorTransforms> make_sam1_transforms(int64_t image_size) {
+  return std::make_unique<Sam1Transforms>(image_size);
 }
 
 }  // namespace sam

@@ -7,7 +7,10 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "model/predictor_transforms.h"
 
 namespace sam {
 
@@ -32,8 +35,17 @@ at::Tensor sam1_preprocess(const uint8_t* rgb, ImageSize original, int64_t image
 // made `input_extent` long (computed in double, as numpy does, then rounded to float).
 float sam1_scale_coordinate(float value, int64_t original_extent, int64_t input_extent);
 
-// postprocess_masks: low-res logits [B, M, L, L] -> bilinear to image_size x image_size, the
-// padding cropped to `input`, bilinear to `output` (align_corners=False both times).
-at::Tensor sam1_postprocess_masks(const at::Tensor& low_res, int64_t image_size, ImageSize input, ImageSize output);
+// postprocess_masks and the mask threshold (> 0) for one candidate: low-res logits side x side
+// -> bilinear to image_size x image_size, the padding cropped to `input`, bilinear to `output`
+// (align_corners=False both times) -> `out`, output.height x output.width bytes of 0 and 1.
+// The logits resized to the input frame, rows and columns of the resized image only:
+// input.height x input.width floats into `out` (Sam.postprocess_masks before its last resize).
+void sam1_frame_logits(const float* logits, int64_t side, int64_t image_size, ImageSize input, float* out);
+
+void sam1_threshold_mask(const float* logits, int64_t side, int64_t image_size, ImageSize input, ImageSize output,
+                         uint8_t* out);
+
+// The predictor's transforms for SAM 1 models (see model/predictor_transforms.h).
+std::unique_ptr<PredictorTransforms> make_sam1_transforms(int64_t image_size);
 
 }  // namespace sam

@@ -32,7 +32,7 @@ void gelu_in_place(at::Tensor& x, at::Tensor& scratch) {
 }
 
 // Per-thread buffers of the attention tasks.
-struct AttentionScratch {
+struct AttentionBuffers {
   at::Tensor scores, rel_h, rel_w;  // [rows, T], [rows, S], [rows, S]
   at::Tensor q, k, v, out;          // one window's head (windowed blocks only): [T, head_dim]
 };
@@ -43,7 +43,7 @@ struct AttentionScratch {
 // rel_h_t, rel_w_t: [side, hd, side] tables (add_decomposed_rel_pos's Rh and Rw, transposed);
 // the relative terms use the unscaled queries, as the reference does.
 void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& rel_h_t,
-            const at::Tensor& rel_w_t, int64_t side, int64_t first_row, float scale, AttentionScratch& scratch,
+            const at::Tensor& rel_w_t, int64_t side, int64_t first_row, float scale, AttentionBuffers& scratch,
             at::Tensor out) {
   const int64_t n = q.size(0), head_dim = q.size(1), grid_rows = n / side, keys = k.size(0);
   at::Tensor scores = scratch.scores.narrow(0, 0, n);
@@ -131,11 +131,11 @@ void VitBlock::windowed_attention(const at::Tensor& qkv, int64_t height, int64_t
   const float* qkv_data = qkv.data_ptr<float>();
   const float* bias = qkv_bias_.data_ptr<float>();
   float* out_data = out.data_ptr<float>();
-  std::vector<AttentionScratch> scratch(parallel_worker_count());
+  std::vector<AttentionBuffers> scratch(parallel_worker_count());
   // One task per window and head. window_partition pads the normed map with zeros, whose
   // projection is the bias alone: padding tokens take the bias as their q, k and v.
   parallel_tasks(rows * cols * num_heads_, [&](int64_t index, int64_t worker) {
-    AttentionScratch& s = scratch[worker];
+    AttentionBuffers& s = scratch[worker];
     if (!s.scores.defined()) {
       s.scores = at::empty({tokens, tokens}, qkv.options());
       s.rel_h = at::empty({tokens, size}, qkv.options());
@@ -170,10 +170,10 @@ void VitBlock::global_attention(const at::Tensor& qkv, at::Tensor& out) const {
   const int64_t grid_rows = std::max<int64_t>(1, kScoreSliceElements / (tokens * side));
   const int64_t slice = grid_rows * side;
   const int64_t slices = (tokens + slice - 1) / slice;
-  std::vector<AttentionScratch> scratch(parallel_worker_count());
+  std::vector<AttentionBuffers> scratch(parallel_worker_count());
   // One task per head and block of query rows; q, k and v are read in place from qkv.
   parallel_tasks(num_heads_ * slices, [&](int64_t index, int64_t worker) {
-    AttentionScratch& s = scratch[worker];
+    AttentionBuffers& s = scratch[worker];
     if (!s.scores.defined()) {
       s.scores = at::empty({slice, tokens}, qkv.options());
       s.rel_h = at::empty({slice, side}, qkv.options());
@@ -188,12 +188,48 @@ void VitBlock::global_attention(const at::Tensor& qkv, at::Tensor& out) const {
   });
 }
 
+at::Tensor VitBlock::forward_batched(const at::Tensor& x) const {
+  const int64_t height = x.size(1), width = x.size(2), side = attention_size_, tokens = side * side;
+  const int64_t heads = num_heads_, hd = head_dim_;
+  at::Tensor qkv = at::linear(at::layer_norm(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps), qkv_weight_, qkv_bias_);
+  const int64_t rows = (height + side - 1) / side, cols = (width + side - 1) / side;
+  if (rows * side != height || cols * side != width) {
+    // Padding tokens project to the bias alone (see windowed_attention).
+    at::Tensor padded = qkv_bias_.view({1, 1, 1, 3 * dim_}).expand({1, rows * side, cols * side, 3 * dim_}).contiguous();
+    padded.narrow(1, 0, height).narrow(2, 0, width).copy_(qkv);
+    qkv = padded;
+  }
+  const int64_t windows = rows * cols;
+  // [windows, S, S, 3, heads, hd] -> q, k, v: [windows, heads, S, S, hd]
+  const at::Tensor parts = qkv.view({rows, side, cols, side, 3, heads, hd}).permute({4, 0, 2, 5, 1, 3, 6})
+                               .reshape({3, windows, heads, side, side, hd});
+  const at::Tensor q = parts[0], k = parts[1].reshape({windows, heads, tokens, hd}), v = parts[2].reshape({windows, heads, tokens, hd});
+  at::Tensor scores = at::matmul(q.reshape({windows, heads, tokens, hd}), k.transpose(-2, -1)).mul_(scale_);
+  const at::Tensor rel_h = at::einsum("nhyxc,yck->nhyxk", {q, rel_rows_h_t_});
+  const at::Tensor rel_w = at::einsum("nhyxc,xck->nhyxk", {q, rel_rows_w_t_});
+  scores = scores.view({windows, heads, side, side, side, side})
+               .add_(rel_h.unsqueeze(-1))
+               .add_(rel_w.unsqueeze(-2))
+               .view({windows, heads, tokens, tokens})
+               .softmax(-1);
+  at::Tensor attended = at::matmul(scores, v)  // [windows, heads, T, hd] -> [1, rows S, cols S, C]
+                            .view({rows, cols, heads, side, side, hd})
+                            .permute({0, 3, 1, 4, 2, 5})
+                            .reshape({1, rows * side, cols * side, dim_});
+  if (rows * side != height || cols * side != width) attended = attended.narrow(1, 0, height).narrow(2, 0, width);
+  at::Tensor out = x + at::linear(attended, proj_weight_, proj_bias_);
+  const at::Tensor hidden = at::gelu(at::linear(at::layer_norm(out, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps),
+                                                mlp_in_weight_, mlp_in_bias_));
+  return out.add_(at::linear(hidden, mlp_out_weight_, mlp_out_bias_));
+}
+
 at::Tensor VitBlock::forward(const at::Tensor& x) const {
   const int64_t height = x.size(1), width = x.size(2), tokens = height * width;
   if (window_size_ == 0 && (height != attention_size_ || width != attention_size_))
     throw Error(SAM_ERROR_ARGUMENT, "ViT global attention: a " + std::to_string(height) + "x" + std::to_string(width) +
                                         " grid does not match the " + std::to_string(attention_size_) + "x" +
                                         std::to_string(attention_size_) + " relative position tables");
+  if (!x.is_cpu()) return forward_batched(x);
   const at::Tensor input = x.view({tokens, dim_});
   at::Tensor qkv = at::empty({tokens, 3 * dim_}, x.options());
   parallel_row_chunks(tokens, kRowChunk, [&](int64_t begin, int64_t end, int64_t) {
@@ -265,13 +301,19 @@ at::Tensor ImageEncoderVit::forward(const at::Tensor& image) const {
   // Neck. Its LayerNorm2d's normalise over channels, which are the last dimension here.
   const int64_t channels = neck_conv1_weight_.size(0), tokens = x.size(1) * x.size(2);
   const at::Tensor input = x.view({tokens, x.size(3)});
-  at::Tensor reduced = at::empty({1, x.size(1), x.size(2), channels}, x.options());
-  const at::Tensor reduced_rows = reduced.view({tokens, channels});
-  parallel_row_chunks(tokens, kRowChunk, [&](int64_t begin, int64_t end, int64_t) {
-    at::Tensor rows = reduced_rows.narrow(0, begin, end - begin);
-    at::mm_out(rows, input.narrow(0, begin, end - begin), neck_conv1_weight_.t());
-    rows.copy_(at::layer_norm(rows, {channels}, neck_norm1_weight_, neck_norm1_bias_, kLayerNormEps));
-  });
+  at::Tensor reduced;
+  if (x.is_cpu()) {
+    reduced = at::empty({1, x.size(1), x.size(2), channels}, x.options());
+    const at::Tensor reduced_rows = reduced.view({tokens, channels});
+    parallel_row_chunks(tokens, kRowChunk, [&](int64_t begin, int64_t end, int64_t) {
+      at::Tensor rows = reduced_rows.narrow(0, begin, end - begin);
+      at::mm_out(rows, input.narrow(0, begin, end - begin), neck_conv1_weight_.t());
+      rows.copy_(at::layer_norm(rows, {channels}, neck_norm1_weight_, neck_norm1_bias_, kLayerNormEps));
+    });
+  } else {
+    reduced = at::layer_norm(at::matmul(x, neck_conv1_weight_.t()), {channels}, neck_norm1_weight_, neck_norm1_bias_,
+                             kLayerNormEps);
+  }
   x = at::conv2d(reduced.permute({0, 3, 1, 2}), neck_conv2_weight_, {}, {1, 1}, {1, 1});
   x = at::layer_norm(x.permute({0, 2, 3, 1}), {channels}, neck_norm2_weight_, neck_norm2_bias_, kLayerNormEps);
   return x.permute({0, 3, 1, 2}).contiguous();

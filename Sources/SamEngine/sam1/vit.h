@@ -33,6 +33,9 @@ class VitBlock {
   // qkv: [H * W, 3 dim] (the projected tokens, row-major) -> out: [H * W, dim].
   void windowed_attention(const at::Tensor& qkv, int64_t height, int64_t width, at::Tensor& out) const;
   void global_attention(const at::Tensor& qkv, at::Tensor& out) const;
+  // The block as batched tensor operations, the way the reference computes it (for devices
+  // other than the CPU, where one large product beats many small tasks).
+  at::Tensor forward_batched(const at::Tensor& x) const;
 
   int dim_, num_heads_, head_dim_, window_size_, attention_size_;  // attention_size_: side of one attention square
   float scale_;
