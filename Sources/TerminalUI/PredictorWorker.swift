@@ -333,15 +333,22 @@ public final class PredictorWorker: @unchecked Sendable {
         cache.prune()
     }
 
-    private func predict(_ request: PredictRequest) {
+    /// The engine and the slot a prediction for `imageIndex` runs on; nil (with the request
+    /// answered as failed or dropped) when there is no model or the image is no longer active.
+    private func engineAndSlot(requestID: Int, imageIndex: Int) -> (engine: PredictionEngine, slot: Int)? {
         guard let engine else {
-            post(.predictionFailed(requestID: request.id, message: "No model: \(engineError ?? "not loaded")"))
-            return
+            post(.predictionFailed(requestID: requestID, message: "No model: \(engineError ?? "not loaded")"))
+            return nil
         }
-        guard let slot = activeSlot, activeImage == request.imageIndex else {
-            post(.predictionDropped(requestID: request.id))
-            return
+        guard let slot = activeSlot, activeImage == imageIndex else {
+            post(.predictionDropped(requestID: requestID))
+            return nil
         }
+        return (engine, slot)
+    }
+
+    private func predict(_ request: PredictRequest) {
+        guard let (engine, slot) = engineAndSlot(requestID: request.id, imageIndex: request.imageIndex) else { return }
         do {
             let result = try engine.predict(slot: slot, prompting: request.prompting,
                                             maskWidth: request.maskWidth, maskHeight: request.maskHeight)
@@ -354,14 +361,7 @@ public final class PredictorWorker: @unchecked Sendable {
     /// Predicts a restored object's saved steps in order, each fed the previous kept candidate's
     /// logits where it says so (SessionReplay's protocol); only the last step's masks are sized.
     private func replay(_ request: ReplayRequest) {
-        guard let engine else {
-            post(.predictionFailed(requestID: request.id, message: "No model: \(engineError ?? "not loaded")"))
-            return
-        }
-        guard let slot = activeSlot, activeImage == request.imageIndex else {
-            post(.predictionDropped(requestID: request.id))
-            return
-        }
+        guard let (engine, slot) = engineAndSlot(requestID: request.id, imageIndex: request.imageIndex) else { return }
         do {
             let replayed = try replaySteps(request.steps, objectID: request.objectID, slot: slot, engine: engine,
                                            maskWidth: request.maskWidth, maskHeight: request.maskHeight)

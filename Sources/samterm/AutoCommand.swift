@@ -82,10 +82,13 @@ struct Auto: ParsableCommand {
             Flags are the official SAM2AutomaticMaskGenerator's arguments in kebab case; defaults
             follow the model family (SAM 1 models: SamAutomaticMaskGenerator's). Without --out the
             COCO JSON goes to standard output (unless --json asks for the summary there).
+
+            Several images, folders or @LIST files run as a batch with the model loaded once:
+            --out DIR is then required and gets DIR/NAME.json per image; an image whose file exists
+            is skipped (--overwrite redoes it), so a killed run resumes where it stopped.
             """)
 
-    @Argument(help: "A PNG or JPEG image.")
-    var image: String
+    @OptionGroup var batch: BatchOptions
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var generator: AutomaticMaskArguments
@@ -110,6 +113,20 @@ struct Auto: ParsableCommand {
     }
 
     func run() throws {
+        if batch.shard == nil, BatchInputs.isSingleFile(batch.inputs) {
+            return try runSingle(image: batch.inputs[0])
+        }
+        guard let out else { throw UsageError("--out DIR is needed for several images (each gets DIR/NAME.json)") }
+        if overlay != nil { throw UsageError("--overlay draws one image; it cannot be used with several") }
+        if json { throw UsageError("--json summarises one image; it cannot be used with several") }
+        try batch.run(command: "auto", check: OutputFolders.checkDistinct) { () throws -> AutoBatchJob in
+            let model = try modelOptions.loadModel()
+            return try AutoBatchJob(predictor: Predictor(model: model), options: generator.options(for: model), out: out,
+                                    size: size.flatMap(Bench.dimensions), seed: seed)
+        }
+    }
+
+    private func runSingle(image: String) throws {
         var picture = try RGBImage.load(path: image)
         if let size, let target = Bench.dimensions(size) { picture = picture.resized(width: target.width, height: target.height) }
         let (model, loadMs) = try measure { try modelOptions.loadModel() }
@@ -169,6 +186,27 @@ struct Auto: ParsableCommand {
             "masks": masks.count, "timings_ms": ["generate": generateMs],
         ]
         return ImageResult(masks: masks, coco: coco, generateMs: generateMs, summary: summary)
+    }
+}
+
+/// One image of a batch through the generator: OUT/NAME.json, written atomically, is its only
+/// output, so its presence means the image is done.
+struct AutoBatchJob: BatchJob {
+    let predictor: Predictor
+    let options: AutomaticMaskOptions
+    let out: String
+    let size: (width: Int, height: Int)?
+    let seed: UInt64
+
+    func isComplete(_ input: String) throws -> Bool {
+        FileManager.default.fileExists(atPath: "\(out)/\(OutputFolders.name(for: input)).json")
+    }
+
+    func process(_ input: String) throws {
+        var picture = try RGBImage.load(path: input)
+        if let size { picture = picture.resized(width: size.width, height: size.height) }
+        _ = try Auto.segmentEverything(image: picture, imageFileName: URL(fileURLWithPath: input).lastPathComponent,
+                                       predictor: predictor, options: options, outputFolder: out, overlay: nil, seed: seed)
     }
 }
 

@@ -225,6 +225,45 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertEqual(leftovers, [], "temporary files of the killed run are cleared when their image is redone")
     }
 
+    // MARK: auto
+
+    func testAutoFolderKilledMidwayResumesAndEveryImageGetsItsCOCOFile() throws {
+        let images = try makeImages(100, in: work + "/images")
+        let out = work + "/auto"
+        // A small grid keeps the 100 images quick; the generator is the same.
+        let arguments = ["auto", work + "/images", "--out", out, "--points-per-side", "4", "--pred-iou-thresh", "0",
+                         "--stability-score-thresh", "0"]
+        let first = try start(arguments, logName: "first")
+        kill(first, whenDone: 5) { files(in: out, withSuffix: ".json").count }
+        let killed = finish(first, logName: "first")
+        XCTAssertEqual(killed.status, SIGKILL, "the first run should still have been running: \(killed.errors)")
+        XCTAssertEqual(killed.modelLoads, 1)
+        let done = files(in: out, withSuffix: ".json")
+        XCTAssertGreaterThanOrEqual(done.count, 5)
+        XCTAssertLessThan(done.count, 100, "the run was killed before the end")
+        for file in done {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))),
+                             "\(file) is whole")
+        }
+        let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { !$0.hasSuffix(".json") }
+        XCTAssertTrue(leftovers.allSatisfy { $0.hasPrefix(".") }, "only hidden temporary names besides the outputs: \(leftovers)")
+
+        let second = try samterm(arguments)
+        XCTAssertEqual(second.status, 0, second.errors)
+        XCTAssertEqual(second.modelLoads, 1, "the model is loaded once for the whole folder")
+        XCTAssertTrue(summaryLine(second).hasPrefix("100 images: \(100 - done.count) processed, \(done.count) skipped, 0 failed in "),
+                      second.output)
+        XCTAssertEqual(files(in: out, withSuffix: ".json").count, 100)
+        let coco = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/image-099.json")))
+                                 as? [String: Any])
+        XCTAssertEqual((coco["images"] as? [[String: Any]])?.first?["file_name"] as? String, URL(fileURLWithPath: images[99]).lastPathComponent)
+        XCTAssertNotNil(coco["annotations"] as? [Any])
+
+        let refused = try samterm(["auto", work + "/images", "--points-per-side", "4"])
+        XCTAssertEqual(refused.status, 2, "several images need --out: \(refused.errors)")
+        XCTAssertTrue(refused.errors.contains("--out"), refused.errors)
+    }
+
     func testAnUnreadableImageIsReportedAndCountedAndTheOthersAreDone() throws {
         _ = try makeImages(4, in: work + "/images")
         try Data("not a picture".utf8).write(to: URL(fileURLWithPath: work + "/images/image-001b.png"))
