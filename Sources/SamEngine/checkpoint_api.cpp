@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api_boundary.h"
 #include "checkpoint/checkpoint.h"
 #include "engine_error.h"
 #include "include/sam_engine.h"
@@ -18,37 +19,6 @@ struct sam_checkpoint {
 };
 
 namespace {
-
-void set_message(sam_error* error, const std::string& message) {
-  if (!error) return;
-  const size_t length = std::min(message.size(), sizeof error->message - 1);
-  std::memcpy(error->message, message.data(), length);
-  error->message[length] = '\0';
-  // The header promises one line, whatever bytes a file name or a caller's name brought in.
-  for (size_t i = 0; i < length; ++i)
-    if (static_cast<unsigned char>(error->message[i]) < 0x20) error->message[i] = ' ';
-}
-
-template <typename Body>
-sam_status guarded(sam_error* error, Body&& body) {
-  set_message(error, "");
-  try {
-    body();
-    return SAM_OK;
-  } catch (const sam::Error& failure) {
-    set_message(error, failure.what());
-    return failure.status();
-  } catch (const std::bad_alloc&) {
-    set_message(error, "out of memory");
-    return SAM_ERROR_INTERNAL;
-  } catch (const std::exception& failure) {
-    set_message(error, failure.what());
-    return SAM_ERROR_INTERNAL;
-  } catch (...) {
-    set_message(error, "unknown error");
-    return SAM_ERROR_INTERNAL;
-  }
-}
 
 sam_status finish_open(std::unique_ptr<sam::Checkpoint> checkpoint, sam_checkpoint** out) {
   const sam::Preset* preset = sam::detect_preset(*checkpoint);
@@ -62,7 +32,7 @@ extern "C" {
 
 sam_status sam_checkpoint_open(const char* path, sam_checkpoint** out, sam_error* error) {
   if (out) *out = nullptr;
-  return guarded(error, [&] {
+  return sam::guarded(error, [&] {
     if (!path || !out) throw sam::Error(SAM_ERROR_ARGUMENT, "sam_checkpoint_open: path and out must not be NULL");
     finish_open(sam::Checkpoint::open(path), out);
   });
@@ -71,7 +41,7 @@ sam_status sam_checkpoint_open(const char* path, sam_checkpoint** out, sam_error
 sam_status sam_checkpoint_open_bytes(const void* bytes, size_t size, const char* name, sam_checkpoint** out,
                                      sam_error* error) {
   if (out) *out = nullptr;
-  return guarded(error, [&] {
+  return sam::guarded(error, [&] {
     if ((!bytes && size) || !out)
       throw sam::Error(SAM_ERROR_ARGUMENT, "sam_checkpoint_open_bytes: bytes and out must not be NULL");
     const auto* begin = static_cast<const uint8_t*>(bytes);
@@ -88,7 +58,7 @@ size_t sam_checkpoint_tensor_count(const sam_checkpoint* checkpoint) {
 
 sam_status sam_checkpoint_tensor_info(const sam_checkpoint* checkpoint, size_t index, sam_tensor_info* out,
                                       sam_error* error) {
-  return guarded(error, [&] {
+  return sam::guarded(error, [&] {
     if (!checkpoint || !out) throw sam::Error(SAM_ERROR_ARGUMENT, "sam_checkpoint_tensor_info: NULL argument");
     const auto& tensors = checkpoint->checkpoint->tensors();
     if (index >= tensors.size())
@@ -110,7 +80,7 @@ sam_status sam_checkpoint_tensor_info(const sam_checkpoint* checkpoint, size_t i
 
 sam_status sam_checkpoint_tensor_values(const sam_checkpoint* checkpoint, size_t index, double* out, size_t count,
                                         sam_error* error) {
-  return guarded(error, [&] {
+  return sam::guarded(error, [&] {
     if (!checkpoint || (!out && count)) throw sam::Error(SAM_ERROR_ARGUMENT, "sam_checkpoint_tensor_values: NULL argument");
     checkpoint->checkpoint->copy_values(index, out, count);
   });

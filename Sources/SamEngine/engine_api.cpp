@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "api_boundary.h"
 #include "engine_error.h"
 #include "include/sam_engine.h"
 #include "model/automatic_masks.h"
@@ -39,35 +40,16 @@ struct sam_auto_masks {
 
 namespace {
 
-void set_message(sam_error* error, const std::string& message) {
-  if (!error) return;
-  const size_t length = std::min(message.size(), sizeof error->message - 1);
-  std::memcpy(error->message, message.data(), length);
-  error->message[length] = '\0';
-}
-
+// LibTorch's errors carry a backtrace in what(); the status line keeps the message only.
 template <typename Body>
 sam_status guarded(sam_error* error, Body&& body) {
-  set_message(error, "");
-  try {
-    body();
-    return SAM_OK;
-  } catch (const sam::Error& failure) {
-    set_message(error, failure.what());
-    return failure.status();
-  } catch (const c10::Error& failure) {
-    set_message(error, std::string("LibTorch: ") + failure.what_without_backtrace());
-    return SAM_ERROR_INTERNAL;
-  } catch (const std::bad_alloc&) {
-    set_message(error, "out of memory");
-    return SAM_ERROR_INTERNAL;
-  } catch (const std::exception& failure) {
-    set_message(error, failure.what());
-    return SAM_ERROR_INTERNAL;
-  } catch (...) {
-    set_message(error, "unknown error");
-    return SAM_ERROR_INTERNAL;
-  }
+  return sam::guarded(error, [&] {
+    try {
+      body();
+    } catch (const c10::Error& failure) {
+      throw sam::Error(SAM_ERROR_INTERNAL, std::string("LibTorch: ") + failure.what_without_backtrace());
+    }
+  });
 }
 
 void require(bool condition, const std::string& message) {
