@@ -17,41 +17,8 @@ final class ExportCommandTests: XCTestCase {
     private static let checkpoint = fixtures.appendingPathComponent("tiny_sam2.1.pt").path
     private static let sam1Checkpoint = repositoryRoot.appendingPathComponent("Tests/Fixtures/sam1/tiny_sam1.pth").path
 
-    /// The samterm built beside this test bundle.
-    private var samtermPath: String {
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        return folder.appendingPathComponent("samterm").path
-    }
-
-    private struct Run {
-        let status: Int32
-        let output: String
-        let errors: String
-    }
-
-    private func samterm(_ arguments: [String]) throws -> Run {
-        guard FileManager.default.isExecutableFile(atPath: samtermPath) else {
-            XCTFail("\(samtermPath) is missing: build the samterm product with the tests")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: samtermPath)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "SAMTERM_CHECKPOINT")
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let errorReading = DispatchGroup()
-        nonisolated(unsafe) var errorBytes = Data()
-        DispatchQueue.global().async(group: errorReading) { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
-        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        errorReading.wait()
-        return Run(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
-                   errors: String(decoding: errorBytes, as: UTF8.self))
+    private func samterm(_ arguments: [String]) throws -> SamtermRun {
+        try SamtermRun.run(arguments)
     }
 
     /// The session the tests start from, made once per checkpoint: two objects predicted live

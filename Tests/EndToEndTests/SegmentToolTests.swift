@@ -20,21 +20,8 @@ final class SegmentToolTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    private func segment(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = EditorEndToEndTests.binary
-        process.arguments = ["segment", Self.image, "--checkpoint", Self.checkpoint, "--device", "cpu"] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let errorReading = DispatchGroup()
-        nonisolated(unsafe) var errorBytes = Data()
-        DispatchQueue.global().async(group: errorReading) { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
-        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        errorReading.wait()
-        return (process.terminationStatus, String(decoding: outputBytes, as: UTF8.self), String(decoding: errorBytes, as: UTF8.self))
+    private func segment(_ arguments: [String]) throws -> SamtermRun {
+        try SamtermRun.run(["segment", Self.image, "--checkpoint", Self.checkpoint, "--device", "cpu"] + arguments)
     }
 
     func testPointToCandidatesThenRefineWithTheLogitsAndDrawTheOverlay() throws {

@@ -1,0 +1,37 @@
+// Runs the samterm built beside the test bundle to its end and keeps what it printed.
+import Foundation
+import XCTest
+
+struct SamtermRun {
+    let status: Int32
+    let output: String
+    let errors: String
+
+    /// `samterm ARGUMENTS`, without $SAMTERM_CHECKPOINT so every run names its model.
+    static func run(_ arguments: [String]) throws -> SamtermRun {
+        let binary = EditorEndToEndTests.binary
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            XCTFail("\(binary.path) is missing: build the samterm product with the tests")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SAMTERM_CHECKPOINT")
+        process.environment = environment
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Both pipes drain at once, or a chatty process fills one and never ends.
+        let errorReading = DispatchGroup()
+        nonisolated(unsafe) var errorBytes = Data()
+        DispatchQueue.global().async(group: errorReading) { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        errorReading.wait()
+        return SamtermRun(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
+                          errors: String(decoding: errorBytes, as: UTF8.self))
+    }
+}
