@@ -15,9 +15,11 @@ enum HalfBlockRenderer {
         return grid
     }
 
-    /// Image and masks only: what stays the same while the cursor moves.
-    static func base(image: RGBImage, viewport: Viewport, scene: OverlayScene) -> CellGrid {
-        cells(from: Compositor.compose(image: image, geometry: geometry(for: viewport), masks: scene.masks, outline: scene.outline))
+    /// Image and masks only: what stays the same while the cursor moves. `sampled`: the image
+    /// already resampled to this renderer's geometry, when the caller keeps it.
+    static func base(image: RGBImage, viewport: Viewport, scene: OverlayScene, sampled: Raster? = nil) -> CellGrid {
+        cells(from: Compositor.compose(image: image, geometry: geometry(for: viewport), masks: scene.masks, outline: scene.outline,
+                                       sampled: sampled))
     }
 
     /// Pairs raster rows into cells. Halves off the image keep the terminal's background.

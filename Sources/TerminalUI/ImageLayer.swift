@@ -14,6 +14,8 @@ final class ImageLayer {
 
     private var writer: AnsiFrameWriter
     private var base: (key: BaseKey, grid: CellGrid?, raster: Raster?)?
+    /// The image resampled for the current view, without masks: a new mask only re-blends.
+    private var sampled: (key: SampleKey, raster: Raster)?
     private var lastSixel: SixelSignature?
     /// The sixel frame the terminal shows, to send only the strips that change.
     private var lastSixelRaster: Raster?
@@ -29,6 +31,13 @@ final class ImageLayer {
         var outline: Bool
         var cellPixelWidth: Int
         var cellPixelHeight: Int
+    }
+
+    private struct SampleKey: Equatable {
+        var imageIndex: Int
+        var width: Int
+        var height: Int
+        var geometry: RasterGeometry
     }
 
     private struct SixelSignature: Equatable {
@@ -82,16 +91,21 @@ final class ImageLayer {
             var raster = baseRaster(key: key, image: image, viewport: viewport, scene: scene)
             SixelRenderer.drawMarks(scene, viewport: viewport, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight, into: &raster)
             let started = ProcessInfo.processInfo.systemUptime
-            var out: [UInt8] = []
+            let pieces: [CellRect]
             if let previous = lastSixelRaster, lastSixel?.origin == origin,
                let strips = SixelPatches.changedStrips(from: previous, to: raster, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight) {
-                for strip in strips {
-                    let piece = SixelPatches.crop(raster, to: strip, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
-                    out += Self.moveTo(row: origin.row + strip.row, column: origin.column + strip.column)
-                    out += try SixelRenderer.encode(piece)
-                }
+                pieces = strips
             } else {
-                out = Self.moveTo(row: origin.row, column: origin.column) + (try SixelRenderer.encode(raster))
+                pieces = SixelPatches.bands(columns: raster.width / cellPixelWidth, rows: raster.height / cellPixelHeight,
+                                            count: Self.encoders)
+            }
+            let encoded = try SixelRenderer.encode(pieces.map {
+                SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+            })
+            var out: [UInt8] = []
+            for (piece, bytes) in zip(pieces, encoded) {
+                out += Self.moveTo(row: origin.row + piece.row, column: origin.column + piece.column)
+                out += bytes
             }
             lastEncodeSeconds = ProcessInfo.processInfo.systemUptime - started
             lastSixel = signature
@@ -100,24 +114,40 @@ final class ImageLayer {
         }
     }
 
+    /// Pieces of a full sixel frame encoded side by side: libsixel's encoder is single-threaded
+    /// and takes most of a frame's time.
+    private static let encoders = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+
     private static func moveTo(row: Int, column: Int) -> [UInt8] {
         Array("\u{1b}[\(row + 1);\(column + 1)H".utf8)
     }
 
     private func baseGrid(key: BaseKey, image: RGBImage, viewport: Viewport, scene: OverlayScene) -> CellGrid {
         if let base, base.key == key, let grid = base.grid { return grid }
+        let geometry = renderer == .mono ? MonoRenderer.geometry(for: viewport) : HalfBlockRenderer.geometry(for: viewport)
+        let sampled = sampledImage(key.imageIndex, image: image, geometry: geometry)
         let grid = renderer == .mono
-            ? MonoRenderer.base(image: image, viewport: viewport, scene: scene)
-            : HalfBlockRenderer.base(image: image, viewport: viewport, scene: scene)
+            ? MonoRenderer.base(image: image, viewport: viewport, scene: scene, sampled: sampled)
+            : HalfBlockRenderer.base(image: image, viewport: viewport, scene: scene, sampled: sampled)
         base = (key, grid, nil)
         return grid
     }
 
     private func baseRaster(key: BaseKey, image: RGBImage, viewport: Viewport, scene: OverlayScene) -> Raster {
         if let base, base.key == key, let raster = base.raster { return raster }
+        let geometry = SixelRenderer.geometry(for: viewport, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
         let raster = SixelRenderer.base(image: image, viewport: viewport, scene: scene,
-                                        cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                                        cellWidth: cellPixelWidth, cellHeight: cellPixelHeight,
+                                        sampled: sampledImage(key.imageIndex, image: image, geometry: geometry))
         base = (key, nil, raster)
+        return raster
+    }
+
+    private func sampledImage(_ index: Int, image: RGBImage, geometry: RasterGeometry) -> Raster {
+        let key = SampleKey(imageIndex: index, width: image.width, height: image.height, geometry: geometry)
+        if let sampled, sampled.key == key { return sampled.raster }
+        let raster = Compositor.sample(image: image, geometry: geometry)
+        sampled = (key, raster)
         return raster
     }
 }

@@ -70,9 +70,10 @@ enum Compositor {
     static let maximumSamplesPerAxis = 4
 
     /// The image under `geometry`, with the scene's masks filled (alpha 0.6) or outlined.
+    /// `sampled`: the image already resampled to `geometry`, when the caller keeps it.
     static func compose(image: RGBImage, geometry: RasterGeometry, masks: [OverlayScene.MaskLayer],
-                        outline: Bool, outlineThickness: Int = 1) -> Raster {
-        var raster = sample(image: image, geometry: geometry)
+                        outline: Bool, outlineThickness: Int = 1, sampled: Raster? = nil) -> Raster {
+        var raster = sampled ?? sample(image: image, geometry: geometry)
         for layer in masks {
             let inside = membership(of: layer.mask, imageWidth: image.width, imageHeight: image.height, geometry: geometry)
             if outline || layer.outlined {
@@ -84,48 +85,65 @@ enum Compositor {
         return raster
     }
 
-    /// Image offsets (in pixels along one axis) averaged for each raster pixel along that axis,
-    /// or an empty list where the raster pixel's centre is off the image.
-    static func sampleOffsets(count: Int, origin: Double, step: Double, extent: Int) -> [[Int]] {
-        let samples = step <= 1 ? 1 : min(Int(step.rounded(.up)), maximumSamplesPerAxis)
-        return (0..<count).map { index in
-            let start = origin + Double(index) * step
-            let centre = start + step / 2
-            guard centre >= 0, centre < Double(extent) else { return [] }
-            return (0..<samples).map { k in
-                let position = start + (Double(k) + 0.5) * step / Double(samples)
-                return min(max(Int(position.rounded(.down)), 0), extent - 1)
+    /// Where the samples of each raster pixel fall along one axis, flat: `samples` image
+    /// offsets per raster pixel (pixel i's at i * samples ..< (i + 1) * samples), and whether
+    /// the pixel's centre is on the image at all.
+    struct SampleAxis {
+        let samples: Int
+        var offsets: [Int]
+        var onImage: [Bool]
+
+        init(count: Int, origin: Double, step: Double, extent: Int) {
+            let samples = step <= 1 ? 1 : min(Int(step.rounded(.up)), Compositor.maximumSamplesPerAxis)
+            self.samples = samples
+            offsets = [Int](repeating: 0, count: count * samples)
+            onImage = [Bool](repeating: false, count: count)
+            for index in 0..<count {
+                let start = origin + Double(index) * step
+                let centre = start + step / 2
+                guard centre >= 0, centre < Double(extent) else { continue }
+                onImage[index] = true
+                for k in 0..<samples {
+                    let position = start + (Double(k) + 0.5) * step / Double(samples)
+                    offsets[index * samples + k] = min(max(Int(position.rounded(.down)), 0), extent - 1)
+                }
             }
         }
+
+        func covers(_ index: Int) -> Bool { onImage[index] }
     }
 
+    /// The image resampled to the raster: each raster pixel the mean of its samples. This is
+    /// the bulk of a full frame's drawing, so it runs on flat offsets and raw pointers.
     static func sample(image: RGBImage, geometry: RasterGeometry) -> Raster {
         var raster = Raster(width: geometry.width, height: geometry.height)
-        let columns = sampleOffsets(count: geometry.width, origin: geometry.originX, step: geometry.stepX, extent: image.width)
-        let rows = sampleOffsets(count: geometry.height, origin: geometry.originY, step: geometry.stepY, extent: image.height)
+        let columns = SampleAxis(count: geometry.width, origin: geometry.originX, step: geometry.stepX, extent: image.width)
+        let rows = SampleAxis(count: geometry.height, origin: geometry.originY, step: geometry.stepY, extent: image.height)
         let stride = image.width * 3
+        let perPixel = columns.samples * rows.samples
+        let width = geometry.width
         image.pixels.withUnsafeBufferPointer { source in
             raster.pixels.withUnsafeMutableBufferPointer { target in
                 raster.covered.withUnsafeMutableBufferPointer { covered in
-                    for y in 0..<geometry.height where !rows[y].isEmpty {
-                        let sourceRows = rows[y]
-                        for x in 0..<geometry.width where !columns[x].isEmpty {
-                            var red = 0, green = 0, blue = 0
-                            for sourceY in sourceRows {
-                                let rowStart = sourceY * stride
-                                for sourceX in columns[x] {
-                                    let offset = rowStart + sourceX * 3
-                                    red += Int(source[offset])
-                                    green += Int(source[offset + 1])
-                                    blue += Int(source[offset + 2])
+                    columns.offsets.withUnsafeBufferPointer { columnOffsets in
+                        for y in 0..<geometry.height where rows.onImage[y] {
+                            for x in 0..<width where columns.onImage[x] {
+                                var red = 0, green = 0, blue = 0
+                                for sy in 0..<rows.samples {
+                                    let rowStart = rows.offsets[y * rows.samples + sy] * stride
+                                    for sx in 0..<columns.samples {
+                                        let offset = rowStart + columnOffsets[x * columns.samples + sx] * 3
+                                        red += Int(source[offset])
+                                        green += Int(source[offset + 1])
+                                        blue += Int(source[offset + 2])
+                                    }
                                 }
+                                let index = y * width + x
+                                target[index * 3] = UInt8((red + perPixel / 2) / perPixel)
+                                target[index * 3 + 1] = UInt8((green + perPixel / 2) / perPixel)
+                                target[index * 3 + 2] = UInt8((blue + perPixel / 2) / perPixel)
+                                covered[index] = true
                             }
-                            let count = sourceRows.count * columns[x].count
-                            let index = y * geometry.width + x
-                            target[index * 3] = UInt8((red + count / 2) / count)
-                            target[index * 3 + 1] = UInt8((green + count / 2) / count)
-                            target[index * 3 + 2] = UInt8((blue + count / 2) / count)
-                            covered[index] = true
                         }
                     }
                 }
@@ -159,13 +177,25 @@ enum Compositor {
     }
 
     static func fill(inside: [Bool], color: RGBColor, alpha: Double, into raster: inout Raster) {
+        // value * (1 - alpha) + channel * alpha, rounded, looked up per channel instead of
+        // computed per pixel.
         let keep = 1 - alpha
-        let add = (Double(color.red) * alpha, Double(color.green) * alpha, Double(color.blue) * alpha)
+        let tables = [color.red, color.green, color.blue].map { channel in
+            (0...255).map { UInt8((Double($0) * keep + Double(channel) * alpha).rounded()) }
+        }
         raster.pixels.withUnsafeMutableBufferPointer { pixels in
-            for index in inside.indices where inside[index] {
-                pixels[index * 3] = UInt8((Double(pixels[index * 3]) * keep + add.0).rounded())
-                pixels[index * 3 + 1] = UInt8((Double(pixels[index * 3 + 1]) * keep + add.1).rounded())
-                pixels[index * 3 + 2] = UInt8((Double(pixels[index * 3 + 2]) * keep + add.2).rounded())
+            tables[0].withUnsafeBufferPointer { red in
+                tables[1].withUnsafeBufferPointer { green in
+                    tables[2].withUnsafeBufferPointer { blue in
+                        inside.withUnsafeBufferPointer { inside in
+                            for index in inside.indices where inside[index] {
+                                pixels[index * 3] = red[Int(pixels[index * 3])]
+                                pixels[index * 3 + 1] = green[Int(pixels[index * 3 + 1])]
+                                pixels[index * 3 + 2] = blue[Int(pixels[index * 3 + 2])]
+                            }
+                        }
+                    }
+                }
             }
         }
     }

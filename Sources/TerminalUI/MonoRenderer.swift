@@ -21,9 +21,9 @@ enum MonoRenderer {
     }
 
     /// Image and masks only: what stays the same while the cursor moves.
-    static func base(image: RGBImage, viewport: Viewport, scene: OverlayScene) -> CellGrid {
+    static func base(image: RGBImage, viewport: Viewport, scene: OverlayScene, sampled: Raster? = nil) -> CellGrid {
         let geometry = geometry(for: viewport)
-        let raster = Compositor.sample(image: image, geometry: geometry)
+        let raster = sampled ?? Compositor.sample(image: image, geometry: geometry)
         var luma = (0..<(raster.width * raster.height)).map { index -> Int in
             raster.covered[index] ? raster.color(x: index % raster.width, y: index / raster.width).luma : -1
         }

@@ -42,13 +42,27 @@ enum SixelPatches {
         return false
     }
 
+    /// The whole area as `count` bands of whole cell rows, top to bottom (fewer when there are
+    /// fewer rows).
+    static func bands(columns: Int, rows: Int, count: Int) -> [CellRect] {
+        let bands = max(1, min(count, rows))
+        return (0..<bands).compactMap { band in
+            let first = rows * band / bands, end = rows * (band + 1) / bands
+            return end > first ? CellRect(column: 0, row: first, width: columns, height: end - first) : nil
+        }
+    }
+
     /// The pixels of a cell rectangle of `raster`.
     static func crop(_ raster: Raster, to rect: CellRect, cellWidth: Int, cellHeight: Int) -> Raster {
         var piece = Raster(width: rect.width * cellWidth, height: rect.height * cellHeight)
         let rowBytes = piece.width * 3
-        for y in 0..<piece.height {
-            let source = ((rect.row * cellHeight + y) * raster.width + rect.column * cellWidth) * 3
-            piece.pixels.replaceSubrange((y * rowBytes)..<((y + 1) * rowBytes), with: raster.pixels[source..<(source + rowBytes)])
+        raster.pixels.withUnsafeBufferPointer { source in
+            piece.pixels.withUnsafeMutableBufferPointer { target in
+                for y in 0..<piece.height {
+                    let from = ((rect.row * cellHeight + y) * raster.width + rect.column * cellWidth) * 3
+                    memcpy(target.baseAddress! + y * rowBytes, source.baseAddress! + from, rowBytes)
+                }
+            }
         }
         return piece
     }

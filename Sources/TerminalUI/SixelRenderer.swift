@@ -1,5 +1,6 @@
 // Images as sixel graphics (through libsixel), drawn at the terminal's own pixel resolution.
 import CSixel
+import Dispatch
 import Segmentation
 
 enum SixelRenderer {
@@ -15,9 +16,10 @@ enum SixelRenderer {
     }
 
     /// Image and masks only: what stays the same while the cursor moves.
-    static func base(image: RGBImage, viewport: Viewport, scene: OverlayScene, cellWidth: Int, cellHeight: Int) -> Raster {
+    static func base(image: RGBImage, viewport: Viewport, scene: OverlayScene, cellWidth: Int, cellHeight: Int,
+                     sampled: Raster? = nil) -> Raster {
         Compositor.compose(image: image, geometry: geometry(for: viewport, cellWidth: cellWidth, cellHeight: cellHeight),
-                           masks: scene.masks, outline: scene.outline, outlineThickness: max(cellWidth / 5, 1))
+                           masks: scene.masks, outline: scene.outline, outlineThickness: max(cellWidth / 5, 1), sampled: sampled)
     }
 
     static func drawMarks(_ scene: OverlayScene, viewport: Viewport, cellWidth: Int, cellHeight: Int, into raster: inout Raster) {
@@ -70,6 +72,19 @@ enum SixelRenderer {
             try check(sixel_encode(buffer.baseAddress, Int32(raster.width), Int32(raster.height), 3, dither, output), "encoding sixel")
         }
         return sink.bytes
+    }
+
+    /// Each raster as its own sixel image (its own palette), encoded concurrently.
+    static func encode(_ pieces: [Raster]) throws -> [[UInt8]] {
+        if pieces.count == 1 { return [try encode(pieces[0])] }
+        var results = [Result<[UInt8], Error>](repeating: .success([]), count: pieces.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
+                slots[index] = Result { try encode(pieces[index]) }
+            }
+        }
+        return try results.map { try $0.get() }
     }
 
     private static func check(_ status: SIXELSTATUS, _ doing: String) throws {

@@ -283,6 +283,38 @@ final class RendererTests: XCTestCase {
         XCTAssertNil(SixelPatches.changedStrips(from: after, to: frame(), cellWidth: 4, cellHeight: 8), "a zoom resends the whole frame")
     }
 
+    func testWholeSixelFramesAreBandsOfCellRowsThatTileTheArea() throws {
+        XCTAssertEqual(SixelPatches.bands(columns: 10, rows: 7, count: 2),
+                       [CellRect(column: 0, row: 0, width: 10, height: 3), CellRect(column: 0, row: 3, width: 10, height: 4)])
+        XCTAssertEqual(SixelPatches.bands(columns: 10, rows: 2, count: 4).map(\.height), [1, 1], "no empty band")
+        XCTAssertEqual(SixelPatches.bands(columns: 10, rows: 5, count: 1), [CellRect(column: 0, row: 0, width: 10, height: 5)])
+
+        // The layer's whole frame: each band placed at its own cell row, decoding to its part of the picture.
+        let state = F.loadedState()
+        let layer = ImageLayer(renderer: .sixel, cellPixelWidth: 4, cellPixelHeight: 8)
+        let bytes = try layer.bytes(for: state)
+        let expected = SixelRenderer.render(image: try XCTUnwrap(state.slot.image), viewport: try XCTUnwrap(state.viewport),
+                                            scene: OverlayScene(state: state), cellWidth: 4, cellHeight: 8)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let pieces = text.components(separatedBy: "\u{1b}[").dropFirst()  // "ROW;COLUMNH" then the sixel image
+        XCTAssertGreaterThanOrEqual(pieces.count, 1)
+        var coveredRows = 0
+        for piece in pieces {
+            let place = try XCTUnwrap(piece.split(separator: "H", maxSplits: 1).first).split(separator: ";").compactMap { Int($0) }
+            XCTAssertEqual(place.count, 2)
+            XCTAssertEqual(place[0] - 1, coveredRows, "bands follow each other without gaps")
+            XCTAssertEqual(place[1], 1)
+            let sixel = Array(piece.utf8.drop { $0 != 0x1b })
+            let decoded = try decodeSixel(sixel)
+            XCTAssertEqual(decoded.width, expected.width)
+            for (x, y) in [(0, 0), (decoded.width / 2, decoded.height / 2), (decoded.width - 1, decoded.height - 1)] {
+                assertClose(decoded.color(x: x, y: y), expected.color(x: x, y: coveredRows * 8 + y))
+            }
+            coveredRows += decoded.height / 8
+        }
+        XCTAssertEqual(coveredRows, state.layout.imageArea.height)
+    }
+
     private func assertClose(_ actual: RGBColor, _ expected: RGBColor, file: StaticString = #filePath, line: UInt = #line) {
         let distance = max(abs(Int(actual.red) - Int(expected.red)), abs(Int(actual.green) - Int(expected.green)),
                            abs(Int(actual.blue) - Int(expected.blue)))
