@@ -10,14 +10,25 @@ final class SegmentationEngine: PredictionEngine {
     var slotCount: Int { predictors.count }
 
     /// Two slots: the image on screen and the next one, encoded ahead.
-    init(checkpointPath: String, modelName: String?, device: ComputeDevice, threads: Int, slots: Int = 2) throws {
-        let model = try Model(path: checkpointPath, modelName: modelName, device: device, threads: threads)
+    convenience init(checkpointPath: String, modelName: String?, device: ComputeDevice, threads: Int, slots: Int = 2) throws {
+        try self.init(model: Model(path: checkpointPath, modelName: modelName, device: device, threads: threads), slots: slots)
+    }
+
+    init(model: Model, slots: Int = 2) throws {
         self.model = model
         predictors = try (0..<max(slots, 1)).map { _ in try Predictor(model: model) }
     }
 
     func encode(_ image: RGBImage, slot: Int) throws {
         try predictors[slot].setImage(image)
+        warmUp(slot: slot)
+    }
+
+    /// One throwaway click right after an image is encoded: the first prediction after an
+    /// encoding pays for fresh allocations and cold caches, and should not be the user's.
+    private func warmUp(slot: Int) {
+        let corner = Prompt(points: [PromptPoint(x: 0.5, y: 0.5, label: .foreground)])
+        _ = try? predictors[slot].predict(corner, options: MaskOutputOptions(size: (1, 1)))
     }
 
     func saveEmbedding(slot: Int, path: String, key: String) throws {
@@ -26,6 +37,7 @@ final class SegmentationEngine: PredictionEngine {
 
     func loadEmbedding(slot: Int, path: String, key: String) throws {
         try predictors[slot].loadEmbedding(path: path, imageKey: key)
+        warmUp(slot: slot)
     }
 
     func generateMasks(slot: Int, image: RGBImage) throws -> [AutomaticMask] {

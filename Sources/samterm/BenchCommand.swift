@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Segmentation
+import TerminalUI
 
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,8 @@ struct Bench: ParsableCommand {
         discussion: """
             click-to-masks: one positive point, multimask, every candidate upsampled to the original size.
             click-to-display: the same prompt, only the best candidate, at the display size — what the editor needs.
+            --editor adds the editor's path without a terminal: a point key (and a refining one) to the bytes of the \
+            truecolor frame showing its mask at 200x60 cells, and a zoom key to a whole sixel frame of a 1024x768 view.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -32,7 +35,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Clicks timed for each of click-to-masks and click-to-display.")
     var clicks: Int = 20
 
-    @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas.")
+    @Flag(help: "Also time the editor's frames (see above), each --clicks times.")
+    var editor = false
+
+    @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas (with --editor also point_to_frame_ms, refine_to_frame_ms, sixel_frame_ms).")
     var json = false
 
     func validate() throws {
@@ -57,11 +63,13 @@ struct Bench: ParsableCommand {
         for _ in 0..<clicks { predict.append(try measure { try predictor.predict(click) }.1) }
         for _ in 0..<clicks { predictDisplay.append(try measure { try predictor.predict(click, options: displayOptions) }.1) }
 
+        let peakRSS = Self.peakRSSMegabytes()  // before --editor adds a predictor of its own
+        let frames = editor ? try FrameBenchmark.run(model: model, image: picture, runs: clicks) : nil
         let report = BenchReport(
             model: model.name, device: model.device, blas: Self.blas(from: EngineInfo.system),
             image: "\(picture.width)x\(picture.height)", display: display, loadMs: loadMs,
             setImage: Summary(setImage), predict: Summary(predict), predictDisplay: Summary(predictDisplay),
-            peakRSSMegabytes: Self.peakRSSMegabytes())
+            frames: frames, peakRSSMegabytes: peakRSS)
         print(json ? try report.jsonText() : report.text)
     }
 
@@ -104,21 +112,28 @@ struct BenchReport {
     let model, device, blas, image, display: String
     let loadMs: Double
     let setImage, predict, predictDisplay: Summary
+    let frames: FrameBenchmark.Report?
     let peakRSSMegabytes: Double
 
     func jsonText() throws -> String {
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "model": model, "device": device, "blas": blas, "image": image, "display": display,
             "load_ms": (loadMs * 100).rounded() / 100,
             "set_image_ms": setImage.json, "predict_ms": predict.json, "predict_display_ms": predictDisplay.json,
             "peak_rss_mb": (peakRSSMegabytes * 10).rounded() / 10,
         ]
+        if let frames {
+            object["point_to_frame_ms"] = Summary(frames.pointToFrame).json
+            object["refine_to_frame_ms"] = Summary(frames.refineToFrame).json
+            object["sixel_frame_ms"] = Summary(frames.sixelFrame).json
+            object["sixel_frame_bytes"] = frames.sixelBytes
+        }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
 
     var text: String {
-        """
+        var text = """
         model             \(model) on \(device), image \(image)
         blas              \(blas)
         load              \(String(format: "%.1f", loadMs)) ms
@@ -127,5 +142,14 @@ struct BenchReport {
         click-to-display  \(predictDisplay.text)   (\(display), best candidate)
         peak RSS          \(String(format: "%.0f", peakRSSMegabytes)) MB
         """
+        if let frames {
+            text += """
+
+            point to frame    \(Summary(frames.pointToFrame).text)   (truecolor, \(frames.truecolorColumns)x\(frames.truecolorRows) cells of image)
+            refine to frame   \(Summary(frames.refineToFrame).text)   (second point with the first one's logits)
+            sixel frame       \(Summary(frames.sixelFrame).text)   (\(frames.sixelWidth)x\(frames.sixelHeight) view, \(frames.sixelBytes / 1024) KiB)
+            """
+        }
+        return text
     }
 }

@@ -1,0 +1,88 @@
+// The editor's click and frame path without a terminal, for `samterm bench --editor`: the real
+// update, predictor and image layer, timed from the key to the bytes of the frame that shows
+// its result. What the terminal then does with the bytes is not included.
+import Foundation
+import Segmentation
+
+public enum FrameBenchmark {
+    public struct Report: Sendable {
+        /// A first point on a new object: key to the frame with its mask (truecolor).
+        public var pointToFrame: [Double] = []
+        /// A second point on the same object, fed the first one's logits (truecolor).
+        public var refineToFrame: [Double] = []
+        /// A zoom key to a whole new sixel frame of the view.
+        public var sixelFrame: [Double] = []
+        public var truecolorColumns = 0, truecolorRows = 0
+        public var sixelWidth = 0, sixelHeight = 0
+        public var sixelBytes = 0
+    }
+
+    /// `image` is encoded once; each measurement is repeated `runs` times.
+    public static func run(model: Model, image: RGBImage, runs: Int, truecolor: TerminalSize = TerminalSize(columns: 200, rows: 60),
+                           sixel: TerminalSize = TerminalSize(columns: 152, rows: 50), cellPixels: (width: Int, height: Int) = (8, 16))
+        throws -> Report {
+        let engine = try SegmentationEngine(model: model, slots: 1)
+        try engine.encode(image, slot: 0)
+        var report = Report()
+
+        var state = readyState(image: image, terminal: truecolor, renderer: .truecolor)
+        let layer = ImageLayer(renderer: .truecolor, cellPixelWidth: cellPixels.width, cellPixelHeight: cellPixels.height)
+        _ = try layer.bytes(for: state)
+        report.truecolorColumns = state.layout.imageArea.width
+        report.truecolorRows = state.layout.imageArea.height
+        for run in 0..<runs {
+            // Alternate spots, so that no frame merely repeats the one before.
+            let shift: Key = run % 2 == 0 ? .left : .right
+            _ = state.apply(.key(shift))
+            report.pointToFrame.append(try timeClick(.character(" "), state: &state, layer: layer, engine: engine))
+            for _ in 0..<3 { _ = state.apply(.key(.down)) }
+            report.refineToFrame.append(try timeClick(.character("x"), state: &state, layer: layer, engine: engine))
+            for _ in 0..<3 { _ = state.apply(.key(.up)) }
+            _ = state.apply(.key(.character("c")))  // clear the object's prompts for the next run
+            _ = try layer.bytes(for: state)
+        }
+
+        state = readyState(image: image, terminal: sixel, renderer: .sixel)
+        let sixelLayer = ImageLayer(renderer: .sixel, cellPixelWidth: cellPixels.width, cellPixelHeight: cellPixels.height)
+        _ = try sixelLayer.bytes(for: state)
+        report.sixelWidth = state.layout.imageArea.width * cellPixels.width
+        report.sixelHeight = state.layout.imageArea.height * cellPixels.height
+        for run in 0..<runs {
+            let started = ProcessInfo.processInfo.systemUptime
+            _ = state.apply(.key(.character(run % 2 == 0 ? "+" : "-")))
+            let bytes = try sixelLayer.bytes(for: state)
+            report.sixelFrame.append((ProcessInfo.processInfo.systemUptime - started) * 1000)
+            if run % 2 == 1 { report.sixelBytes = bytes.count }  // the view fitted again
+        }
+        return report
+    }
+
+    private static func readyState(image: RGBImage, terminal: TerminalSize, renderer: RendererKind) -> EditorState {
+        var state = EditorState(imagePaths: ["bench"], terminal: terminal,
+                                info: SessionInfo(modelName: "bench", device: "cpu", renderer: renderer.rawValue))
+        _ = state.apply(.modelLoaded(name: "bench", device: "cpu"))
+        _ = state.apply(.imageLoaded(index: 0, image: image))
+        _ = state.apply(.imageEncoded(index: 0, seconds: 0, fromCache: false))
+        _ = state.apply(.sessionLoaded(index: 0, sha256: "", outcome: .refused("benchmark: nothing is saved")))
+        return state
+    }
+
+    /// Milliseconds from the key to the bytes of the frame with its prediction, drawing the
+    /// frame that shows the new mark on the way, as the editor does.
+    private static func timeClick(_ key: Key, state: inout EditorState, layer: ImageLayer, engine: SegmentationEngine) throws -> Double {
+        let started = ProcessInfo.processInfo.systemUptime
+        let effects = state.apply(.key(key))
+        _ = try layer.bytes(for: state)
+        let requests = effects.compactMap { effect -> PredictRequest? in
+            if case .predict(let request) = effect { return request } else { return nil }
+        }
+        guard !requests.isEmpty else { throw EditorError("the benchmark's key \(key) asked for no prediction") }
+        for request in requests {
+            let result = try engine.predict(slot: 0, prompting: request.prompting, maskWidth: request.maskWidth,
+                                            maskHeight: request.maskHeight)
+            _ = state.apply(.prediction(requestID: request.id, result: result))
+        }
+        guard try !layer.bytes(for: state).isEmpty else { throw EditorError("the benchmark's prediction changed no pixel") }
+        return (ProcessInfo.processInfo.systemUptime - started) * 1000
+    }
+}
