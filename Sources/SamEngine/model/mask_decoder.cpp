@@ -76,6 +76,7 @@ DecoderImage MaskDecoder::prepare_image(const at::Tensor& image_embed, const std
   image.image_tokens = to_tokens(image_embed);
   image.pe_tokens = to_tokens(image_pe);
   image.no_mask_tokens = to_tokens(image_embed + no_mask_dense);
+  image.no_mask_embedding = no_mask_dense.flatten();
   image.first_layer = transformer_.prepare(image.no_mask_tokens, image.pe_tokens);
   image.upscale1_offset = upscale1_bias_;
   image.upscale2_offset = upscale2_bias_;
@@ -175,7 +176,7 @@ at::Tensor MaskDecoder::upscaled_masks(const at::Tensor& image_tokens, const at:
 }
 
 DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Tensor& prompt_tokens,
-                                         const at::Tensor& dense,
+                                         const DenseEmbedding& dense,
                                          const std::function<at::Tensor(const at::Tensor&)>& wanted) const {
   const int64_t batch = prompt_tokens.size(0);
   const int64_t first = config_.pred_obj_scores ? 1 : 0;  // index of the IoU token
@@ -187,8 +188,15 @@ DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Te
     // run fastest on OpenBLAS's threads with the element-wise work between them serial.
     const SerialAten serial;
     if (dense.defined()) {
-      const at::Tensor src = image.image_tokens + dense.flatten(2).transpose(1, 2);
-      std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, FirstLayerCache{});
+      const at::Tensor src = image.image_tokens + dense.map.flatten(2).transpose(1, 2);
+      // One prompt set: the first layer's image-side projections are the cached ones plus the
+      // mask embedding's share, which is cheap to project (see TwoWayTransformer::with_dense).
+      const FirstLayerCache cache =
+          batch == 1 && image.first_layer.defined()
+              ? transformer_.with_dense(image.first_layer, dense.hidden[0].flatten(1).t(), dense.weight, dense.bias,
+                                        image.no_mask_embedding)
+              : FirstLayerCache{};
+      std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, cache);
     } else {
       std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer);
     }
@@ -241,7 +249,7 @@ std::pair<at::Tensor, at::Tensor> MaskDecoder::most_stable(const at::Tensor& mas
           at::where(stable, iou.slice(1, 0, 1), best_iou)};
 }
 
-DecoderOutput MaskDecoder::operator()(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense,
+DecoderOutput MaskDecoder::operator()(const DecoderImage& image, const at::Tensor& tokens, const DenseEmbedding& dense,
                                       bool multimask, float mask_score_floor) const {
   std::function<at::Tensor(const at::Tensor&)> wanted;
   const bool by_stability = !multimask && config_.dynamic_multimask_via_stability;

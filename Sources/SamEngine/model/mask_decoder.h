@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/nn_layers.h"
+#include "model/prompt_encoder.h"
 #include "model/two_way_transformer.h"
 #include "model/weights.h"
 
@@ -39,6 +40,7 @@ struct DecoderImage {
   at::Tensor pe_tokens;            // [1, HW, C]: the dense position encoding
   at::Tensor no_mask_tokens;       // [1, HW, C]: image tokens plus the no-mask embedding
   FirstLayerCache first_layer;     // the transformer's first-layer projections of no_mask_tokens
+  at::Tensor no_mask_embedding;    // [C]: what no_mask_tokens added to every image token
   // What each upscaling step adds to its transposed convolution: the bias, plus the high-res
   // skip features (SAM 2) in the upscaling's block order (see MaskDecoder::upscale_rows).
   at::Tensor upscale1_offset;      // [HW, 2 * 2 * C/4] ([2 * 2 * C/4] without skip features)
@@ -61,15 +63,15 @@ class MaskDecoder {
   DecoderImage prepare_image(const at::Tensor& image_embed, const std::vector<at::Tensor>& high_res,
                              const at::Tensor& image_pe, const at::Tensor& no_mask_dense) const;
 
-  // tokens [B, N, C] (sparse prompt embeddings), dense [B, C, h, w] (mask embeddings) or
-  // undefined (no mask input). multimask: the three multimask candidates; otherwise one
+  // tokens [B, N, C] (sparse prompt embeddings), dense: the mask embeddings, or undefined (no
+  // mask input). multimask: the three multimask candidates; otherwise one
   // (the single-mask token's, or the most stable choice when the config says so).
   //
   // mask_score_floor: prompt sets none of whose returned candidates scores above it get no
   // masks computed (their logits are left 0), for callers that drop such candidates anyway
   // (the automatic mask generator's IoU filter). Ignored when the single mask is chosen by
   // stability, which needs every mask.
-  DecoderOutput operator()(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense,
+  DecoderOutput operator()(const DecoderImage& image, const at::Tensor& tokens, const DenseEmbedding& dense,
                            bool multimask, float mask_score_floor = -std::numeric_limits<float>::infinity()) const;
 
   const MaskDecoderConfig& config() const { return config_; }
@@ -77,7 +79,7 @@ class MaskDecoder {
  private:
   // All num_mask_tokens masks and scores, before candidate selection.
   // `wanted(iou [B, num_mask_tokens])`: which prompt sets need masks ([B] bool), or undefined for all.
-  DecoderOutput predict_masks(const DecoderImage& image, const at::Tensor& tokens, const at::Tensor& dense,
+  DecoderOutput predict_masks(const DecoderImage& image, const at::Tensor& tokens, const DenseEmbedding& dense,
                               const std::function<at::Tensor(const at::Tensor&)>& wanted = nullptr) const;
   // Grid rows [first_row, first_row + rows) of the transformer's image tokens [HW, C] upscaled
   // 4x: [16 rows w, C/8] in block order.

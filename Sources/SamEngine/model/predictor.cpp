@@ -142,7 +142,7 @@ DecoderOutput Predictor::decode(const DecoderPrompts& prompts, bool multimask, f
       sparse.empty() ? at::empty({batch, 0, encoder.sizes().embed_dim}, decoder_image_.image_tokens.options())
       : sparse.size() == 1 ? sparse[0]
                            : at::cat(sparse, 1);
-  const at::Tensor dense = prompts.mask_input.defined() ? encoder.embed_masks(prompts.mask_input) : at::Tensor();
+  const DenseEmbedding dense = prompts.mask_input.defined() ? encoder.embed_masks(prompts.mask_input) : DenseEmbedding{};
   return (*model_.mask_decoder)(decoder_image_, tokens, dense, multimask, mask_score_floor);
 }
 

@@ -22,6 +22,16 @@ struct PromptEncoderSizes {
   bool embeds_corner_labels = true;
 };
 
+// A dense (mask) prompt's embedding, with its last layer spelled out: that layer is a 1x1
+// convolution from a few channels, which lets the decoder fold it into its own projections.
+struct DenseEmbedding {
+  at::Tensor map;     // [B, C, h, w]: hidden convolved with weight, plus bias
+  at::Tensor hidden;  // [B, c, h, w], c = C / 16
+  at::Tensor weight;  // [C, c]
+  at::Tensor bias;    // [C]
+  bool defined() const { return map.defined(); }
+};
+
 class PromptEncoder {
  public:
   // `prefix`: "sam_prompt_encoder." (SAM 2) or "prompt_encoder." (SAM 1).
@@ -33,8 +43,8 @@ class PromptEncoder {
   at::Tensor embed_points(const at::Tensor& coords, const at::Tensor& labels, bool pad) const;
   // boxes [B, 4] (x0, y0, x1, y1) in input-frame pixels -> [B, 2, C].
   at::Tensor embed_boxes(const at::Tensor& boxes) const;
-  // masks [B, 1, 4 h, 4 w] of logits -> [B, C, h, w].
-  at::Tensor embed_masks(const at::Tensor& masks) const;
+  // masks [B, 1, 4 h, 4 w] of logits -> map [B, C, h, w] (and the factors behind it).
+  DenseEmbedding embed_masks(const at::Tensor& masks) const;
   // The dense embedding used when there is no mask: [1, C, 1, 1], to be broadcast.
   at::Tensor no_mask_embedding() const { return no_mask_embed_.view({1, -1, 1, 1}); }
   // Position encoding of the image embedding grid: [1, C, h, w].

@@ -182,6 +182,24 @@ FirstLayerCache TwoWayTransformer::prepare(const at::Tensor& image, const at::Te
   return cache;
 }
 
+FirstLayerCache TwoWayTransformer::with_dense(const FirstLayerCache& cache, const at::Tensor& hidden,
+                                              const at::Tensor& weight, const at::Tensor& bias,
+                                              const at::Tensor& base) const {
+  const Block& first = layers_[0];
+  const at::Tensor shift = bias - base;
+  auto corrected = [&](const Attention& attention, const Linear& projection, const at::Tensor& cached) {
+    const at::Tensor delta = at::addmm(at::matmul(projection.weight, shift), hidden, at::matmul(projection.weight, weight).t());
+    return cached + delta.view({hidden.size(0), attention.num_heads, attention.head_dim()}).permute({1, 0, 2});
+  };
+  FirstLayerCache out;
+  const Attention& to_image = first.cross_attn_token_to_image;
+  const Attention& to_tokens = first.cross_attn_image_to_token;
+  out.token_to_image_k = corrected(to_image, to_image.k_proj, cache.token_to_image_k);
+  out.token_to_image_v = corrected(to_image, to_image.v_proj, cache.token_to_image_v);
+  out.image_to_token_q = corrected(to_tokens, to_tokens.q_proj, cache.image_to_token_q);
+  return out;
+}
+
 std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor& image, const at::Tensor& image_pe,
                                                                 const at::Tensor& tokens,
                                                                 const FirstLayerCache& cache) const {

@@ -52,12 +52,13 @@ class Attention {
   // x [1, HW, C] -> [heads, HW, d] through one of the projections.
   at::Tensor project_heads(const Linear& projection, const at::Tensor& x) const;
 
+  int64_t head_dim() const { return q_proj.out_features() / num_heads; }
+
   Linear q_proj, k_proj, v_proj, out_proj;
   int64_t num_heads = 1;
 
  private:
   bool reorders(AttentionOrder order, int64_t tokens) const;
-  int64_t head_dim() const { return q_proj.out_features() / num_heads; }
   // Per-head values times the output projection, plus the output bias spread over the heads:
   // [B, heads, N, d] -> [B, heads * N, C]. Mixed with weights whose rows sum to 1 per head, it
   // gives the attention output bias included.
@@ -89,6 +90,12 @@ class TwoWayTransformer {
 
   // image [1, HW, C] (image embedding plus the no-mask embedding), image_pe [1, HW, C].
   FirstLayerCache prepare(const at::Tensor& image, const at::Tensor& image_pe) const;
+
+  // The cache for the same image tokens with `base` [C] (added to every token) replaced by a
+  // dense prompt hidden [HW, c] weight^T [c, C] + bias [C]: each projection P gains
+  // hidden (P weight)^T + P (bias - base), a product with c channels instead of C.
+  FirstLayerCache with_dense(const FirstLayerCache& cache, const at::Tensor& hidden, const at::Tensor& weight,
+                             const at::Tensor& bias, const at::Tensor& base) const;
 
   // image [1 or B, HW, C] (the image embedding plus the dense prompt, flattened), image_pe
   // [1, HW, C], tokens [B, N, C]; `cache` from prepare() for this image when `image` is the
