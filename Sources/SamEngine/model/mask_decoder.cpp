@@ -188,12 +188,12 @@ DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Te
     // run fastest on OpenBLAS's threads with the element-wise work between them serial.
     const SerialAten serial;
     if (dense.defined()) {
-      const at::Tensor src = image.image_tokens + dense.map.flatten(2).transpose(1, 2);
+      const at::Tensor src = image.image_tokens + dense.tokens();
       // One prompt set: the first layer's image-side projections are the cached ones plus the
       // mask embedding's share, which is cheap to project (see TwoWayTransformer::with_dense).
       const FirstLayerCache cache =
           batch == 1 && image.first_layer.defined()
-              ? transformer_.with_dense(image.first_layer, dense.hidden[0].flatten(1).t(), dense.weight, dense.bias,
+              ? transformer_.with_dense(image.first_layer, dense.hidden[0], dense.weight, dense.bias,
                                         image.no_mask_embedding)
               : FirstLayerCache{};
       std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, cache);

@@ -61,9 +61,9 @@ DenseEmbedding PromptEncoder::embed_masks(const at::Tensor& masks) const {
   at::Tensor x = at::conv2d(masks, conv1_weight_, conv1_bias_, {2, 2});
   x = at::gelu(layer_norm_channels(x, norm1_weight_, norm1_bias_, kLayerNorm2dEps));
   x = at::conv2d(x, conv2_weight_, conv2_bias_, {2, 2});
+  x = at::gelu(layer_norm_channels(x, norm2_weight_, norm2_bias_, kLayerNorm2dEps));
   DenseEmbedding dense;
-  dense.hidden = at::gelu(layer_norm_channels(x, norm2_weight_, norm2_bias_, kLayerNorm2dEps));
-  dense.map = at::conv2d(dense.hidden, conv3_weight_, conv3_bias_);
+  dense.hidden = x.flatten(2).transpose(1, 2);
   dense.weight = conv3_weight_.flatten(1);
   dense.bias = conv3_bias_;
   return dense;

@@ -22,14 +22,17 @@ struct PromptEncoderSizes {
   bool embeds_corner_labels = true;
 };
 
-// A dense (mask) prompt's embedding, with its last layer spelled out: that layer is a 1x1
-// convolution from a few channels, which lets the decoder fold it into its own projections.
+// A dense (mask) prompt's embedding, kept before its last layer: that layer is a 1x1
+// convolution from a few channels, which the decoder folds into its own projections.
 struct DenseEmbedding {
-  at::Tensor map;     // [B, C, h, w]: hidden convolved with weight, plus bias
-  at::Tensor hidden;  // [B, c, h, w], c = C / 16
+  at::Tensor hidden;  // [B, HW, c] (c = C / 16): the last layer's input, one row per grid cell
   at::Tensor weight;  // [C, c]
   at::Tensor bias;    // [C]
-  bool defined() const { return map.defined(); }
+  bool defined() const { return hidden.defined(); }
+  // The embedding as image tokens: [B, HW, C].
+  at::Tensor tokens() const {
+    return at::baddbmm(bias, hidden, weight.t().unsqueeze(0).expand({hidden.size(0), -1, -1}));
+  }
 };
 
 class PromptEncoder {
@@ -43,7 +46,7 @@ class PromptEncoder {
   at::Tensor embed_points(const at::Tensor& coords, const at::Tensor& labels, bool pad) const;
   // boxes [B, 4] (x0, y0, x1, y1) in input-frame pixels -> [B, 2, C].
   at::Tensor embed_boxes(const at::Tensor& boxes) const;
-  // masks [B, 1, 4 h, 4 w] of logits -> map [B, C, h, w] (and the factors behind it).
+  // masks [B, 1, 4 h, 4 w] of logits -> the embedding of the h x w grid.
   DenseEmbedding embed_masks(const at::Tensor& masks) const;
   // The dense embedding used when there is no mask: [1, C, 1, 1], to be broadcast.
   at::Tensor no_mask_embedding() const { return no_mask_embed_.view({1, -1, 1, 1}); }

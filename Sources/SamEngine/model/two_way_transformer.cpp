@@ -187,9 +187,13 @@ FirstLayerCache TwoWayTransformer::with_dense(const FirstLayerCache& cache, cons
                                               const at::Tensor& base) const {
   const Block& first = layers_[0];
   const at::Tensor shift = bias - base;
+  const int64_t hw = hidden.size(0), channels = hidden.size(1);
   auto corrected = [&](const Attention& attention, const Linear& projection, const at::Tensor& cached) {
-    const at::Tensor delta = at::addmm(at::matmul(projection.weight, shift), hidden, at::matmul(projection.weight, weight).t());
-    return cached + delta.view({hidden.size(0), attention.num_heads, attention.head_dim()}).permute({1, 0, 2});
+    // Straight into the cache's [heads, HW, d] layout: one small product per head.
+    const int64_t heads = attention.num_heads, d = attention.head_dim();
+    const at::Tensor composed = at::matmul(projection.weight, weight).view({heads, d, channels}).transpose(1, 2);
+    const at::Tensor offset = at::matmul(projection.weight, shift).view({heads, 1, d});
+    return at::baddbmm(cached + offset, hidden.unsqueeze(0).expand({heads, hw, channels}), composed);
   };
   FirstLayerCache out;
   const Attention& to_image = first.cross_attn_token_to_image;
