@@ -1,9 +1,9 @@
 #include "model/mask_upsampling.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <vector>
+
+#include "model/parallel_tasks.h"
 
 namespace sam {
 namespace {
@@ -36,7 +36,7 @@ Taps taps(int64_t in_size, int64_t out_size) {
 void upsample_threshold(const float* logits, int64_t in_height, int64_t in_width, uint8_t* out, int64_t out_height,
                         int64_t out_width, float threshold) {
   const Taps rows = taps(in_height, out_height), columns = taps(in_width, out_width);
-  at::parallel_for(0, out_height, 16, [&](int64_t begin, int64_t end) {
+  parallel_row_chunks(out_height, 64, [&](int64_t begin, int64_t end, int64_t) {
     std::vector<float> blended(static_cast<size_t>(in_width));
     for (int64_t y = begin; y < end; ++y) {
       // Rows first (one blend of two source rows), then columns, as ATen weighs them:
