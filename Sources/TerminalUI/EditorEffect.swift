@@ -68,13 +68,16 @@ public struct ImageSessionSnapshot: Sendable {
     public var model: String
     public var objects: [Object]
 
-    /// The session file's content.
-    public func session(imageReferencePath: String) -> Session {
+    /// The session file's content. `store` turns an object's mask into its stored form (a
+    /// writer may keep the ones it already encoded).
+    public func session(imageReferencePath: String,
+                        store: (Object) -> Session.StoredMask? = { object in
+                            object.mask.map { Session.StoredMask(mask: $0, score: Double(object.score ?? 0)) }
+                        }) -> Session {
         Session(image: Session.ImageReference(path: imageReferencePath, sha256: sha256, width: width, height: height),
                 model: model,
                 objects: objects.map { object in
-                    Session.Object(id: object.id, name: object.name, color: object.color, steps: object.steps,
-                                   mask: object.mask.map { Session.StoredMask(mask: $0, score: Double(object.score ?? 0)) })
+                    Session.Object(id: object.id, name: object.name, color: object.color, steps: object.steps, mask: store(object))
                 })
     }
 }

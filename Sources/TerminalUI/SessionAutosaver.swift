@@ -12,6 +12,8 @@ public final class SessionAutosaver: @unchecked Sendable {
     private var pending: [String: ImageSessionSnapshot] = [:]
     /// What each session file was last written with (used on the queue only).
     private var written: [String: Session] = [:]
+    /// Each object's mask as last encoded, by image path and object id (used on the queue only).
+    private var encoded: [String: [Int: (mask: BinaryMask, stored: Session.StoredMask)]] = [:]
     private let store: @Sendable (String) -> SessionStore
     private let report: @Sendable (String) -> Void
 
@@ -42,7 +44,11 @@ public final class SessionAutosaver: @unchecked Sendable {
         lock.unlock()
         guard let snapshot else { return }
         let store = store(imagePath)
-        let session = snapshot.session(imageReferencePath: store.imageReferencePath(for: imagePath))
+        let session = snapshot.session(imageReferencePath: store.imageReferencePath(for: imagePath)) {
+            self.storedMask(of: $0, imagePath: imagePath)
+        }
+        let ids = Set(snapshot.objects.map(\.id))
+        encoded[imagePath] = encoded[imagePath]?.filter { ids.contains($0.key) }
         guard written[imagePath] != session else { return }
         // Merely looking at an image leaves no file behind; emptying a saved session does.
         if session.objects.isEmpty && written[imagePath] == nil && !store.exists { return }
@@ -52,5 +58,16 @@ public final class SessionAutosaver: @unchecked Sendable {
         } catch {
             report("Autosave failed: \(error)")
         }
+    }
+
+    /// Run-length encoding a full-size mask takes milliseconds, and a save happens on every
+    /// change while a prediction may be running: each mask is encoded once, when it changes.
+    private func storedMask(of object: ImageSessionSnapshot.Object, imagePath: String) -> Session.StoredMask? {
+        guard let mask = object.mask else { return nil }
+        let score = Double(object.score ?? 0)
+        if let last = encoded[imagePath]?[object.id], last.stored.score == score, last.mask == mask { return last.stored }
+        let stored = Session.StoredMask(mask: mask, score: score)
+        encoded[imagePath, default: [:]][object.id] = (mask, stored)
+        return stored
     }
 }

@@ -190,6 +190,17 @@ final class SessionAutosaverTests: XCTestCase {
         saver.save(snapshot(objects: [object]))
         saver.flush()
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "unchanged content is not written again")
+
+        // Each mask is encoded once and kept: a new mask or score for the object is still written.
+        var changed = object
+        changed.mask = BinaryMask(width: 4, height: 2, bytes: [0, 0, 1, 1, 0, 0, 1, 1])
+        saver.save(snapshot(objects: [changed]))
+        saver.flush()
+        XCTAssertEqual(try SessionStore(path: path).load()?.objects.first?.mask?.decode(width: 4, height: 2), changed.mask)
+        changed.score = 0.5
+        saver.save(snapshot(objects: [changed]))
+        saver.flush()
+        XCTAssertEqual(try SessionStore(path: path).load()?.objects.first?.mask?.score, 0.5)
         saver.save(snapshot(objects: []))
         saver.flush()
         XCTAssertEqual(try SessionStore(path: path).load()?.objects.count, 0, "emptying a saved session is saved")
