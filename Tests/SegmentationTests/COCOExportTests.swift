@@ -8,7 +8,7 @@ final class COCOExportTests: XCTestCase {
     private typealias Support = ExportTestSupport
 
     private func sampleObjects(width: Int, height: Int) -> [ExportObject] {
-        var generator = Support.SeededGenerator(seed: 31)
+        var generator = SplitMix64(seed: 31)
         let names: [String?] = ["car", "tree", nil, "car", "ghost"]
         return names.enumerated().map { index, name in
             let mask = name == "ghost"

@@ -22,21 +22,8 @@ enum ExportTestSupport {
         return path
     }
 
-    /// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A union of random discs and rectangles: the kind of shape SAM gives, with long runs.
-    static func blobMask(width: Int, height: Int, shapes: Int, generator: inout SeededGenerator) -> BinaryMask {
+    static func blobMask(width: Int, height: Int, shapes: Int, generator: inout SplitMix64) -> BinaryMask {
         var mask = BinaryMask(width: width, height: height)
         for _ in 0..<shapes {
             let centreX = Int.random(in: 0..<width, using: &generator)
@@ -54,7 +41,7 @@ enum ExportTestSupport {
     }
 
     /// Every pixel independently set with probability `density`: many short runs.
-    static func noiseMask(width: Int, height: Int, density: Double, generator: inout SeededGenerator) -> BinaryMask {
+    static func noiseMask(width: Int, height: Int, density: Double, generator: inout SplitMix64) -> BinaryMask {
         let bytes = (0..<width * height).map { _ in Double.random(in: 0..<1, using: &generator) < density ? UInt8(1) : 0 }
         return BinaryMask(width: width, height: height, bytes: bytes)
     }

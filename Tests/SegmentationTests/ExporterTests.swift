@@ -6,7 +6,7 @@ final class ExporterTests: XCTestCase {
     private typealias Support = ExportTestSupport
 
     private func sampleExporter(objectCount: Int = 3, width: Int = 48, height: Int = 32) -> Exporter {
-        var generator = Support.SeededGenerator(seed: 99)
+        var generator = SplitMix64(seed: 99)
         let image = Support.gradientImage(width: width, height: height)
         let objects = (0..<objectCount).map { index in
             ExportObject(id: index + 1, name: index == 0 ? "Red car!" : nil, color: ObjectPalette.color(at: index),

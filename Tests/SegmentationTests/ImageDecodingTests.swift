@@ -259,7 +259,7 @@ final class ImageDecodingTests: XCTestCase {
     /// never crash, hang or return an image whose size and pixels disagree.
     func testMutatedFilesNeverCrashTheDecoders() throws {
         let originals = try ImageFixtures.manifest().filter { $0.expected != nil }.map { try ImageFixtures.bytes($0.file) }
-        var generator = ImageTestRandom(seed: 0x5EED_1A6E)
+        var generator = SplitMix64(seed: 0x5EED_1A6E)
         var decoded = 0
         var rejected = 0
         for round in 0..<3000 {
@@ -288,7 +288,7 @@ final class ImageDecodingTests: XCTestCase {
 
 /// Ways of damaging a file, chosen at random.
 enum ImageMutation {
-    static func apply(to bytes: inout [UInt8], using generator: inout ImageTestRandom) {
+    static func apply(to bytes: inout [UInt8], using generator: inout SplitMix64) {
         let steps = Int.random(in: 1...3, using: &generator)
         for _ in 0..<steps where !bytes.isEmpty {
             // Headers are where sizes and tables live: aim at the first 200 bytes half the time.

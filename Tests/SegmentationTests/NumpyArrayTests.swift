@@ -80,20 +80,8 @@ final class NumpyArrayTests: XCTestCase {
         }
     }
 
-    /// SplitMix64: a fixed seed makes any failure reproducible.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testRandomDamageNeverCrashes() {
-        var generator = SeededGenerator(state: 20240917)
+        var generator = SplitMix64(seed: 20240917)  // a fixed seed makes any failure reproducible
         let valid = NumpyArray(shape: [3, 4], floats: (0..<12).map(Float.init)).encoded()
         for _ in 0..<2000 {
             var bytes = valid

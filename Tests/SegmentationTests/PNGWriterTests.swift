@@ -4,7 +4,7 @@ import XCTest
 @testable import Segmentation
 
 final class PNGWriterTests: XCTestCase {
-    private var generator = ImageTestRandom(seed: 0xB16_B00B5)
+    private var generator = SplitMix64(seed: 0xB16_B00B5)
 
     private func randomBytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -56,7 +56,7 @@ final class PolygonTests: XCTestCase {
 
     /// Unsimplified contours of hole-free shapes give the mask back exactly when rasterised.
     func testExactContoursRasteriseToTheMask() {
-        var generator = Support.SeededGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         for trial in 0..<20 {
             let shape = Support.blobMask(width: 40, height: 30, shapes: 1 + trial % 3, generator: &generator)
             let polygons = MaskContours.outerPolygons(of: shape, tolerance: 0)
@@ -68,7 +68,7 @@ final class PolygonTests: XCTestCase {
     }
 
     func testSimplificationStaysWithinTolerance() {
-        var generator = Support.SeededGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         let shape = Support.blobMask(width: 120, height: 90, shapes: 4, generator: &generator)
         let exact = MaskContours.outerPolygons(of: shape, tolerance: 0)
         for tolerance in [0.5, 1.0, 2.5] {

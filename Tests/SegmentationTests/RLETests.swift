@@ -7,7 +7,7 @@ final class RLETests: XCTestCase {
 
     /// Masks with long runs, short runs and every edge case of the run layout.
     private func sampleMasks() -> [BinaryMask] {
-        var generator = Support.SeededGenerator(seed: 2024)
+        var generator = SplitMix64(seed: 2024)
         var masks: [BinaryMask] = []
         for (width, height) in [(64, 48), (37, 91), (200, 150), (1, 30), (30, 1)] {
             for shapes in [1, 3, 8] {

@@ -1,0 +1,21 @@
+// A small seeded pseudo-random generator: the same numbers on every platform and every run.
+import Foundation
+
+/// SplitMix64 (Steele, Lea and Flood), for outputs that must not change between runs (the
+/// overlay's colours) and for tests whose random inputs must reproduce.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The top eight bits of the next number.
+    public mutating func nextByte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 56) }
+}
