@@ -170,8 +170,7 @@ struct Auto: ParsableCommand {
                                                 masks: masks, model: predictor.model.name)
         if let outputFolder {
             try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
-            let stem = (imageFileName as NSString).deletingPathExtension
-            try AtomicFileWriter.write(coco, to: "\(outputFolder)/\(stem).json")
+            try AtomicFileWriter.write(coco, to: OutputFolders.jsonFile(for: imageFileName, in: outputFolder))
         }
         if let overlay {
             var random = SplitMix64(seed: seed)
@@ -199,7 +198,7 @@ struct AutoBatchJob: BatchJob {
     let seed: UInt64
 
     func isComplete(_ input: String) throws -> Bool {
-        FileManager.default.fileExists(atPath: "\(out)/\(OutputFolders.name(for: input)).json")
+        FileManager.default.fileExists(atPath: OutputFolders.jsonFile(for: input, in: out))
     }
 
     func process(_ input: String) throws {

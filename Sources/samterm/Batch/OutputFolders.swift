@@ -11,6 +11,11 @@ enum OutputFolders {
         (out as NSString).appendingPathComponent(name(for: input))
     }
 
+    /// OUT/NAME.json: the one file per image of `auto`.
+    static func jsonFile(for input: String, in out: String) -> String {
+        (out as NSString).appendingPathComponent(name(for: input) + ".json")
+    }
+
     /// Two images with the same name (a/x.png, b/x.jpg) would share a folder: refuse the run
     /// before it starts, naming both.
     static func checkDistinct(_ inputs: [String]) throws {
