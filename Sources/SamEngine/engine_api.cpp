@@ -40,6 +40,8 @@ struct sam_auto_masks {
 
 namespace {
 
+using sam::require;
+
 // LibTorch's errors carry a backtrace in what(); the status line keeps the message only.
 template <typename Body>
 sam_status guarded(sam_error* error, Body&& body) {
@@ -50,10 +52,6 @@ sam_status guarded(sam_error* error, Body&& body) {
       throw sam::Error(SAM_ERROR_INTERNAL, std::string("LibTorch: ") + failure.what_without_backtrace());
     }
   });
-}
-
-void require(bool condition, const std::string& message) {
-  if (!condition) throw sam::Error(SAM_ERROR_ARGUMENT, message);
 }
 
 at::Device pick_device(const char* requested) {

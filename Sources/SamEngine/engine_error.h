@@ -17,4 +17,9 @@ class Error : public std::runtime_error {
   sam_status status_;
 };
 
+// Bad input from a caller of sam_engine.h: SAM_ERROR_ARGUMENT with `message` unless `condition` holds.
+inline void require(bool condition, const std::string& message) {
+  if (!condition) throw Error(SAM_ERROR_ARGUMENT, message);
+}
+
 }  // namespace sam

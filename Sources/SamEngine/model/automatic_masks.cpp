@@ -27,10 +27,6 @@ constexpr float kRegionFillLogit = 10.0f;
 // SAM2ImagePredictor's default mask threshold, which its hole and sprinkle removal uses.
 constexpr float kPredictorMaskThreshold = 0.0f;
 
-void require(bool condition, const std::string& message) {
-  if (!condition) throw Error(SAM_ERROR_ARGUMENT, message);
-}
-
 struct Crop {
   int32_t x0, y0, x1, y1;
   int32_t layer;

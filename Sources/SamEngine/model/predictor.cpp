@@ -14,10 +14,6 @@ namespace {
 constexpr int64_t kMaxImageSide = 1 << 15;
 constexpr int64_t kMaxPoints = 1 << 12;
 
-void require(bool condition, const std::string& message) {
-  if (!condition) throw Error(SAM_ERROR_ARGUMENT, message);
-}
-
 }  // namespace
 
 Predictor::Predictor(const SamModel& model) : model_(model) {}
