@@ -2,10 +2,6 @@
 
 #include <dlfcn.h>
 
-#include <strings.h>
-
-#include <cstdlib>
-
 namespace sam {
 namespace {
 
@@ -29,48 +25,7 @@ const OpenBlas& open_blas() {
   return functions;
 }
 
-// OpenMP's, looked up the same way: LibTorch brings its own OpenMP runtime, and this code is
-// compiled without -fopenmp.
-struct OpenMp {
-  GetThreads get = nullptr;
-  SetThreads set = nullptr;
-};
-
-const OpenMp& open_mp() {
-  static const OpenMp functions = [] {
-    OpenMp found;
-    found.get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
-    found.set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-    if (!found.get || !found.set) found = OpenMp{};
-    return found;
-  }();
-  return functions;
-}
-
 }  // namespace
-
-bool openmp_workers_sleep() {
-  // The OpenMP runtime read this variable when it was loaded; the environment still holds it.
-  static const bool passive = [] {
-    const char* policy = std::getenv("OMP_WAIT_POLICY");
-    return policy != nullptr && strcasecmp(policy, "passive") == 0;
-  }();
-  return passive;
-}
-
-SerialAten::SerialAten() {
-  const OpenMp& omp = open_mp();
-  if (!omp.set) return;
-  const int threads = omp.get();
-  if (threads > 1) {
-    previous_ = threads;
-    omp.set(1);
-  }
-}
-
-SerialAten::~SerialAten() {
-  if (previous_ > 1) open_mp().set(previous_);
-}
 
 SingleThreadedBlas::SingleThreadedBlas() {
   const OpenBlas& blas = open_blas();

@@ -1,7 +1,6 @@
 #include "model/mask_decoder.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "model/blas_threads.h"
 #include "model/parallel_tasks.h"
@@ -9,6 +8,7 @@
 namespace sam {
 namespace {
 constexpr double kLayerNorm2dEps = 1e-6;
+constexpr int64_t kUpscaleBandRows = 8;  // grid rows per upscaling task (8 x 64 image tokens)
 
 // [1, C, H, W] -> [1, HW, C]
 at::Tensor to_tokens(const at::Tensor& map) { return map.flatten(2).transpose(1, 2).contiguous(); }
@@ -155,16 +155,12 @@ at::Tensor MaskDecoder::upscaled_masks(const at::Tensor& image_tokens, const at:
                                        const DecoderImage& image) const {
   const int64_t batch = image_tokens.size(0), h = image.height, w = image.width, m = hyper_in.size(1);
   at::Tensor masks = at::empty({batch, m, 4 * h, 4 * w}, image_tokens.options());
-  // Every grid row is independent from here on: with several threads, bands of rows run as
-  // tasks (each small enough to stay in cache, its products single-threaded); with one, a
-  // single band per prompt set leaves the products to the BLAS's own threads.
-  const bool parallel = parallel_worker_count() > 1;
-  const int64_t band = parallel ? std::min<int64_t>(h, 4) : h;
+  // Every grid row is independent from here on: bands of rows run as tasks, each small
+  // enough to stay in cache.
+  const int64_t band = std::min<int64_t>(h, kUpscaleBandRows);
   const int64_t bands = (h + band - 1) / band;
   const at::Tensor tokens = image_tokens.contiguous();
   const at::Tensor hyper = hyper_in.contiguous();
-  std::optional<SingleThreadedBlas> single_blas;
-  if (parallel) single_blas.emplace();
   parallel_tasks(batch * bands, [&](int64_t index, int64_t) {
     const int64_t b = index / bands, first_row = (index % bands) * band, rows = std::min(band, h - first_row);
     const at::Tensor upscaled = upscale_rows(tokens[b], image, first_row, rows);  // [16 rows w, C/8]
@@ -182,45 +178,39 @@ DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Te
   const int64_t first = config_.pred_obj_scores ? 1 : 0;  // index of the IoU token
   const at::Tensor tokens = at::cat({output_tokens_.unsqueeze(0).expand({batch, -1, -1}), prompt_tokens}, 1);
 
+  // The engine splits the image-sized work across ATen's threads itself; OpenBLAS's own pool,
+  // spinning between these small products, would fight those threads for the cores.
+  const SingleThreadedBlas single_threaded_blas;
+  // The final attention runs for the decoder's own tokens only: the prompt's outputs are unused.
+  const int64_t kept = output_tokens_.size(0);
   at::Tensor hs, keys;
-  {
-    // The transformer's products are skinny (a few dozen token rows against the image): they
-    // run fastest on OpenBLAS's threads with the element-wise work between them serial.
-    const SerialAten serial;
-    if (dense.defined()) {
-      const at::Tensor src = image.image_tokens + dense.tokens();
-      // One prompt set: the first layer's image-side projections are the cached ones plus the
-      // mask embedding's share, which is cheap to project (see TwoWayTransformer::with_dense).
-      const FirstLayerCache cache =
-          batch == 1 && image.first_layer.defined()
-              ? transformer_.with_dense(image.first_layer, dense.hidden[0], dense.weight, dense.bias,
-                                        image.no_mask_embedding)
-              : FirstLayerCache{};
-      std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, cache);
-    } else {
-      std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer);
-    }
+  if (dense.defined()) {
+    const at::Tensor src = image.image_tokens + dense.tokens();
+    // One prompt set: the first layer's image-side projections are the cached ones plus the
+    // mask embedding's share, which is cheap to project (see TwoWayTransformer::with_dense).
+    const FirstLayerCache cache =
+        batch == 1 && image.first_layer.defined()
+            ? transformer_.with_dense(image.first_layer, dense.hidden[0], dense.weight, dense.bias,
+                                      image.no_mask_embedding)
+            : FirstLayerCache{};
+    std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, cache, kept);
+  } else {
+    std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer, kept);
   }
   const at::Tensor iou_token_out = hs.select(1, first);
   const at::Tensor mask_tokens_out = hs.slice(1, first + 1, first + 1 + num_mask_tokens_);
 
   DecoderOutput out;
   out.iou_predictions = iou_head_(iou_token_out);
-  {
-    // The upscaling splits into bands of rows across ATen's threads, which pays only when
-    // those threads sleep between parallel regions instead of spinning against OpenBLAS's.
-    std::optional<SerialAten> serial;
-    if (!openmp_workers_sleep()) serial.emplace();
-    const at::Tensor needed = wanted ? wanted(out.iou_predictions) : at::Tensor();
-    if (!needed.defined() || needed.all().item<bool>()) {
-      out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out), image);
-    } else {
-      const at::Tensor rows = needed.nonzero().flatten();
-      out.masks = at::zeros({batch, num_mask_tokens_, 4 * image.height, 4 * image.width}, keys.options());
-      if (rows.numel() > 0) {
-        out.masks.index_copy_(0, rows, upscaled_masks(keys.index_select(0, rows),
-                                                      hypernetworks(mask_tokens_out.index_select(0, rows)), image));
-      }
+  const at::Tensor needed = wanted ? wanted(out.iou_predictions) : at::Tensor();
+  if (!needed.defined() || needed.all().item<bool>()) {
+    out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out), image);
+  } else {
+    const at::Tensor rows = needed.nonzero().flatten();
+    out.masks = at::zeros({batch, num_mask_tokens_, 4 * image.height, 4 * image.width}, keys.options());
+    if (rows.numel() > 0) {
+      out.masks.index_copy_(0, rows, upscaled_masks(keys.index_select(0, rows),
+                                                    hypernetworks(mask_tokens_out.index_select(0, rows)), image));
     }
   }
   out.object_score_logits = config_.pred_obj_scores ? object_score_head_(hs.select(1, 0))

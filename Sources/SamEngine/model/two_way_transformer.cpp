@@ -1,6 +1,9 @@
 #include "model/two_way_transformer.h"
 
 #include <cmath>
+#include <functional>
+
+#include "model/parallel_tasks.h"
 
 namespace sam {
 namespace {
@@ -14,6 +17,100 @@ at::Tensor separate_heads(const at::Tensor& x, int64_t heads) {
 // [B, heads, N, d] -> [B, N, heads * d]
 at::Tensor recombine_heads(const at::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+// A block's MLP on the prompt's few tokens: reading its weights (two 256 x 2048 matrices)
+// is most of the work, so each thread takes a share of every layer's output features.
+at::Tensor token_mlp(const Mlp& mlp, const at::Tensor& x) {
+  at::Tensor y = x.reshape({-1, x.size(-1)});
+  const int64_t parts = parallel_worker_count();
+  for (size_t i = 0; i < mlp.layers.size(); ++i) {
+    const Linear& layer = mlp.layers[i];
+    const int64_t features = layer.out_features(), share = (features + parts - 1) / parts;
+    at::Tensor out = at::empty({y.size(0), features}, y.options());
+    parallel_tasks(parts, [&](int64_t part, int64_t) {
+      const int64_t first = part * share, count = std::min(share, features - first);
+      if (count <= 0) return;
+      at::Tensor slice = out.narrow(1, first, count);
+      at::addmm_out(slice, layer.bias.narrow(0, first, count), y, layer.weight.narrow(0, first, count).t());
+    });
+    y = i + 1 < mlp.layers.size() ? out.relu_() : out;
+  }
+  auto sizes = x.sizes().vec();
+  sizes.back() = y.size(1);
+  return mlp.sigmoid_output ? y.sigmoid().view(sizes) : y.view(sizes);
+}
+
+// Image-sized work runs in chunks of image rows on all of ATen's threads, each chunk small
+// enough for its products and element-wise steps to stay in cache (the engine's BLAS is
+// single-threaded here; see MaskDecoder::predict_masks).
+constexpr int64_t kChunkRows = 512;
+
+int64_t chunk_count(int64_t hw) { return (hw + kChunkRows - 1) / kChunkRows; }
+
+// body(b, first, rows) for every prompt set b < batch and chunk of rows of [0, hw).
+void in_image_chunks(int64_t batch, int64_t hw, const std::function<void(int64_t, int64_t, int64_t)>& body) {
+  const int64_t chunks = chunk_count(hw);
+  parallel_tasks(batch * chunks, [&](int64_t index, int64_t) {
+    const int64_t first = (index % chunks) * kChunkRows;
+    body(index / chunks, first, std::min(kChunkRows, hw - first));
+  });
+}
+
+// Rows [first, first + count) of prompt set b's image tokens [1 or B, HW, C] (one image for
+// all prompt sets, or one each).
+at::Tensor rows_of(const at::Tensor& image, int64_t b, int64_t first, int64_t count) {
+  return image[image.size(0) == 1 ? 0 : b].narrow(0, first, count);
+}
+
+// Room for `batch` prompt sets' image tokens shaped like `like` [1 or B, HW, C].
+ImageTokens empty_image_tokens(int64_t batch, const at::Tensor& like) {
+  const std::vector<int64_t> shape = {batch, like.size(1), like.size(2)};
+  return {at::empty(shape, like.options()), at::empty(shape, like.options())};
+}
+
+// One chunk's share of a softmax over all of an image's rows, for R query rows at once.
+struct ChunkSoftmax {
+  at::Tensor max, sum;  // [R, 1]: the chunk's largest score and its sum of weights
+  // exp(scores - the chunk's maximum) for scores [R, rows].
+  at::Tensor weights(const at::Tensor& scores);
+};
+
+at::Tensor ChunkSoftmax::weights(const at::Tensor& scores) {
+  max = std::get<0>(scores.max(1, true));
+  at::Tensor e = (scores - max).exp_();
+  sum = e.sum(1, true);
+  return e;
+}
+
+// chunk(b, first, rows, softmax): prompt set b's mix [R, V] of those image rows, weighted by
+// softmax.weights(its scores).
+using ChunkAttention = std::function<at::Tensor(int64_t b, int64_t first, int64_t rows, ChunkSoftmax& softmax)>;
+
+// Attention of R query rows over all HW image rows for each prompt set: [batch, R, V].
+at::Tensor attend_in_chunks(int64_t batch, int64_t hw, const ChunkAttention& chunk) {
+  // Softmax over all HW rows, one chunk of rows at a time: each chunk weighs its rows by
+  // exp(score - its own maximum); rescaled by exp(its maximum - the overall maximum), the
+  // chunks' mixes and sums add up to the whole softmax's (as FlashAttention merges its blocks).
+  const int64_t chunks = chunk_count(hw);
+  std::vector<at::Tensor> mixes(batch * chunks), maxima(batch * chunks), sums(batch * chunks);
+  in_image_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows) {
+    ChunkSoftmax softmax;
+    const size_t slot = static_cast<size_t>(b * chunks + first / kChunkRows);
+    mixes[slot] = chunk(b, first, rows, softmax);
+    maxima[slot] = softmax.max;
+    sums[slot] = softmax.sum;
+  });
+  std::vector<at::Tensor> out;
+  for (int64_t b = 0; b < batch; ++b) {
+    auto of_prompt = [&](const std::vector<at::Tensor>& all) {
+      return at::stack(at::ArrayRef<at::Tensor>(all).slice(b * chunks, chunks));  // [chunks, R, 1 or V]
+    };
+    const at::Tensor max = of_prompt(maxima);
+    const at::Tensor rescale = (max - std::get<0>(max.max(0, true))).exp_();
+    out.push_back((of_prompt(mixes) * rescale).sum(0) / (of_prompt(sums) * rescale).sum(0));
+  }
+  return at::stack(out);
 }
 }  // namespace
 
@@ -46,8 +143,11 @@ at::Tensor Attention::operator()(const at::Tensor& q, const at::Tensor& k, const
 }
 
 at::Tensor Attention::project_heads(const Linear& projection, const at::Tensor& x) const {
-  const int64_t tokens = x.size(1);
-  return projection(x[0]).view({tokens, num_heads, head_dim()}).permute({1, 0, 2}).contiguous();
+  return project_rows(projection, x[0]).contiguous();
+}
+
+at::Tensor Attention::project_rows(const Linear& projection, const at::Tensor& rows) const {
+  return projection(rows).view({rows.size(0), num_heads, head_dim()}).permute({1, 0, 2});
 }
 
 at::Tensor Attention::values_through_output(const at::Tensor& values) const {
@@ -58,31 +158,31 @@ at::Tensor Attention::values_through_output(const at::Tensor& values) const {
       .reshape({batch, num_heads * tokens, channels});
 }
 
-at::Tensor Attention::tokens_to_image(const at::Tensor& tokens, const at::Tensor& image_k, const at::Tensor& image_v,
-                                      AttentionOrder order) const {
-  const int64_t batch = tokens.size(0), n = tokens.size(1);
-  if (!reorders(order, n)) return (*this)(tokens, image_k, image_v);
-
-  const int64_t heads = num_heads, d = head_dim(), c = tokens.size(2), hw = image_k.size(1);
+at::Tensor Attention::tokens_to_image(const at::Tensor& tokens, const ImageTokens& image, AttentionOrder order) const {
+  const int64_t batch = tokens.size(0), n = tokens.size(1), heads = num_heads, d = head_dim(), c = tokens.size(2);
+  const int64_t hw = image.tokens.size(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-  const at::Tensor q = separate_heads(q_proj(tokens), heads);  // [B, h, N, d]
+  const at::Tensor q = separate_heads(q_proj(tokens), heads).mul(scale);  // [B, h, N, d]
+
+  if (!reorders(order, n)) {
+    const at::Tensor mixed = attend_in_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows,
+                                                             ChunkSoftmax& softmax) {
+      const at::Tensor k = project_rows(k_proj, rows_of(image.with_pe, b, first, rows));  // [h, rows, d]
+      const at::Tensor weights = softmax.weights(at::bmm(q[b], k.transpose(1, 2)).view({heads * n, rows}));
+      const at::Tensor v = project_rows(v_proj, rows_of(image.tokens, b, first, rows));
+      return at::bmm(weights.view({heads, n, rows}), v).view({heads * n, d});
+    });
+    return out_proj(recombine_heads(mixed.view({batch, heads, n, d})));
+  }
   // Score of query q against image token x: q . (W_k,h x + b_k,h) = (q W_k,h) . x + const; the
   // constant is the same for every image token and cancels in the softmax.
-  const at::Tensor q_through_key = at::matmul(q.mul(scale), k_proj.weight.view({heads, d, c}));  // [B, h, N, C]
-  at::Tensor weights;
-  if (image_k.size(0) == 1) {
-    weights = at::mm(q_through_key.reshape({batch * heads * n, c}), image_k[0].t());
-  } else {
-    weights = at::bmm(q_through_key.reshape({batch, heads * n, c}), image_k.transpose(1, 2));
-  }
-  weights = at::softmax(weights, -1);
+  const at::Tensor q_through_key = at::matmul(q, k_proj.weight.view({heads, d, c})).reshape({batch, heads * n, c});
+  const at::Tensor mixed = attend_in_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows,
+                                                           ChunkSoftmax& softmax) {
+    const at::Tensor weights = softmax.weights(at::mm(q_through_key[b], rows_of(image.with_pe, b, first, rows).t()));
+    return at::mm(weights, rows_of(image.tokens, b, first, rows));  // [h N, C]
+  });
   // Mixing the image tokens first, then projecting: sum_t a_t (W_v,h x_t + b_v,h) = W_v,h (sum_t a_t x_t) + b_v,h.
-  at::Tensor mixed;
-  if (image_v.size(0) == 1) {
-    mixed = at::mm(weights.view({batch * heads * n, hw}), image_v[0]);
-  } else {
-    mixed = at::bmm(weights.view({batch, heads * n, hw}), image_v);
-  }
   const at::Tensor value_weight = v_proj.weight.view({heads, d, c}).transpose(1, 2);  // [h, C, d]
   const at::Tensor values =
       at::matmul(mixed.view({batch, heads, n, c}), value_weight).add_(v_proj.bias.view({heads, 1, d}));
@@ -96,53 +196,83 @@ at::Tensor Attention::tokens_to_image_projected(const at::Tensor& tokens, const 
   // All prompt sets of a batch share the image: one product per head.
   const at::Tensor q =
       q_proj(tokens).mul(scale).view({batch, n, heads, d}).permute({2, 0, 1, 3}).reshape({heads, batch * n, d});
-  const at::Tensor weights = at::softmax(at::bmm(q, k.transpose(1, 2)), -1);  // [h, B N, HW]
-  const at::Tensor out = at::bmm(weights, v);                                              // [h, B N, d]
-  return out_proj(out.view({heads, batch, n, d}).permute({1, 2, 0, 3}).reshape({batch, n, heads * d}));
+  const at::Tensor mixed =
+      attend_in_chunks(1, k.size(1), [&](int64_t, int64_t first, int64_t rows, ChunkSoftmax& softmax) {
+        const at::Tensor weights =
+            softmax.weights(at::bmm(q, k.narrow(1, first, rows).transpose(1, 2)).view({heads * batch * n, rows}));
+        return at::bmm(weights.view({heads, batch * n, rows}), v.narrow(1, first, rows)).view({heads * batch * n, d});
+      });
+  return out_proj(mixed.view({heads, batch, n, d}).permute({1, 2, 0, 3}).reshape({batch, n, heads * d}));
 }
 
-at::Tensor Attention::image_to_tokens(const at::Tensor& image_q, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
-                                      const at::Tensor& residual, AttentionOrder order) const {
-  const int64_t batch = tokens_k.size(0), n = tokens_k.size(1);
-  if (!reorders(order, n)) return residual + (*this)(image_q, tokens_k, tokens_v);
-
-  const int64_t heads = num_heads, d = head_dim(), c = image_q.size(2), hw = image_q.size(1);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-  const at::Tensor k = separate_heads(k_proj(tokens_k), heads).mul(scale);  // [B, h, N, d]
-  const at::Tensor v = separate_heads(v_proj(tokens_v), heads);
-  // Score of image token x against key k: (W_q,h x + b_q,h) . k = x . (W_q,h^T k) + b_q,h . k.
-  const at::Tensor key_through_query = at::matmul(k, q_proj.weight.view({heads, d, c})).reshape({batch, heads * n, c});
-  const at::Tensor key_bias = at::matmul(k, q_proj.bias.view({heads, d, 1})).reshape({batch, heads * n, 1});
-  // Tokens as rows ([B, h N, HW]): the softmax over a few tokens then runs vectorised across the image.
-  at::Tensor scores;
-  if (image_q.size(0) == 1) {
-    scores = at::addmm(key_bias.view({batch * heads * n, 1}), key_through_query.view({batch * heads * n, c}),
-                       image_q[0].t());
-  } else {
-    scores = at::baddbmm(key_bias, key_through_query, image_q.transpose(1, 2));
-  }
-  const at::Tensor weights = at::softmax(scores.view({batch, heads, n, hw}), 2).view({batch, heads * n, hw});
-  // sum_n a_n W_o,h v_n: the values go through the output projection before the mixing.
-  return at::baddbmm(residual, weights.transpose(1, 2), values_through_output(v));
-}
-
-at::Tensor Attention::image_to_tokens_projected(const at::Tensor& q, const at::Tensor& tokens_k,
-                                                const at::Tensor& tokens_v, const at::Tensor& residual,
-                                                AttentionOrder order) const {
+ImageTokens Attention::image_to_tokens(const ImageTokens& image, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
+                                       const LayerNorm& norm, const at::Tensor& image_pe, AttentionOrder order) const {
   const int64_t batch = tokens_k.size(0), n = tokens_k.size(1), heads = num_heads, d = head_dim();
-  const int64_t hw = q.size(1);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-  const at::Tensor k =
-      k_proj(tokens_k).mul(scale).view({batch, n, heads, d}).permute({2, 0, 1, 3}).reshape({heads, batch * n, d});
-  const at::Tensor v = separate_heads(v_proj(tokens_v), heads);  // [B, h, N, d]
-  // [h, B, N, HW], normalised over the tokens
-  const at::Tensor weights = at::softmax(at::bmm(k, q.transpose(1, 2)).view({heads, batch, n, hw}), 2);
-  if (reorders(order, n)) {
-    const at::Tensor mixing = weights.permute({1, 0, 2, 3}).reshape({batch, heads * n, hw});
-    return at::baddbmm(residual, mixing.transpose(1, 2), values_through_output(v));
+  const int64_t hw = image.tokens.size(1), c = image.tokens.size(2);
+  const ImageTokensMixer mixer = tokens_for_image(tokens_k, tokens_v, order);
+  ImageTokens out = empty_image_tokens(batch, image.tokens);
+  if (!mixer.reordered) {
+    in_image_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows) {
+      const at::Tensor q = project_rows(q_proj, rows_of(image.with_pe, b, first, rows));      // [h, rows, d]
+      const at::Tensor weights = at::softmax(at::bmm(q, mixer.keys[b].transpose(1, 2)), -1);  // [h, rows, N]
+      mix_into(out, rows_of(image.tokens, b, first, rows), weights.permute({1, 0, 2}), mixer, b, first, norm, image_pe);
+    });
+    return out;
   }
-  const at::Tensor out = at::matmul(weights.permute({1, 0, 3, 2}), v);  // [B, h, HW, d]
-  return residual + out_proj(recombine_heads(out));
+  // Score of image token x against key k: (W_q,h x + b_q,h) . k = x . (W_q,h^T k) + b_q,h . k.
+  const at::Tensor key_through_query =
+      at::matmul(mixer.keys, q_proj.weight.view({heads, d, c})).reshape({batch, heads * n, c});
+  const at::Tensor key_bias = at::matmul(mixer.keys, q_proj.bias.view({heads, d, 1})).reshape({batch, 1, heads * n});
+  in_image_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows) {
+    const at::Tensor scores =
+        at::addmm(key_bias[b], rows_of(image.with_pe, b, first, rows), key_through_query[b].t());  // [rows, h N]
+    const at::Tensor weights = at::softmax(scores.view({rows, heads, n}), 2);
+    mix_into(out, rows_of(image.tokens, b, first, rows), weights, mixer, b, first, norm, image_pe);
+  });
+  return out;
+}
+
+ImageTokens Attention::image_to_tokens_projected(const at::Tensor& q, const at::Tensor& image,
+                                                 const at::Tensor& tokens_k, const at::Tensor& tokens_v,
+                                                 const LayerNorm& norm, const at::Tensor& image_pe,
+                                                 AttentionOrder order) const {
+  const int64_t batch = tokens_k.size(0);
+  const ImageTokensMixer mixer = tokens_for_image(tokens_k, tokens_v, order);
+  ImageTokens out = empty_image_tokens(batch, image);
+  in_image_chunks(batch, image.size(1), [&](int64_t b, int64_t first, int64_t rows) {
+    const at::Tensor weights = at::softmax(at::bmm(q.narrow(1, first, rows), mixer.keys[b].transpose(1, 2)), -1);
+    mix_into(out, rows_of(image, b, first, rows), weights.permute({1, 0, 2}), mixer, b, first, norm, image_pe);
+  });
+  return out;
+}
+
+Attention::ImageTokensMixer Attention::tokens_for_image(const at::Tensor& tokens_k, const at::Tensor& tokens_v,
+                                                        AttentionOrder order) const {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim()));
+  ImageTokensMixer mixer;
+  mixer.keys = separate_heads(k_proj(tokens_k), num_heads).mul(scale);  // [B, h, N, d]
+  const at::Tensor values = separate_heads(v_proj(tokens_v), num_heads);
+  mixer.reordered = reorders(order, tokens_k.size(1));
+  // Reordered: sum_n a_n W_o,h v_n, the values through the output projection before the mixing.
+  mixer.values = mixer.reordered ? values_through_output(values) : values;
+  return mixer;
+}
+
+void Attention::mix_into(ImageTokens& out, const at::Tensor& x, const at::Tensor& weights,
+                         const ImageTokensMixer& mixer, int64_t b, int64_t first, const LayerNorm& norm,
+                         const at::Tensor& image_pe) const {
+  const int64_t rows = x.size(0), heads = num_heads, n = weights.size(2);
+  at::Tensor sum;
+  if (mixer.reordered) {
+    sum = at::addmm(x, weights.reshape({rows, heads * n}), mixer.values[b]);
+  } else {
+    const at::Tensor mixed = at::bmm(weights.transpose(0, 1), mixer.values[b]);  // [h, rows, d]
+    sum = x + out_proj(mixed.transpose(0, 1).reshape({rows, heads * head_dim()}));
+  }
+  at::Tensor tokens = out.tokens[b].narrow(0, first, rows);
+  tokens.copy_(norm(sum));
+  at::Tensor with_pe = out.with_pe[b].narrow(0, first, rows);
+  at::add_out(with_pe, tokens, image_pe[0].narrow(0, first, rows));
 }
 
 TwoWayTransformer::TwoWayTransformer(Weights& weights, const std::string& prefix,
@@ -205,12 +335,14 @@ FirstLayerCache TwoWayTransformer::with_dense(const FirstLayerCache& cache, cons
 }
 
 std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor& image, const at::Tensor& image_pe,
-                                                                const at::Tensor& tokens,
-                                                                const FirstLayerCache& cache) const {
-  at::Tensor queries = tokens, keys = image;
+                                                                const at::Tensor& tokens, const FirstLayerCache& cache,
+                                                                int64_t kept_tokens) const {
+  at::Tensor queries = tokens;
+  ImageTokens keys{image, at::Tensor()};
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Block& block = layers_[i];
     const bool cached = i == 0 && cache.defined();
+    if (!cached && !keys.with_pe.defined()) keys.with_pe = keys.tokens + image_pe;
     // Self-attention of the tokens (the first layer's queries carry no separate position).
     if (block.skip_first_layer_pe) {
       queries = block.self_attn(queries, queries, queries);
@@ -221,27 +353,29 @@ std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor
     queries = block.norm1(queries);
 
     // Tokens attend to the image.
-    const at::Tensor keys_with_pe = cached ? at::Tensor() : keys + image_pe;
     at::Tensor q = queries + tokens;
     const at::Tensor to_image =
         cached ? block.cross_attn_token_to_image.tokens_to_image_projected(q, cache.token_to_image_k,
                                                                            cache.token_to_image_v)
-               : block.cross_attn_token_to_image.tokens_to_image(q, keys_with_pe, keys, order_);
+               : block.cross_attn_token_to_image.tokens_to_image(q, keys, order_);
     queries = block.norm2(queries + to_image);
 
-    queries = block.norm3(queries + block.mlp(queries));
+    queries = block.norm3(queries + token_mlp(block.mlp, queries));
 
     // The image attends to the tokens.
     q = queries + tokens;
-    keys = cached ? block.cross_attn_image_to_token.image_to_tokens_projected(cache.image_to_token_q, q, queries,
-                                                                              keys, order_)
-                  : block.cross_attn_image_to_token.image_to_tokens(keys_with_pe, q, queries, keys, order_);
-    keys = block.norm4(keys);
+    const Attention& to_tokens = block.cross_attn_image_to_token;
+    keys = cached ? to_tokens.image_to_tokens_projected(cache.image_to_token_q, keys.tokens, q, queries, block.norm4,
+                                                        image_pe, order_)
+                  : to_tokens.image_to_tokens(keys, q, queries, block.norm4, image_pe, order_);
   }
-  const at::Tensor q = queries + tokens;
-  const at::Tensor k = keys + image_pe;
-  queries = norm_final_attn_(queries + final_attn_token_to_image_.tokens_to_image(q, k, keys, order_));
-  return {queries, keys};
+  if (!keys.with_pe.defined()) keys.with_pe = keys.tokens + image_pe;
+  // The last attention's outputs count only for the tokens the caller keeps.
+  const int64_t kept = kept_tokens < 0 ? tokens.size(1) : std::min(kept_tokens, tokens.size(1));
+  const at::Tensor kept_queries = queries.narrow(1, 0, kept);
+  const at::Tensor q = kept_queries + tokens.narrow(1, 0, kept);
+  queries = norm_final_attn_(kept_queries + final_attn_token_to_image_.tokens_to_image(q, keys, order_));
+  return {queries, keys.tokens};
 }
 
 }  // namespace sam

@@ -5,7 +5,9 @@
 // The image has thousands of tokens and the prompt about ten, so the attentions between them
 // can run in a cheaper order than the reference's (see Attention::tokens_to_image and
 // image_to_tokens); the result is the same up to float rounding. What the first layer
-// computes from the image alone is prepared once per image (FirstLayerCache).
+// computes from the image alone is prepared once per image (FirstLayerCache). Everything
+// image-sized runs in chunks of image rows across ATen's threads; an attention over the image
+// merges its chunks' partial softmaxes as FlashAttention does.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -24,6 +26,13 @@ enum class AttentionOrder {
   Reordered,  // fold the projections into the token side (cheaper while heads * tokens < channels)
 };
 
+// Image tokens [1 or B, HW, C] and the same plus the position encoding: every attention over
+// the image takes its keys (or queries) from the latter, so each layer makes both in one pass.
+struct ImageTokens {
+  at::Tensor tokens;
+  at::Tensor with_pe;
+};
+
 // Multi-head attention whose projections may shrink the channels (downsample_rate).
 class Attention {
  public:
@@ -34,20 +43,19 @@ class Attention {
   // The reference computation. q [B, Nq, C], k and v [B, Nk, C] -> [B, Nq, C].
   at::Tensor operator()(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) const;
 
-  // Tokens attend to the image: tokens [B, N, C]; image_k (keys input), image_v (values
-  // input) [1 or B, HW, C] -> [B, N, C].
-  at::Tensor tokens_to_image(const at::Tensor& tokens, const at::Tensor& image_k, const at::Tensor& image_v,
-                             AttentionOrder order) const;
+  // Tokens attend to the image: tokens [B, N, C] (position included) -> [B, N, C].
+  at::Tensor tokens_to_image(const at::Tensor& tokens, const ImageTokens& image, AttentionOrder order) const;
   // The same with the image side already projected: k, v [heads, HW, d].
   at::Tensor tokens_to_image_projected(const at::Tensor& tokens, const at::Tensor& k, const at::Tensor& v) const;
 
-  // The image attends to the tokens: image_q [1 or B, HW, C]; tokens_k, tokens_v [B, N, C].
-  // Returns residual [1 or B, HW, C] plus the attention output: [B, HW, C].
-  at::Tensor image_to_tokens(const at::Tensor& image_q, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
-                             const at::Tensor& residual, AttentionOrder order) const;
-  // The same with the image queries already projected: q [heads, HW, d].
-  at::Tensor image_to_tokens_projected(const at::Tensor& q, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
-                                       const at::Tensor& residual, AttentionOrder order) const;
+  // The image attends to the tokens (queries image.with_pe, keys tokens_k, values tokens_v
+  // [B, N, C]) and the residual sum goes through `norm`: [B, HW, C], with image_pe [1, HW, C] added.
+  ImageTokens image_to_tokens(const ImageTokens& image, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
+                              const LayerNorm& norm, const at::Tensor& image_pe, AttentionOrder order) const;
+  // The same with the image queries already projected: q [heads, HW, d]; image [1 or B, HW, C].
+  ImageTokens image_to_tokens_projected(const at::Tensor& q, const at::Tensor& image, const at::Tensor& tokens_k,
+                                        const at::Tensor& tokens_v, const LayerNorm& norm, const at::Tensor& image_pe,
+                                        AttentionOrder order) const;
 
   // x [1, HW, C] -> [heads, HW, d] through one of the projections.
   at::Tensor project_heads(const Linear& projection, const at::Tensor& x) const;
@@ -59,6 +67,20 @@ class Attention {
 
  private:
   bool reorders(AttentionOrder order, int64_t tokens) const;
+  // rows [R, C] -> [heads, R, d] through one of the projections (a strided view).
+  at::Tensor project_rows(const Linear& projection, const at::Tensor& rows) const;
+
+  // The token side of an image-to-tokens attention, made once for all chunks of image rows.
+  struct ImageTokensMixer {
+    at::Tensor keys;     // [B, h, N, d], scaled
+    at::Tensor values;   // reordered: [B, h N, C] (values_through_output); else [B, h, N, d]
+    bool reordered = false;
+  };
+  ImageTokensMixer tokens_for_image(const at::Tensor& tokens_k, const at::Tensor& tokens_v, AttentionOrder order) const;
+  // Writes norm(x + the attention output) for prompt set b's image rows x [rows, C] from
+  // `first` on, with weights [rows, h, N], into out.tokens, and that plus image_pe into out.with_pe.
+  void mix_into(ImageTokens& out, const at::Tensor& x, const at::Tensor& weights, const ImageTokensMixer& mixer,
+                int64_t b, int64_t first, const LayerNorm& norm, const at::Tensor& image_pe) const;
   // Per-head values times the output projection, plus the output bias spread over the heads:
   // [B, heads, N, d] -> [B, heads * N, C]. Mixed with weights whose rows sum to 1 per head, it
   // gives the attention output bias included.
@@ -99,10 +121,12 @@ class TwoWayTransformer {
 
   // image [1 or B, HW, C] (the image embedding plus the dense prompt, flattened), image_pe
   // [1, HW, C], tokens [B, N, C]; `cache` from prepare() for this image when `image` is the
-  // one it was made from, else undefined.
-  // -> (processed tokens [B, N, C], processed image [B, HW, C]).
+  // one it was made from, else undefined. Only the first kept_tokens tokens come back (the
+  // decoder's own; the reference computes the prompt's too and drops them), all when negative.
+  // -> (processed tokens [B, kept, C], processed image [B, HW, C]).
   std::pair<at::Tensor, at::Tensor> operator()(const at::Tensor& image, const at::Tensor& image_pe,
-                                               const at::Tensor& tokens, const FirstLayerCache& cache) const;
+                                               const at::Tensor& tokens, const FirstLayerCache& cache,
+                                               int64_t kept_tokens = -1) const;
 
  private:
   struct Block {
