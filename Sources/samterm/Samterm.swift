@@ -12,7 +12,6 @@ struct Samterm: ParsableCommand {
 @main
 enum Entry {
     static func main() {
-        OpenMPWaitPolicy.relaunchIfUnset()
         Samterm.main()
     }
 }

@@ -122,8 +122,8 @@ final class ExportCommandTests: XCTestCase {
             XCTAssertEqual(try data(folder + "/saved/" + name), try data(folder + "/replayed/" + name), name)
         }
         // SAM 1's scores are raw IoU logits, not squashed by a sigmoid: their last float bits were
-        // seen to differ between this process and samterm, which runs with other thread settings
-        // (OMP_WAIT_POLICY=passive changes how the decoder splits its work). All else is identical.
+        // seen to differ between this process and samterm, which ran with other thread settings.
+        // All else is identical.
         func annotations(_ path: String) throws -> [[String: Any]] {
             let coco = try XCTUnwrap(try JSONSerialization.jsonObject(with: data(path)) as? [String: Any])
             return try XCTUnwrap(coco["annotations"] as? [[String: Any]])
