@@ -1,5 +1,9 @@
 #include "model/nn_layers.h"
 
+#include <algorithm>
+
+#include "model/parallel_tasks.h"
+
 namespace sam {
 
 Linear::Linear(Weights& weights, const std::string& prefix, int64_t in, int64_t out)
@@ -11,6 +15,22 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
   auto sizes = x.sizes().vec();
   sizes.back() = weight.size(0);
   return at::addmm(bias, x.reshape({-1, x.size(-1)}), weight.t()).view(sizes);
+}
+
+at::Tensor Linear::across_threads(const at::Tensor& x) const {
+  const at::Tensor rows = x.reshape({-1, x.size(-1)});
+  const int64_t features = out_features(), parts = parallel_worker_count();
+  const int64_t share = (features + parts - 1) / parts;
+  at::Tensor out = at::empty({rows.size(0), features}, rows.options());
+  parallel_tasks(parts, [&](int64_t part, int64_t) {
+    const int64_t first = part * share, count = std::min(share, features - first);
+    if (count <= 0) return;
+    at::Tensor slice = out.narrow(1, first, count);
+    at::addmm_out(slice, bias.narrow(0, first, count), rows, weight.narrow(0, first, count).t());
+  });
+  auto sizes = x.sizes().vec();
+  sizes.back() = features;
+  return out.view(sizes);
 }
 
 LayerNorm::LayerNorm(Weights& weights, const std::string& prefix, int64_t channels, double eps_)
@@ -30,10 +50,14 @@ Mlp::Mlp(Weights& weights, const std::string& prefix, int64_t in, int64_t hidden
   }
 }
 
-at::Tensor Mlp::operator()(const at::Tensor& x) const {
+at::Tensor Mlp::operator()(const at::Tensor& x) const { return run(x, false); }
+
+at::Tensor Mlp::across_threads(const at::Tensor& x) const { return run(x, true); }
+
+at::Tensor Mlp::run(const at::Tensor& x, bool split) const {
   at::Tensor y = x;
   for (size_t i = 0; i < layers.size(); ++i) {
-    y = layers[i](y);
+    y = split ? layers[i].across_threads(y) : layers[i](y);
     if (i + 1 < layers.size()) y = at::relu(y);
   }
   return sigmoid_output ? at::sigmoid(y) : y;

@@ -19,6 +19,9 @@ struct Linear {
   Linear() = default;
   Linear(Weights& weights, const std::string& prefix, int64_t in, int64_t out);
   at::Tensor operator()(const at::Tensor& x) const;
+  // The same with the output features shared out among ATen's threads, one product each: for a
+  // few rows, where reading the weight is most of the work.
+  at::Tensor across_threads(const at::Tensor& x) const;
   int64_t in_features() const { return weight.size(1); }
   int64_t out_features() const { return weight.size(0); }
 };
@@ -42,6 +45,11 @@ struct Mlp {
   Mlp(Weights& weights, const std::string& prefix, int64_t in, int64_t hidden, int64_t out, int num_layers,
       bool sigmoid_output = false);
   at::Tensor operator()(const at::Tensor& x) const;
+  // Every layer through Linear::across_threads.
+  at::Tensor across_threads(const at::Tensor& x) const;
+
+ private:
+  at::Tensor run(const at::Tensor& x, bool across_threads) const;
 };
 
 // Normalisation over dimension 1 of [B, C, H, W] (LayerNorm2d, eps 1e-6).

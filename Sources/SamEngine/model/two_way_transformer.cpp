@@ -19,28 +19,6 @@ at::Tensor recombine_heads(const at::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
 }
 
-// A block's MLP on the prompt's few tokens: reading its weights (two 256 x 2048 matrices)
-// is most of the work, so each thread takes a share of every layer's output features.
-at::Tensor token_mlp(const Mlp& mlp, const at::Tensor& x) {
-  at::Tensor y = x.reshape({-1, x.size(-1)});
-  const int64_t parts = parallel_worker_count();
-  for (size_t i = 0; i < mlp.layers.size(); ++i) {
-    const Linear& layer = mlp.layers[i];
-    const int64_t features = layer.out_features(), share = (features + parts - 1) / parts;
-    at::Tensor out = at::empty({y.size(0), features}, y.options());
-    parallel_tasks(parts, [&](int64_t part, int64_t) {
-      const int64_t first = part * share, count = std::min(share, features - first);
-      if (count <= 0) return;
-      at::Tensor slice = out.narrow(1, first, count);
-      at::addmm_out(slice, layer.bias.narrow(0, first, count), y, layer.weight.narrow(0, first, count).t());
-    });
-    y = i + 1 < mlp.layers.size() ? out.relu_() : out;
-  }
-  auto sizes = x.sizes().vec();
-  sizes.back() = y.size(1);
-  return mlp.sigmoid_output ? y.sigmoid().view(sizes) : y.view(sizes);
-}
-
 // Image-sized work runs in chunks of image rows on all of ATen's threads, each chunk small
 // enough for its products and element-wise steps to stay in cache (the engine's BLAS is
 // single-threaded here; see MaskDecoder::predict_masks).
@@ -338,11 +316,12 @@ std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor
                                                                 const at::Tensor& tokens, const FirstLayerCache& cache,
                                                                 int64_t kept_tokens) const {
   at::Tensor queries = tokens;
-  ImageTokens keys{image, at::Tensor()};
+  // A cached first layer works from its projections and hands on the image plus position
+  // encoding like every later layer; without it, the first layer needs that sum made here.
+  ImageTokens keys{image, cache.defined() ? at::Tensor() : image + image_pe};
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Block& block = layers_[i];
     const bool cached = i == 0 && cache.defined();
-    if (!cached && !keys.with_pe.defined()) keys.with_pe = keys.tokens + image_pe;
     // Self-attention of the tokens (the first layer's queries carry no separate position).
     if (block.skip_first_layer_pe) {
       queries = block.self_attn(queries, queries, queries);
@@ -360,7 +339,8 @@ std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor
                : block.cross_attn_token_to_image.tokens_to_image(q, keys, order_);
     queries = block.norm2(queries + to_image);
 
-    queries = block.norm3(queries + token_mlp(block.mlp, queries));
+    // Reading the MLP's weights (two 256 x 2048 matrices) is most of its work on a few tokens.
+    queries = block.norm3(queries + block.mlp.across_threads(queries));
 
     // The image attends to the tokens.
     q = queries + tokens;
@@ -369,7 +349,6 @@ std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor
                                                         image_pe, order_)
                   : to_tokens.image_to_tokens(keys, q, queries, block.norm4, image_pe, order_);
   }
-  if (!keys.with_pe.defined()) keys.with_pe = keys.tokens + image_pe;
   // The last attention's outputs count only for the tokens the caller keeps.
   const int64_t kept = kept_tokens < 0 ? tokens.size(1) : std::min(kept_tokens, tokens.size(1));
   const at::Tensor kept_queries = queries.narrow(1, 0, kept);
