@@ -1,9 +1,13 @@
 #include "model/mask_decoder.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "model/blas_threads.h"
 #include "model/parallel_tasks.h"
+#include "model/vector_kernels.h"
 
 namespace sam {
 namespace {
@@ -60,10 +64,12 @@ MaskDecoder::MaskDecoder(Weights& weights, const std::string& prefix, const Mask
   iou_head_ = Mlp(weights, prefix + "iou_prediction_head.", c, config.iou_head_hidden_dim, num_mask_tokens_,
                   static_cast<int>(config.iou_head_depth), config.iou_prediction_use_sigmoid);
   if (config.pred_obj_scores) {
+    // The image predictor, like the reference's, never reads the object score; its head is
+    // read only so that the checkpoint is checked whole.
     if (config.pred_obj_scores_mlp) {
-      object_score_head_ = Mlp(weights, prefix + "pred_obj_score_head.", c, c, 1, 3);
+      Mlp(weights, prefix + "pred_obj_score_head.", c, c, 1, 3);
     } else {
-      object_score_head_.layers.emplace_back(weights, prefix + "pred_obj_score_head.", c, 1);
+      Linear(weights, prefix + "pred_obj_score_head.", c, 1);
     }
   }
 }
@@ -78,6 +84,9 @@ DecoderImage MaskDecoder::prepare_image(const at::Tensor& image_embed, const std
   image.no_mask_tokens = to_tokens(image_embed + no_mask_dense);
   image.no_mask_embedding = no_mask_dense.flatten();
   image.first_layer = transformer_.prepare(image.no_mask_tokens, image.pe_tokens);
+  if (image.first_layer.defined()) {
+    image.upscale1_base = at::mm(transformer_.terms_base(image.no_mask_tokens), upscale1_matrix_);
+  }
   image.upscale1_offset = upscale1_bias_;
   image.upscale2_offset = upscale2_bias_;
   if (config_.use_high_res_features) {
@@ -94,31 +103,28 @@ DecoderImage MaskDecoder::prepare_image(const at::Tensor& image_embed, const std
   return image;
 }
 
-at::Tensor MaskDecoder::upscale_rows(const at::Tensor& image_tokens, const DecoderImage& image, int64_t first_row,
+at::Tensor MaskDecoder::upscale_rows(at::Tensor upscaled_once, const DecoderImage& image, int64_t first_row,
                                      int64_t rows) const {
   // Each transposed convolution maps one input pixel to a 2x2 block of output pixels, so the
   // output stays in block order: pixel (4i + 2di + ei, 4j + 2dj + ej) at row (i, j, di, dj, ei, ej).
   // The per-pixel norm and activations do not care about the order; only the masks get rearranged.
   const int64_t w = image.width, tokens = rows * w;
   const int64_t quarter = upscale_norm_weight_.size(0), eighth = upscale2_bias_.size(0) / 4;
-  // The offsets (bias plus skip features) are added by the products themselves.
-  const at::Tensor& offset1 = image.upscale1_offset;
+  at::Tensor x = upscaled_once.view({4 * tokens, quarter});
+  layer_norm_gelu_in_place(x, upscale_norm_weight_, upscale_norm_bias_, kLayerNorm2dEps);
+  // The offset (bias plus skip features) is added by the product itself.
   const at::Tensor& offset2 = image.upscale2_offset;
-  at::Tensor x = at::addmm(offset1.dim() == 1 ? offset1 : offset1.narrow(0, first_row * w, tokens),
-                           image_tokens.narrow(0, first_row * w, tokens), upscale1_matrix_);
-  x = at::layer_norm(x.view({4 * tokens, quarter}), {quarter}, upscale_norm_weight_, upscale_norm_bias_,
-                     kLayerNorm2dEps);
-  at::gelu_(x);
   at::Tensor y = at::addmm(offset2.dim() == 1 ? offset2 : offset2.narrow(0, 4 * first_row * w, 4 * tokens), x,
                            upscale2_matrix_);
-  at::gelu_(y);
+  gelu_in_place(y);
   return y.view({16 * tokens, eighth});
 }
 
-at::Tensor MaskDecoder::hypernetworks(const at::Tensor& mask_tokens) const {
+at::Tensor MaskDecoder::hypernetworks(const at::Tensor& mask_tokens, const MaskTokens& which) const {
   at::Tensor x = mask_tokens.transpose(0, 1);  // [M, B, C]
   for (size_t layer = 0; layer < hypernetwork_weights_.size(); ++layer) {
-    x = at::baddbmm(hypernetwork_biases_[layer], x, hypernetwork_weights_[layer].transpose(1, 2));
+    x = at::baddbmm(hypernetwork_biases_[layer].narrow(0, which.first, which.count), x,
+                    hypernetwork_weights_[layer].narrow(0, which.first, which.count).transpose(1, 2));
     if (layer + 1 < hypernetwork_weights_.size()) x = at::relu(x);
   }
   return x.transpose(0, 1);
@@ -151,39 +157,74 @@ void unblock_masks(const at::Tensor& planes, at::Tensor& masks, int64_t first_ro
 }
 }  // namespace
 
-at::Tensor MaskDecoder::upscaled_masks(const at::Tensor& image_tokens, const at::Tensor& hyper_in,
+at::Tensor MaskDecoder::upscaled_masks(const ImageTokens& image_tokens, const at::Tensor& hyper_in,
                                        const DecoderImage& image) const {
-  const int64_t batch = image_tokens.size(0), h = image.height, w = image.width, m = hyper_in.size(1);
-  at::Tensor masks = at::empty({batch, m, 4 * h, 4 * w}, image_tokens.options());
+  const int64_t batch = image_tokens.tokens.size(0), h = image.height, w = image.width, m = hyper_in.size(1);
+  at::Tensor masks = at::empty({batch, m, 4 * h, 4 * w}, hyper_in.options());
+  // The first transposed convolution of tokens written as terms (see ImageTokenTerms) is the
+  // image's own share, mapped once in prepare_image, plus a product with K < C channels.
+  const ImageTokenTerms& terms = image_tokens.terms;
+  const bool from_terms = terms.defined() && image.upscale1_base.defined();
+  const at::Tensor tokens = from_terms ? at::Tensor() : image_tokens.tokens.contiguous();
+  const at::Tensor right_mapped = from_terms ? at::matmul(terms.right, upscale1_matrix_) : at::Tensor();
+  const at::Tensor shift_mapped = from_terms ? at::matmul(terms.shift, upscale1_matrix_) : at::Tensor();
+  const at::Tensor hyper = hyper_in.contiguous();
   // Every grid row is independent from here on: bands of rows run as tasks, each small
   // enough to stay in cache.
   const int64_t band = std::min<int64_t>(h, kUpscaleBandRows);
   const int64_t bands = (h + band - 1) / band;
-  const at::Tensor tokens = image_tokens.contiguous();
-  const at::Tensor hyper = hyper_in.contiguous();
   parallel_tasks(batch * bands, [&](int64_t index, int64_t) {
     const int64_t b = index / bands, first_row = (index % bands) * band, rows = std::min(band, h - first_row);
-    const at::Tensor upscaled = upscale_rows(tokens[b], image, first_row, rows);  // [16 rows w, C/8]
-    const at::Tensor planes = at::mm(hyper[b], upscaled.t());                     // [M, 16 rows w]
+    const int64_t first_token = first_row * w, count = rows * w;
+    const at::Tensor& offset = image.upscale1_offset;
+    const at::Tensor offset_rows = offset.dim() == 1 ? offset : offset.narrow(0, first_token, count);
+    at::Tensor once;
+    if (from_terms) {
+      // tokens M = scale (base M) + left (right M) + shift M
+      once = at::addcmul(offset_rows, image.upscale1_base.narrow(0, first_token, count),
+                         terms.scale[b].narrow(0, first_token, count));
+      once.add_(shift_mapped[b]).addmm_(terms.left[b].narrow(0, first_token, count), right_mapped[b]);
+    } else {
+      once = at::addmm(offset_rows, tokens[b].narrow(0, first_token, count), upscale1_matrix_);
+    }
+    const at::Tensor upscaled = upscale_rows(once, image, first_row, rows);  // [16 rows w, C/8]
+    const at::Tensor planes = at::mm(hyper[b], upscaled.t());                // [M, 16 rows w]
     at::Tensor out = masks[b];
     unblock_masks(planes, out, first_row, rows, w);
   });
   return masks;
 }
 
+namespace {
+// Prompt sets `rows` of image tokens.
+ImageTokens select_prompt_sets(const ImageTokens& image, const at::Tensor& rows) {
+  ImageTokens out{image.tokens.index_select(0, rows), at::Tensor(), {}};
+  const ImageTokenTerms& terms = image.terms;
+  if (terms.defined()) {
+    out.terms = {terms.scale.index_select(0, rows), terms.left.index_select(0, rows),
+                 terms.right.index_select(0, rows), terms.shift.index_select(0, rows)};
+  }
+  return out;
+}
+}  // namespace
+
 DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Tensor& prompt_tokens,
-                                         const DenseEmbedding& dense,
+                                         const DenseEmbedding& dense, const MaskTokens& which,
                                          const std::function<at::Tensor(const at::Tensor&)>& wanted) const {
   const int64_t batch = prompt_tokens.size(0);
-  const int64_t first = config_.pred_obj_scores ? 1 : 0;  // index of the IoU token
+  const int64_t iou_index = config_.pred_obj_scores ? 1 : 0;  // after the object score token
   const at::Tensor tokens = at::cat({output_tokens_.unsqueeze(0).expand({batch, -1, -1}), prompt_tokens}, 1);
+  // The final attention runs only for the tokens read below: the IoU token and the wanted mask tokens.
+  const at::Tensor kept =
+      at::cat({at::full({1}, iou_index, at::kLong), at::arange(iou_index + 1 + which.first,
+                                                                iou_index + 1 + which.first + which.count, at::kLong)})
+          .to(tokens.device());
 
   // The engine splits the image-sized work across ATen's threads itself; OpenBLAS's own pool,
   // spinning between these small products, would fight those threads for the cores.
   const SingleThreadedBlas single_threaded_blas;
-  // The final attention runs for the decoder's own tokens only: the prompt's outputs are unused.
-  const int64_t kept = output_tokens_.size(0);
-  at::Tensor hs, keys;
+  at::Tensor hs;
+  ImageTokens keys;
   if (dense.defined()) {
     const at::Tensor src = image.image_tokens + dense.tokens();
     // One prompt set: the first layer's image-side projections are the cached ones plus the
@@ -197,24 +238,21 @@ DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Te
   } else {
     std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer, kept);
   }
-  const at::Tensor iou_token_out = hs.select(1, first);
-  const at::Tensor mask_tokens_out = hs.slice(1, first + 1, first + 1 + num_mask_tokens_);
+  const at::Tensor mask_tokens_out = hs.slice(1, 1);
 
   DecoderOutput out;
-  out.iou_predictions = iou_head_(iou_token_out);
+  out.iou_predictions = iou_head_(hs.select(1, 0)).narrow(1, which.first, which.count);
   const at::Tensor needed = wanted ? wanted(out.iou_predictions) : at::Tensor();
   if (!needed.defined() || needed.all().item<bool>()) {
-    out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out), image);
+    out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out, which), image);
   } else {
     const at::Tensor rows = needed.nonzero().flatten();
-    out.masks = at::zeros({batch, num_mask_tokens_, 4 * image.height, 4 * image.width}, keys.options());
+    out.masks = at::zeros({batch, which.count, 4 * image.height, 4 * image.width}, hs.options());
     if (rows.numel() > 0) {
-      out.masks.index_copy_(0, rows, upscaled_masks(keys.index_select(0, rows),
-                                                    hypernetworks(mask_tokens_out.index_select(0, rows)), image));
+      out.masks.index_copy_(0, rows, upscaled_masks(select_prompt_sets(keys, rows),
+                                                    hypernetworks(mask_tokens_out.index_select(0, rows), which), image));
     }
   }
-  out.object_score_logits = config_.pred_obj_scores ? object_score_head_(hs.select(1, 0))
-                                                    : at::full({batch, 1}, 10.0, out.iou_predictions.options());
   return out;
 }
 
@@ -241,26 +279,18 @@ std::pair<at::Tensor, at::Tensor> MaskDecoder::most_stable(const at::Tensor& mas
 
 DecoderOutput MaskDecoder::operator()(const DecoderImage& image, const at::Tensor& tokens, const DenseEmbedding& dense,
                                       bool multimask, float mask_score_floor) const {
-  std::function<at::Tensor(const at::Tensor&)> wanted;
+  // Mask token 0 is the single-mask output, 1... the multimask candidates; choosing the single
+  // mask by stability compares it with the candidates, so it needs them all.
   const bool by_stability = !multimask && config_.dynamic_multimask_via_stability;
+  const MaskTokens which = multimask       ? MaskTokens{1, num_mask_tokens_ - 1}
+                           : by_stability ? MaskTokens{0, num_mask_tokens_}
+                                          : MaskTokens{0, 1};
+  std::function<at::Tensor(const at::Tensor&)> wanted;
   if (mask_score_floor > -std::numeric_limits<float>::infinity() && !by_stability) {
-    wanted = [&](const at::Tensor& iou) {
-      const at::Tensor returned = multimask ? iou.slice(1, 1) : iou.slice(1, 0, 1);
-      return returned.gt(mask_score_floor).any(1);
-    };
+    wanted = [&](const at::Tensor& iou) { return iou.gt(mask_score_floor).any(1); };
   }
-  DecoderOutput all = predict_masks(image, tokens, dense, wanted);
-  DecoderOutput out;
-  out.object_score_logits = all.object_score_logits;
-  if (multimask) {
-    out.masks = all.masks.slice(1, 1);
-    out.iou_predictions = all.iou_predictions.slice(1, 1);
-  } else if (config_.dynamic_multimask_via_stability) {
-    std::tie(out.masks, out.iou_predictions) = most_stable(all.masks, all.iou_predictions);
-  } else {
-    out.masks = all.masks.slice(1, 0, 1);
-    out.iou_predictions = all.iou_predictions.slice(1, 0, 1);
-  }
+  DecoderOutput out = predict_masks(image, tokens, dense, which, wanted);
+  if (by_stability) std::tie(out.masks, out.iou_predictions) = most_stable(out.masks, out.iou_predictions);
   return out;
 }
 

@@ -45,12 +45,14 @@ struct DecoderImage {
   // skip features (SAM 2) in the upscaling's block order (see MaskDecoder::upscale_rows).
   at::Tensor upscale1_offset;      // [HW, 2 * 2 * C/4] ([2 * 2 * C/4] without skip features)
   at::Tensor upscale2_offset;      // [4 HW, 2 * 2 * C/8] ([2 * 2 * C/8] without skip features)
+  // The first transposed convolution's product of the transformer's terms base
+  // (TwoWayTransformer::terms_base), [HW, 2 * 2 * C/4]; undefined without a first-layer cache.
+  at::Tensor upscale1_base;
 };
 
 struct DecoderOutput {
-  at::Tensor masks;                // [B, M, 4h, 4w] low-resolution logits
-  at::Tensor iou_predictions;      // [B, M]
-  at::Tensor object_score_logits;  // [B, 1] (10 when the model has no object score head)
+  at::Tensor masks;            // [B, M, 4h, 4w] low-resolution logits
+  at::Tensor iou_predictions;  // [B, M]
 };
 
 class MaskDecoder {
@@ -77,18 +79,26 @@ class MaskDecoder {
   const MaskDecoderConfig& config() const { return config_; }
 
  private:
-  // All num_mask_tokens masks and scores, before candidate selection.
-  // `wanted(iou [B, num_mask_tokens])`: which prompt sets need masks ([B] bool), or undefined for all.
+  // Mask tokens [first, first + count) of the num_mask_tokens.
+  struct MaskTokens {
+    int64_t first, count;
+  };
+  // The masks and scores of the mask tokens `which`.
+  // `wanted(iou [B, which.count])`: which prompt sets need masks ([B] bool), or undefined for all.
   DecoderOutput predict_masks(const DecoderImage& image, const at::Tensor& tokens, const DenseEmbedding& dense,
+                              const MaskTokens& which,
                               const std::function<at::Tensor(const at::Tensor&)>& wanted = nullptr) const;
-  // Grid rows [first_row, first_row + rows) of the transformer's image tokens [HW, C] upscaled
-  // 4x: [16 rows w, C/8] in block order.
-  at::Tensor upscale_rows(const at::Tensor& image_tokens, const DecoderImage& image, int64_t first_row,
-                          int64_t rows) const;
-  // The low-resolution masks: image tokens [B, HW, C], hypernetwork weights [B, M, C/8] -> [B, M, 4h, 4w].
-  at::Tensor upscaled_masks(const at::Tensor& image_tokens, const at::Tensor& hyper_in, const DecoderImage& image) const;
-  // mask tokens [B, M, C] -> per-token weights of the upscaled channels [B, M, C/8].
-  at::Tensor hypernetworks(const at::Tensor& mask_tokens) const;
+  // Grid rows [first_row, first_row + rows) of the transformer's image tokens, through the
+  // first transposed convolution and its offset already ([rows w, 2 * 2 * C/4], overwritten),
+  // upscaled the rest of the way: [16 rows w, C/8] in block order.
+  at::Tensor upscale_rows(at::Tensor upscaled_once, const DecoderImage& image, int64_t first_row, int64_t rows) const;
+  // The low-resolution masks: image tokens [B, HW, C] (or their terms), hypernetwork weights
+  // [B, M, C/8] -> [B, M, 4h, 4w].
+  at::Tensor upscaled_masks(const ImageTokens& image_tokens, const at::Tensor& hyper_in,
+                            const DecoderImage& image) const;
+  // The outputs of mask tokens `which` [B, which.count, C] -> their weights of the upscaled
+  // channels [B, which.count, C/8].
+  at::Tensor hypernetworks(const at::Tensor& mask_tokens, const MaskTokens& which) const;
   std::pair<at::Tensor, at::Tensor> most_stable(const at::Tensor& masks, const at::Tensor& iou) const;
 
   MaskDecoderConfig config_;
@@ -103,7 +113,6 @@ class MaskDecoder {
   // per layer: weights [M, out, in], biases [M, 1, out].
   std::vector<at::Tensor> hypernetwork_weights_, hypernetwork_biases_;
   Mlp iou_head_;
-  Mlp object_score_head_;  // a single Linear when pred_obj_scores_mlp is false
 };
 
 }  // namespace sam

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "model/parallel_tasks.h"
+#include "model/vector_kernels.h"
 
 namespace sam {
 namespace {
@@ -39,12 +40,6 @@ void in_image_chunks(int64_t batch, int64_t hw, const std::function<void(int64_t
 // all prompt sets, or one each).
 at::Tensor rows_of(const at::Tensor& image, int64_t b, int64_t first, int64_t count) {
   return image[image.size(0) == 1 ? 0 : b].narrow(0, first, count);
-}
-
-// Room for `batch` prompt sets' image tokens shaped like `like` [1 or B, HW, C].
-ImageTokens empty_image_tokens(int64_t batch, const at::Tensor& like) {
-  const std::vector<int64_t> shape = {batch, like.size(1), like.size(2)};
-  return {at::empty(shape, like.options()), at::empty(shape, like.options())};
 }
 
 // One chunk's share of a softmax over all of an image's rows, for R query rows at once.
@@ -188,38 +183,40 @@ ImageTokens Attention::image_to_tokens(const ImageTokens& image, const at::Tenso
   const int64_t batch = tokens_k.size(0), n = tokens_k.size(1), heads = num_heads, d = head_dim();
   const int64_t hw = image.tokens.size(1), c = image.tokens.size(2);
   const ImageTokensMixer mixer = tokens_for_image(tokens_k, tokens_v, order);
-  ImageTokens out = empty_image_tokens(batch, image.tokens);
+  ImageTokens out = image_tokens_out(batch, image.tokens, image.terms, mixer, norm);
   if (!mixer.reordered) {
     in_image_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows) {
-      const at::Tensor q = project_rows(q_proj, rows_of(image.with_pe, b, first, rows));      // [h, rows, d]
-      const at::Tensor weights = at::softmax(at::bmm(q, mixer.keys[b].transpose(1, 2)), -1);  // [h, rows, N]
-      mix_into(out, rows_of(image.tokens, b, first, rows), weights.permute({1, 0, 2}), mixer, b, first, norm, image_pe);
+      const at::Tensor q = project_rows(q_proj, rows_of(image.with_pe, b, first, rows));  // [h, rows, d]
+      at::Tensor weights = at::bmm(mixer.keys[b], q.transpose(1, 2));                     // [h, N, rows]
+      column_softmax_in_place(weights);
+      mix_into(out, rows_of(image.tokens, b, first, rows), image.terms, weights, mixer, b, first, norm, image_pe);
     });
     return out;
   }
   // Score of image token x against key k: (W_q,h x + b_q,h) . k = x . (W_q,h^T k) + b_q,h . k.
   const at::Tensor key_through_query =
       at::matmul(mixer.keys, q_proj.weight.view({heads, d, c})).reshape({batch, heads * n, c});
-  const at::Tensor key_bias = at::matmul(mixer.keys, q_proj.bias.view({heads, d, 1})).reshape({batch, 1, heads * n});
+  const at::Tensor key_bias = at::matmul(mixer.keys, q_proj.bias.view({heads, d, 1})).reshape({batch, heads * n, 1});
   in_image_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows) {
-    const at::Tensor scores =
-        at::addmm(key_bias[b], rows_of(image.with_pe, b, first, rows), key_through_query[b].t());  // [rows, h N]
-    const at::Tensor weights = at::softmax(scores.view({rows, heads, n}), 2);
-    mix_into(out, rows_of(image.tokens, b, first, rows), weights, mixer, b, first, norm, image_pe);
+    at::Tensor weights = at::addmm(key_bias[b], key_through_query[b], rows_of(image.with_pe, b, first, rows).t())
+                             .view({heads, n, rows});
+    column_softmax_in_place(weights);
+    mix_into(out, rows_of(image.tokens, b, first, rows), image.terms, weights, mixer, b, first, norm, image_pe);
   });
   return out;
 }
 
-ImageTokens Attention::image_to_tokens_projected(const at::Tensor& q, const at::Tensor& image,
+ImageTokens Attention::image_to_tokens_projected(const at::Tensor& q, const ImageTokens& image,
                                                  const at::Tensor& tokens_k, const at::Tensor& tokens_v,
                                                  const LayerNorm& norm, const at::Tensor& image_pe,
                                                  AttentionOrder order) const {
   const int64_t batch = tokens_k.size(0);
   const ImageTokensMixer mixer = tokens_for_image(tokens_k, tokens_v, order);
-  ImageTokens out = empty_image_tokens(batch, image);
-  in_image_chunks(batch, image.size(1), [&](int64_t b, int64_t first, int64_t rows) {
-    const at::Tensor weights = at::softmax(at::bmm(q.narrow(1, first, rows), mixer.keys[b].transpose(1, 2)), -1);
-    mix_into(out, rows_of(image, b, first, rows), weights.permute({1, 0, 2}), mixer, b, first, norm, image_pe);
+  ImageTokens out = image_tokens_out(batch, image.tokens, image.terms, mixer, norm);
+  in_image_chunks(batch, image.tokens.size(1), [&](int64_t b, int64_t first, int64_t rows) {
+    at::Tensor weights = at::bmm(mixer.keys[b], q.narrow(1, first, rows).transpose(1, 2));  // [h, N, rows]
+    column_softmax_in_place(weights);
+    mix_into(out, rows_of(image.tokens, b, first, rows), image.terms, weights, mixer, b, first, norm, image_pe);
   });
   return out;
 }
@@ -236,19 +233,56 @@ Attention::ImageTokensMixer Attention::tokens_for_image(const at::Tensor& tokens
   return mixer;
 }
 
-void Attention::mix_into(ImageTokens& out, const at::Tensor& x, const at::Tensor& weights,
+ImageTokens Attention::image_tokens_out(int64_t batch, const at::Tensor& like, const ImageTokenTerms& in,
+                                        const ImageTokensMixer& mixer, const LayerNorm& norm) const {
+  const int64_t hw = like.size(1), c = like.size(2);
+  ImageTokens out{at::empty({batch, hw, c}, like.options()), at::empty({batch, hw, c}, like.options()), {}};
+  if (!in.defined() || !mixer.reordered) return out;
+  // With x = scale base + left right + shift and the attention output a values (a [HW, h N]),
+  // norm(x + a values) = rstd (x + a values - mean) g + b is again such terms:
+  //   scale' = rstd scale, left' = rstd [left | a | 1 | -mean],
+  //   right' = [right; values; shift; 1] g, shift' = b.
+  // The chunks of rows fill in scale' and left' (see mix_into).
+  const int64_t k = in.left.size(2), mixed = mixer.values.size(1);
+  out.terms.scale = at::empty({batch, hw, 1}, like.options());
+  out.terms.left = at::empty({batch, hw, k + mixed + 2}, like.options());
+  const at::Tensor ones = at::ones({batch, 1, c}, like.options());
+  out.terms.right = at::cat({in.right.expand({batch, k, c}), mixer.values, in.shift.expand({batch, 1, c}), ones}, 1)
+                        .mul_(norm.weight);
+  out.terms.shift = norm.bias.view({1, 1, c}).expand({batch, 1, c}).contiguous();
+  return out;
+}
+
+void Attention::mix_into(ImageTokens& out, const at::Tensor& x, const ImageTokenTerms& in, const at::Tensor& weights,
                          const ImageTokensMixer& mixer, int64_t b, int64_t first, const LayerNorm& norm,
                          const at::Tensor& image_pe) const {
-  const int64_t rows = x.size(0), heads = num_heads, n = weights.size(2);
+  const int64_t rows = x.size(0), heads = num_heads, n = weights.size(1);
   at::Tensor sum;
+  const at::Tensor by_row = weights.view({heads * n, rows}).t();  // [rows, h N]
   if (mixer.reordered) {
-    sum = at::addmm(x, weights.reshape({rows, heads * n}), mixer.values[b]);
+    sum = at::addmm(x, by_row, mixer.values[b]);
   } else {
-    const at::Tensor mixed = at::bmm(weights.transpose(0, 1), mixer.values[b]);  // [h, rows, d]
+    const at::Tensor mixed = at::bmm(weights.transpose(1, 2), mixer.values[b]);  // [h, rows, d]
     sum = x + out_proj(mixed.transpose(0, 1).reshape({rows, heads * head_dim()}));
   }
   at::Tensor tokens = out.tokens[b].narrow(0, first, rows);
-  tokens.copy_(norm(sum));
+  if (out.terms.defined()) {
+    // The norm's mean and reciprocal deviation of each row scale the terms (image_tokens_out).
+    const auto [normed, mean, rstd] = at::native_layer_norm(sum, {x.size(1)}, norm.weight, norm.bias, norm.eps);
+    tokens.copy_(normed);
+    at::Tensor scale = out.terms.scale[b].narrow(0, first, rows);
+    at::mul_out(scale, rows_of(in.scale, b, first, rows), rstd);
+    at::Tensor left = out.terms.left[b].narrow(0, first, rows);
+    const int64_t k = in.left.size(2), mixed = by_row.size(1);
+    at::Tensor carried = left.narrow(1, 0, k), added = left.narrow(1, k, mixed);
+    at::mul_out(carried, rows_of(in.left, b, first, rows), rstd);
+    at::mul_out(added, by_row, rstd);
+    left.narrow(1, k + mixed, 1).copy_(rstd);
+    at::Tensor centre = left.narrow(1, k + mixed + 1, 1);
+    at::mul_out(centre, mean, rstd).neg_();
+  } else {
+    tokens.copy_(norm(sum));
+  }
   at::Tensor with_pe = out.with_pe[b].narrow(0, first, rows);
   at::add_out(with_pe, tokens, image_pe[0].narrow(0, first, rows));
 }
@@ -287,7 +321,17 @@ FirstLayerCache TwoWayTransformer::prepare(const at::Tensor& image, const at::Te
   cache.token_to_image_k = first.cross_attn_token_to_image.project_heads(first.cross_attn_token_to_image.k_proj, image_with_pe);
   cache.token_to_image_v = first.cross_attn_token_to_image.project_heads(first.cross_attn_token_to_image.v_proj, image);
   cache.image_to_token_q = first.cross_attn_image_to_token.project_heads(first.cross_attn_image_to_token.q_proj, image_with_pe);
+  // The image tokens themselves: scale 1, nothing else.
+  const int64_t hw = image.size(1), c = image.size(2);
+  cache.input = {at::ones({1, hw, 1}, image.options()), at::empty({1, hw, 0}, image.options()),
+                 at::empty({1, 0, c}, image.options()), at::zeros({1, 1, c}, image.options())};
   return cache;
+}
+
+at::Tensor TwoWayTransformer::terms_base(const at::Tensor& image) const {
+  at::Tensor base = image[0].clone();
+  for (const Block& block : layers_) base.mul_(block.norm4.weight);
+  return base;
 }
 
 FirstLayerCache TwoWayTransformer::with_dense(const FirstLayerCache& cache, const at::Tensor& hidden,
@@ -309,16 +353,18 @@ FirstLayerCache TwoWayTransformer::with_dense(const FirstLayerCache& cache, cons
   out.token_to_image_k = corrected(to_image, to_image.k_proj, cache.token_to_image_k);
   out.token_to_image_v = corrected(to_image, to_image.v_proj, cache.token_to_image_v);
   out.image_to_token_q = corrected(to_tokens, to_tokens.q_proj, cache.image_to_token_q);
+  // The image tokens are the cached ones plus hidden weight^T + (bias - base).
+  out.input = {cache.input.scale, hidden.unsqueeze(0), weight.t().unsqueeze(0), shift.view({1, 1, -1})};
   return out;
 }
 
-std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor& image, const at::Tensor& image_pe,
-                                                                const at::Tensor& tokens, const FirstLayerCache& cache,
-                                                                int64_t kept_tokens) const {
+std::pair<at::Tensor, ImageTokens> TwoWayTransformer::operator()(const at::Tensor& image, const at::Tensor& image_pe,
+                                                                 const at::Tensor& tokens, const FirstLayerCache& cache,
+                                                                 const at::Tensor& kept_tokens) const {
   at::Tensor queries = tokens;
   // A cached first layer works from its projections and hands on the image plus position
   // encoding like every later layer; without it, the first layer needs that sum made here.
-  ImageTokens keys{image, cache.defined() ? at::Tensor() : image + image_pe};
+  ImageTokens keys{image, cache.defined() ? at::Tensor() : image + image_pe, cache.input};
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Block& block = layers_[i];
     const bool cached = i == 0 && cache.defined();
@@ -345,16 +391,15 @@ std::pair<at::Tensor, at::Tensor> TwoWayTransformer::operator()(const at::Tensor
     // The image attends to the tokens.
     q = queries + tokens;
     const Attention& to_tokens = block.cross_attn_image_to_token;
-    keys = cached ? to_tokens.image_to_tokens_projected(cache.image_to_token_q, keys.tokens, q, queries, block.norm4,
+    keys = cached ? to_tokens.image_to_tokens_projected(cache.image_to_token_q, keys, q, queries, block.norm4,
                                                         image_pe, order_)
                   : to_tokens.image_to_tokens(keys, q, queries, block.norm4, image_pe, order_);
   }
   // The last attention's outputs count only for the tokens the caller keeps.
-  const int64_t kept = kept_tokens < 0 ? tokens.size(1) : std::min(kept_tokens, tokens.size(1));
-  const at::Tensor kept_queries = queries.narrow(1, 0, kept);
-  const at::Tensor q = kept_queries + tokens.narrow(1, 0, kept);
+  const at::Tensor kept_queries = kept_tokens.defined() ? queries.index_select(1, kept_tokens) : queries;
+  const at::Tensor q = kept_queries + (kept_tokens.defined() ? tokens.index_select(1, kept_tokens) : tokens);
   queries = norm_final_attn_(kept_queries + final_attn_token_to_image_.tokens_to_image(q, keys, order_));
-  return {queries, keys.tokens};
+  return {queries, keys};
 }
 
 }  // namespace sam

@@ -26,11 +26,26 @@ enum class AttentionOrder {
   Reordered,  // fold the projections into the token side (cheaper while heads * tokens < channels)
 };
 
+// Image tokens written as terms of image-only tokens `base` [HW, C]:
+//   tokens = scale * base + left right + shift,
+// with scale [1 or B, HW, 1] and left [1 or B, HW, K] per token, right [1 or B, K, C] and
+// shift [1 or B, 1, C] per prompt set. Each layer's image-to-tokens attention adds a few
+// attention weights per token to `left` (K grows by about heads * tokens, far below C), and its
+// norm scales and shifts; so a fixed linear map of the transformer's output tokens (the
+// decoder's first upscaling) costs a product with K channels, plus the map of `base`, made once
+// per image. Defined only when the first layer is cached and the attentions are reordered.
+struct ImageTokenTerms {
+  at::Tensor scale, left, right, shift;
+  bool defined() const { return scale.defined(); }
+};
+
 // Image tokens [1 or B, HW, C] and the same plus the position encoding: every attention over
 // the image takes its keys (or queries) from the latter, so each layer makes both in one pass.
+// `terms`, when defined, writes `tokens` as ImageTokenTerms.
 struct ImageTokens {
   at::Tensor tokens;
   at::Tensor with_pe;
+  ImageTokenTerms terms;
 };
 
 // Multi-head attention whose projections may shrink the channels (downsample_rate).
@@ -52,8 +67,8 @@ class Attention {
   // [B, N, C]) and the residual sum goes through `norm`: [B, HW, C], with image_pe [1, HW, C] added.
   ImageTokens image_to_tokens(const ImageTokens& image, const at::Tensor& tokens_k, const at::Tensor& tokens_v,
                               const LayerNorm& norm, const at::Tensor& image_pe, AttentionOrder order) const;
-  // The same with the image queries already projected: q [heads, HW, d]; image [1 or B, HW, C].
-  ImageTokens image_to_tokens_projected(const at::Tensor& q, const at::Tensor& image, const at::Tensor& tokens_k,
+  // The same with the image queries already projected: q [heads, HW, d]; image.tokens [1 or B, HW, C].
+  ImageTokens image_to_tokens_projected(const at::Tensor& q, const ImageTokens& image, const at::Tensor& tokens_k,
                                         const at::Tensor& tokens_v, const LayerNorm& norm, const at::Tensor& image_pe,
                                         AttentionOrder order) const;
 
@@ -77,10 +92,16 @@ class Attention {
     bool reordered = false;
   };
   ImageTokensMixer tokens_for_image(const at::Tensor& tokens_k, const at::Tensor& tokens_v, AttentionOrder order) const;
+  // Room for norm(x + this attention's output) of `batch` prompt sets' image tokens shaped like
+  // `like`, with its terms when `in` (the terms of x) is defined and the mixer reordered.
+  ImageTokens image_tokens_out(int64_t batch, const at::Tensor& like, const ImageTokenTerms& in,
+                               const ImageTokensMixer& mixer, const LayerNorm& norm) const;
   // Writes norm(x + the attention output) for prompt set b's image rows x [rows, C] from
-  // `first` on, with weights [rows, h, N], into out.tokens, and that plus image_pe into out.with_pe.
-  void mix_into(ImageTokens& out, const at::Tensor& x, const at::Tensor& weights, const ImageTokensMixer& mixer,
-                int64_t b, int64_t first, const LayerNorm& norm, const at::Tensor& image_pe) const;
+  // `first` on, with weights [h, N, rows], into out.tokens, that plus image_pe into out.with_pe,
+  // and the rows of out.terms from those of `in`, the terms of x.
+  void mix_into(ImageTokens& out, const at::Tensor& x, const ImageTokenTerms& in, const at::Tensor& weights,
+                const ImageTokensMixer& mixer, int64_t b, int64_t first, const LayerNorm& norm,
+                const at::Tensor& image_pe) const;
   // Per-head values times the output projection, plus the output bias spread over the heads:
   // [B, heads, N, d] -> [B, heads * N, C]. Mixed with weights whose rows sum to 1 per head, it
   // gives the attention output bias included.
@@ -92,6 +113,7 @@ class Attention {
 struct FirstLayerCache {
   at::Tensor token_to_image_k, token_to_image_v;  // [heads, HW, d]
   at::Tensor image_to_token_q;                    // [heads, HW, d]
+  ImageTokenTerms input;                          // the first layer's image tokens, as terms
   bool defined() const { return token_to_image_k.defined(); }
 };
 
@@ -112,6 +134,9 @@ class TwoWayTransformer {
 
   // image [1, HW, C] (image embedding plus the no-mask embedding), image_pe [1, HW, C].
   FirstLayerCache prepare(const at::Tensor& image, const at::Tensor& image_pe) const;
+  // The base of the ImageTokenTerms of runs from prepare(image)'s cache: image times the gains
+  // of every layer's image norm, [HW, C].
+  at::Tensor terms_base(const at::Tensor& image) const;
 
   // The cache for the same image tokens with `base` [C] (added to every token) replaced by a
   // dense prompt hidden [HW, c] weight^T [c, C] + bias [C]: each projection P gains
@@ -121,12 +146,14 @@ class TwoWayTransformer {
 
   // image [1 or B, HW, C] (the image embedding plus the dense prompt, flattened), image_pe
   // [1, HW, C], tokens [B, N, C]; `cache` from prepare() for this image when `image` is the
-  // one it was made from, else undefined. Only the first kept_tokens tokens come back (the
-  // decoder's own; the reference computes the prompt's too and drops them), all when negative.
-  // -> (processed tokens [B, kept, C], processed image [B, HW, C]).
-  std::pair<at::Tensor, at::Tensor> operator()(const at::Tensor& image, const at::Tensor& image_pe,
-                                               const at::Tensor& tokens, const FirstLayerCache& cache,
-                                               int64_t kept_tokens = -1) const;
+  // one it was made from, else undefined. Only the tokens at the indices kept_tokens [K] come
+  // back (the ones the caller reads; the reference computes them all and drops the rest), all
+  // when undefined.
+  // -> (processed tokens [B, K, C], processed image [B, HW, C] with its terms of cache.base
+  // when the cache is defined and the attentions reordered).
+  std::pair<at::Tensor, ImageTokens> operator()(const at::Tensor& image, const at::Tensor& image_pe,
+                                                const at::Tensor& tokens, const FirstLayerCache& cache,
+                                                const at::Tensor& kept_tokens = at::Tensor()) const;
 
  private:
   struct Block {
