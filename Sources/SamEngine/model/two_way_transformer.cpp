@@ -266,10 +266,16 @@ void Attention::mix_into(ImageTokens& out, const at::Tensor& x, const ImageToken
     sum = x + out_proj(mixed.transpose(0, 1).reshape({rows, heads * head_dim()}));
   }
   at::Tensor tokens = out.tokens[b].narrow(0, first, rows);
+  at::Tensor with_pe = out.with_pe[b].narrow(0, first, rows);
+  // The norm's mean and reciprocal deviation of each row scale the terms (image_tokens_out).
+  at::Tensor mean, rstd;
   if (out.terms.defined()) {
-    // The norm's mean and reciprocal deviation of each row scale the terms (image_tokens_out).
-    const auto [normed, mean, rstd] = at::native_layer_norm(sum, {x.size(1)}, norm.weight, norm.bias, norm.eps);
-    tokens.copy_(normed);
+    mean = at::empty({rows, 1}, x.options());
+    rstd = at::empty({rows, 1}, x.options());
+  }
+  layer_norm_rows(sum, norm.weight, norm.bias, norm.eps, tokens, image_pe[0].narrow(0, first, rows), with_pe, mean,
+                  rstd);
+  if (out.terms.defined()) {
     at::Tensor scale = out.terms.scale[b].narrow(0, first, rows);
     at::mul_out(scale, rows_of(in.scale, b, first, rows), rstd);
     at::Tensor left = out.terms.left[b].narrow(0, first, rows);
@@ -280,11 +286,7 @@ void Attention::mix_into(ImageTokens& out, const at::Tensor& x, const ImageToken
     left.narrow(1, k + mixed, 1).copy_(rstd);
     at::Tensor centre = left.narrow(1, k + mixed + 1, 1);
     at::mul_out(centre, mean, rstd).neg_();
-  } else {
-    tokens.copy_(norm(sum));
   }
-  at::Tensor with_pe = out.with_pe[b].narrow(0, first, rows);
-  at::add_out(with_pe, tokens, image_pe[0].narrow(0, first, rows));
 }
 
 TwoWayTransformer::TwoWayTransformer(Weights& weights, const std::string& prefix,

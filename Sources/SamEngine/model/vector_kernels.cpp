@@ -70,6 +70,43 @@ SAM_AVX2_FMA inline __m256i first_lanes(int64_t count) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// Mean and reciprocal standard deviation of a row of `channels` (a multiple of 8) floats.
+SAM_AVX2_FMA inline void row_moments(const float* row, int64_t channels, float eps, float& mean, float& rstd) {
+  __m256 sum = _mm256_setzero_ps();
+  for (int64_t c = 0; c < channels; c += 8) sum = _mm256_add_ps(sum, _mm256_loadu_ps(row + c));
+  mean = horizontal_sum(sum) / static_cast<float>(channels);
+  const __m256 centre = _mm256_set1_ps(mean);
+  __m256 squares = _mm256_setzero_ps();
+  for (int64_t c = 0; c < channels; c += 8) {
+    const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(row + c), centre);
+    squares = _mm256_fmadd_ps(d, d, squares);
+  }
+  rstd = 1.0f / std::sqrt(horizontal_sum(squares) / static_cast<float>(channels) + eps);
+}
+
+SAM_AVX2_FMA void layer_norm_rows_avx2(const float* x, int64_t rows, int64_t channels, const float* weight,
+                                       const float* bias, float eps, float* normed, int64_t normed_stride,
+                                       const float* addend, int64_t addend_stride, float* with_addend,
+                                       int64_t with_addend_stride, float* means, float* rstds) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * channels;
+    float mean, rstd;
+    row_moments(row, channels, eps, mean, rstd);
+    if (means) means[r] = mean;
+    if (rstds) rstds[r] = rstd;
+    const __m256 centre = _mm256_set1_ps(mean), scale = _mm256_set1_ps(rstd);
+    float* out = normed + r * normed_stride;
+    float* out_plus = with_addend + r * with_addend_stride;
+    const float* add = addend + r * addend_stride;
+    for (int64_t c = 0; c < channels; c += 8) {
+      const __m256 n = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + c), centre), scale);
+      const __m256 y = _mm256_fmadd_ps(n, _mm256_loadu_ps(weight + c), _mm256_loadu_ps(bias + c));
+      _mm256_storeu_ps(out + c, y);
+      _mm256_storeu_ps(out_plus + c, _mm256_add_ps(y, _mm256_loadu_ps(add + c)));
+    }
+  }
+}
+
 SAM_AVX2_FMA void gelu_avx2(float* x, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, gelu8(_mm256_loadu_ps(x + i)));
@@ -81,18 +118,11 @@ SAM_AVX2_FMA void gelu_avx2(float* x, int64_t n) {
 
 SAM_AVX2_FMA void layer_norm_gelu_avx2(float* x, int64_t rows, int64_t channels, const float* weight,
                                        const float* bias, float eps) {
-  const float inverse_channels = 1.0f / static_cast<float>(channels);
   for (int64_t r = 0; r < rows; ++r) {
     float* row = x + r * channels;
-    __m256 sum = _mm256_setzero_ps();
-    for (int64_t c = 0; c < channels; c += 8) sum = _mm256_add_ps(sum, _mm256_loadu_ps(row + c));
-    const __m256 mean = _mm256_set1_ps(horizontal_sum(sum) * inverse_channels);
-    __m256 squares = _mm256_setzero_ps();
-    for (int64_t c = 0; c < channels; c += 8) {
-      const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(row + c), mean);
-      squares = _mm256_fmadd_ps(d, d, squares);
-    }
-    const __m256 rstd = _mm256_set1_ps(1.0f / std::sqrt(horizontal_sum(squares) * inverse_channels + eps));
+    float row_mean, row_rstd;
+    row_moments(row, channels, eps, row_mean, row_rstd);
+    const __m256 mean = _mm256_set1_ps(row_mean), rstd = _mm256_set1_ps(row_rstd);
     for (int64_t c = 0; c < channels; c += 8) {
       const __m256 normed = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + c), mean), rstd);
       const __m256 y = _mm256_fmadd_ps(normed, _mm256_loadu_ps(weight + c), _mm256_loadu_ps(bias + c));
@@ -172,6 +202,30 @@ void layer_norm_gelu_in_place(at::Tensor& x, const at::Tensor& weight, const at:
   }
 #endif
   x.copy_(at::gelu(at::layer_norm(x, {channels}, weight, bias, eps)));
+}
+
+void layer_norm_rows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps,
+                     at::Tensor& normed, const at::Tensor& addend, at::Tensor& with_addend, at::Tensor& mean,
+                     at::Tensor& rstd) {
+  const int64_t rows = x.size(0), channels = x.size(1);
+#ifdef SAM_VECTOR_KERNELS
+  auto rows_contiguous = [&](const at::Tensor& t) { return t.dim() == 2 && t.stride(1) == 1; };
+  auto column = [](const at::Tensor& t) { return !t.defined() || t.is_contiguous(); };
+  if (use_kernels(x) && channels % 8 == 0 && weight.is_contiguous() && bias.is_contiguous() &&
+      rows_contiguous(normed) && rows_contiguous(addend) && rows_contiguous(with_addend) && column(mean) &&
+      column(rstd)) {
+    return layer_norm_rows_avx2(x.data_ptr<float>(), rows, channels, weight.data_ptr<float>(), bias.data_ptr<float>(),
+                                static_cast<float>(eps), normed.data_ptr<float>(), normed.stride(0),
+                                addend.data_ptr<float>(), addend.stride(0), with_addend.data_ptr<float>(),
+                                with_addend.stride(0), mean.defined() ? mean.data_ptr<float>() : nullptr,
+                                rstd.defined() ? rstd.data_ptr<float>() : nullptr);
+  }
+#endif
+  const auto [out, row_mean, row_rstd] = at::native_layer_norm(x, {channels}, weight, bias, eps);
+  normed.copy_(out);
+  at::add_out(with_addend, normed, addend);
+  if (mean.defined()) mean.copy_(row_mean.view({rows, 1}));
+  if (rstd.defined()) rstd.copy_(row_rstd.view({rows, 1}));
 }
 
 void column_softmax_in_place(at::Tensor& x) {
