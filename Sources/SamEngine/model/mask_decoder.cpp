@@ -123,8 +123,8 @@ at::Tensor MaskDecoder::upscale_rows(at::Tensor upscaled_once, const DecoderImag
 at::Tensor MaskDecoder::hypernetworks(const at::Tensor& mask_tokens, const MaskTokens& which) const {
   at::Tensor x = mask_tokens.transpose(0, 1);  // [M, B, C]
   for (size_t layer = 0; layer < hypernetwork_weights_.size(); ++layer) {
-    x = at::baddbmm(hypernetwork_biases_[layer].narrow(0, which.first, which.count), x,
-                    hypernetwork_weights_[layer].narrow(0, which.first, which.count).transpose(1, 2));
+    x = product_across_threads(hypernetwork_biases_[layer].narrow(0, which.first, which.count), x,
+                               hypernetwork_weights_[layer].narrow(0, which.first, which.count).transpose(1, 2));
     if (layer + 1 < hypernetwork_weights_.size()) x = at::relu(x);
   }
   return x.transpose(0, 1);
@@ -166,8 +166,10 @@ at::Tensor MaskDecoder::upscaled_masks(const ImageTokens& image_tokens, const at
   const ImageTokenTerms& terms = image_tokens.terms;
   const bool from_terms = terms.defined() && image.upscale1_base.defined();
   const at::Tensor tokens = from_terms ? at::Tensor() : image_tokens.tokens.contiguous();
-  const at::Tensor right_mapped = from_terms ? at::matmul(terms.right, upscale1_matrix_) : at::Tensor();
-  const at::Tensor shift_mapped = from_terms ? at::matmul(terms.shift, upscale1_matrix_) : at::Tensor();
+  const at::Tensor right_mapped =
+      from_terms ? product_across_threads({}, terms.right.flatten(0, 1), upscale1_matrix_)
+                       .view({terms.right.size(0), terms.right.size(1), -1})
+                 : at::Tensor();
   const at::Tensor hyper = hyper_in.contiguous();
   // Every grid row is independent from here on: bands of rows run as tasks, each small
   // enough to stay in cache.
@@ -180,10 +182,10 @@ at::Tensor MaskDecoder::upscaled_masks(const ImageTokens& image_tokens, const at
     const at::Tensor offset_rows = offset.dim() == 1 ? offset : offset.narrow(0, first_token, count);
     at::Tensor once;
     if (from_terms) {
-      // tokens M = scale (base M) + left (right M) + shift M
+      // tokens M = scale (base M) + left (right M)
       once = at::addcmul(offset_rows, image.upscale1_base.narrow(0, first_token, count),
                          terms.scale[b].narrow(0, first_token, count));
-      once.add_(shift_mapped[b]).addmm_(terms.left[b].narrow(0, first_token, count), right_mapped[b]);
+      once.addmm_(terms.left[b].narrow(0, first_token, count), right_mapped[b]);
     } else {
       once = at::addmm(offset_rows, tokens[b].narrow(0, first_token, count), upscale1_matrix_);
     }
@@ -202,7 +204,7 @@ ImageTokens select_prompt_sets(const ImageTokens& image, const at::Tensor& rows)
   const ImageTokenTerms& terms = image.terms;
   if (terms.defined()) {
     out.terms = {terms.scale.index_select(0, rows), terms.left.index_select(0, rows),
-                 terms.right.index_select(0, rows), terms.shift.index_select(0, rows)};
+                 terms.right.index_select(0, rows)};
   }
   return out;
 }

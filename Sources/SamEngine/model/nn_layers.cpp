@@ -19,18 +19,31 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
 
 at::Tensor Linear::across_threads(const at::Tensor& x) const {
   const at::Tensor rows = x.reshape({-1, x.size(-1)});
-  const int64_t features = out_features(), parts = parallel_worker_count();
-  const int64_t share = (features + parts - 1) / parts;
-  at::Tensor out = at::empty({rows.size(0), features}, rows.options());
-  parallel_tasks(parts, [&](int64_t part, int64_t) {
-    const int64_t first = part * share, count = std::min(share, features - first);
-    if (count <= 0) return;
-    at::Tensor slice = out.narrow(1, first, count);
-    at::addmm_out(slice, bias.narrow(0, first, count), rows, weight.narrow(0, first, count).t());
-  });
   auto sizes = x.sizes().vec();
-  sizes.back() = features;
-  return out.view(sizes);
+  sizes.back() = out_features();
+  return product_across_threads(bias, rows, weight.t()).view(sizes);
+}
+
+at::Tensor product_across_threads(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b) {
+  const bool batched = a.dim() == 3;
+  const int64_t columns = b.size(-1), parts = parallel_worker_count();
+  const int64_t share = (columns + parts - 1) / parts;
+  std::vector<int64_t> shape = a.sizes().vec();
+  shape.back() = columns;
+  at::Tensor out = at::empty(shape, a.options());
+  parallel_tasks(parts, [&](int64_t part, int64_t) {
+    const int64_t first = part * share, count = std::min(share, columns - first);
+    if (count <= 0) return;
+    at::Tensor slice = out.narrow(-1, first, count);
+    const at::Tensor b_part = b.narrow(-1, first, count);
+    if (!bias.defined()) {
+      batched ? at::bmm_out(slice, a, b_part) : at::mm_out(slice, a, b_part);
+    } else {
+      const at::Tensor bias_part = bias.narrow(-1, first, count);
+      batched ? at::baddbmm_out(slice, bias_part, a, b_part) : at::addmm_out(slice, bias_part, a, b_part);
+    }
+  });
+  return out;
 }
 
 LayerNorm::LayerNorm(Weights& weights, const std::string& prefix, int64_t channels, double eps_)

@@ -26,6 +26,11 @@ struct Linear {
   int64_t out_features() const { return weight.size(0); }
 };
 
+// bias + a b for a [R, K] and b [K, N] (or a batch of them, [M, R, K] and [M, K, N]; bias
+// broadcast to the result, or undefined for none), with b's columns shared out among ATen's
+// threads, one product each: for a few rows, where reading b is most of the work.
+at::Tensor product_across_threads(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b);
+
 // Normalisation over the last dimension (nn.LayerNorm).
 struct LayerNorm {
   at::Tensor weight, bias;

@@ -238,18 +238,18 @@ ImageTokens Attention::image_tokens_out(int64_t batch, const at::Tensor& like, c
   const int64_t hw = like.size(1), c = like.size(2);
   ImageTokens out{at::empty({batch, hw, c}, like.options()), at::empty({batch, hw, c}, like.options()), {}};
   if (!in.defined() || !mixer.reordered) return out;
-  // With x = scale base + left right + shift and the attention output a values (a [HW, h N]),
+  // With x = scale base + left right and the attention output a values (a [HW, h N]),
   // norm(x + a values) = rstd (x + a values - mean) g + b is again such terms:
-  //   scale' = rstd scale, left' = rstd [left | a | 1 | -mean],
-  //   right' = [right; values; shift; 1] g, shift' = b.
+  //   scale' = rstd scale, left' = [rstd left | rstd a | -rstd mean | 1],
+  //   right' = [right g; values g; g; b].
   // The chunks of rows fill in scale' and left' (see mix_into).
   const int64_t k = in.left.size(2), mixed = mixer.values.size(1);
   out.terms.scale = at::empty({batch, hw, 1}, like.options());
   out.terms.left = at::empty({batch, hw, k + mixed + 2}, like.options());
-  const at::Tensor ones = at::ones({batch, 1, c}, like.options());
-  out.terms.right = at::cat({in.right.expand({batch, k, c}), mixer.values, in.shift.expand({batch, 1, c}), ones}, 1)
-                        .mul_(norm.weight);
-  out.terms.shift = norm.bias.view({1, 1, c}).expand({batch, 1, c}).contiguous();
+  const at::Tensor gain = norm.weight.view({1, 1, c});
+  out.terms.right = at::cat({in.right.expand({batch, k, c}) * gain, mixer.values * gain, gain.expand({batch, 1, c}),
+                             norm.bias.view({1, 1, c}).expand({batch, 1, c})},
+                            1);
   return out;
 }
 
@@ -283,9 +283,9 @@ void Attention::mix_into(ImageTokens& out, const at::Tensor& x, const ImageToken
     at::Tensor carried = left.narrow(1, 0, k), added = left.narrow(1, k, mixed);
     at::mul_out(carried, rows_of(in.left, b, first, rows), rstd);
     at::mul_out(added, by_row, rstd);
-    left.narrow(1, k + mixed, 1).copy_(rstd);
-    at::Tensor centre = left.narrow(1, k + mixed + 1, 1);
+    at::Tensor centre = left.narrow(1, k + mixed, 1);
     at::mul_out(centre, mean, rstd).neg_();
+    left.narrow(1, k + mixed + 1, 1).fill_(1.0f);
   }
 }
 
@@ -326,7 +326,7 @@ FirstLayerCache TwoWayTransformer::prepare(const at::Tensor& image, const at::Te
   // The image tokens themselves: scale 1, nothing else.
   const int64_t hw = image.size(1), c = image.size(2);
   cache.input = {at::ones({1, hw, 1}, image.options()), at::empty({1, hw, 0}, image.options()),
-                 at::empty({1, 0, c}, image.options()), at::zeros({1, 1, c}, image.options())};
+                 at::empty({1, 0, c}, image.options())};
   return cache;
 }
 
@@ -356,7 +356,8 @@ FirstLayerCache TwoWayTransformer::with_dense(const FirstLayerCache& cache, cons
   out.token_to_image_v = corrected(to_image, to_image.v_proj, cache.token_to_image_v);
   out.image_to_token_q = corrected(to_tokens, to_tokens.q_proj, cache.image_to_token_q);
   // The image tokens are the cached ones plus hidden weight^T + (bias - base).
-  out.input = {cache.input.scale, hidden.unsqueeze(0), weight.t().unsqueeze(0), shift.view({1, 1, -1})};
+  out.input = {cache.input.scale, at::cat({hidden, at::ones({hw, 1}, hidden.options())}, 1).unsqueeze(0),
+               at::cat({weight.t(), shift.view({1, -1})}, 0).unsqueeze(0)};
   return out;
 }
 

@@ -27,15 +27,15 @@ enum class AttentionOrder {
 };
 
 // Image tokens written as terms of image-only tokens `base` [HW, C]:
-//   tokens = scale * base + left right + shift,
-// with scale [1 or B, HW, 1] and left [1 or B, HW, K] per token, right [1 or B, K, C] and
-// shift [1 or B, 1, C] per prompt set. Each layer's image-to-tokens attention adds a few
-// attention weights per token to `left` (K grows by about heads * tokens, far below C), and its
-// norm scales and shifts; so a fixed linear map of the transformer's output tokens (the
-// decoder's first upscaling) costs a product with K channels, plus the map of `base`, made once
-// per image. Defined only when the first layer is cached and the attentions are reordered.
+//   tokens = scale * base + left right,
+// with scale [1 or B, HW, 1] and left [1 or B, HW, K] per token and right [1 or B, K, C] per
+// prompt set. Each layer's image-to-tokens attention adds its attention weights to `left` (K
+// grows by heads * tokens + 2, far below C) and its norm scales, centres and shifts; so a fixed
+// linear map of the transformer's output tokens (the decoder's first upscaling) costs a product
+// with K channels, plus the map of `base`, made once per image. Defined only when the first
+// layer is cached and the attentions are reordered.
 struct ImageTokenTerms {
-  at::Tensor scale, left, right, shift;
+  at::Tensor scale, left, right;
   bool defined() const { return scale.defined(); }
 };
 
