@@ -3,18 +3,36 @@
 #include <algorithm>
 
 #include "model/parallel_tasks.h"
+#include "sam2/avx2_support.h"
 
 namespace sam {
 
+namespace {
+// Up to this many rows go through the packed weight: BLAS packs the weight again on every
+// call, which is most of the work for a few tokens.
+constexpr int64_t kPackedRowsAtMost = 64;
+}  // namespace
+
 Linear::Linear(Weights& weights, const std::string& prefix, int64_t in, int64_t out)
-    : weight(weights.get(prefix + "weight", {out, in})), bias(weights.get(prefix + "bias", {out})) {}
+    : weight(weights.get(prefix + "weight", {out, in})), bias(weights.get(prefix + "bias", {out})) {
+  if (avx2_kernels_available() && weight.device().is_cpu() && weight.scalar_type() == at::kFloat) {
+    const at::Tensor w = weight.contiguous(), b = bias.contiguous();
+    packed = std::make_shared<const PackedLinear>(w.data_ptr<float>(), b.data_ptr<float>(), out, in);
+  }
+}
 
 at::Tensor Linear::operator()(const at::Tensor& x) const {
-  if (x.dim() == 2) return at::addmm(bias, x, weight.t());
-  // One GEMM over all leading dimensions, bias folded in.
+  // One product over all leading dimensions, bias folded in.
   auto sizes = x.sizes().vec();
   sizes.back() = weight.size(0);
-  return at::addmm(bias, x.reshape({-1, x.size(-1)}), weight.t()).view(sizes);
+  const at::Tensor rows = x.reshape({-1, x.size(-1)});
+  if (packed && rows.size(0) <= kPackedRowsAtMost && rows.scalar_type() == at::kFloat && rows.device().is_cpu()) {
+    const at::Tensor input = rows.stride(1) == 1 ? rows : rows.contiguous();
+    at::Tensor out = at::empty({input.size(0), out_features()}, input.options());
+    packed->apply(input.data_ptr<float>(), input.stride(0), input.size(0), out.data_ptr<float>(), out.stride(0));
+    return out.view(sizes);
+  }
+  return at::addmm(bias, rows, weight.t()).view(sizes);
 }
 
 at::Tensor Linear::across_threads(const at::Tensor& x) const {

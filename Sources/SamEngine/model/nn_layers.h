@@ -4,10 +4,12 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "model/weights.h"
+#include "sam2/cpu_linear.h"
 
 namespace sam {
 
@@ -15,6 +17,8 @@ namespace sam {
 struct Linear {
   at::Tensor weight;  // [out, in]
   at::Tensor bias;    // [out]
+  // The same weight packed for the AVX2 kernel (on CPUs that have it), used for a few rows.
+  std::shared_ptr<const PackedLinear> packed;
 
   Linear() = default;
   Linear(Weights& weights, const std::string& prefix, int64_t in, int64_t out);
