@@ -26,7 +26,7 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
   auto sizes = x.sizes().vec();
   sizes.back() = weight.size(0);
   const at::Tensor rows = x.reshape({-1, x.size(-1)});
-  if (packed && rows.size(0) <= kPackedRowsAtMost && rows.scalar_type() == at::kFloat && rows.device().is_cpu()) {
+  if (uses_packed(rows)) {
     const at::Tensor input = rows.stride(1) == 1 ? rows : rows.contiguous();
     at::Tensor out = at::empty({input.size(0), out_features()}, input.options());
     packed->apply(input.data_ptr<float>(), input.stride(0), input.size(0), out.data_ptr<float>(), out.stride(0));
@@ -39,7 +39,23 @@ at::Tensor Linear::across_threads(const at::Tensor& x) const {
   const at::Tensor rows = x.reshape({-1, x.size(-1)});
   auto sizes = x.sizes().vec();
   sizes.back() = out_features();
-  return product_across_threads(bias, rows, weight.t()).view(sizes);
+  if (!uses_packed(rows)) return product_across_threads(bias, rows, weight.t()).view(sizes);
+  const at::Tensor input = rows.stride(1) == 1 ? rows : rows.contiguous();
+  at::Tensor out = at::empty({input.size(0), out_features()}, input.options());
+  const int64_t panels = packed->panel_count(), parts = parallel_worker_count();
+  const int64_t share = (panels + parts - 1) / parts;
+  parallel_tasks(parts, [&](int64_t part, int64_t) {
+    const int64_t first = part * share, end = std::min(panels, first + share);
+    if (first < end) {
+      packed->apply_panels(input.data_ptr<float>(), input.stride(0), input.size(0), out.data_ptr<float>(),
+                           out.stride(0), first, end);
+    }
+  });
+  return out.view(sizes);
+}
+
+bool Linear::uses_packed(const at::Tensor& rows) const {
+  return packed && rows.size(0) <= kPackedRowsAtMost && rows.scalar_type() == at::kFloat && rows.device().is_cpu();
 }
 
 at::Tensor product_across_threads(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b) {

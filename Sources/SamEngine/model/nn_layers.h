@@ -28,6 +28,10 @@ struct Linear {
   at::Tensor across_threads(const at::Tensor& x) const;
   int64_t in_features() const { return weight.size(1); }
   int64_t out_features() const { return weight.size(0); }
+
+ private:
+  // Whether rows [R, in] go through `packed`.
+  bool uses_packed(const at::Tensor& rows) const;
 };
 
 // bias + a b for a [R, K] and b [K, N] (or a batch of them, [M, R, K] and [M, K, N]; bias

@@ -41,14 +41,19 @@ constexpr int64_t kBlockFloats = 64 * 1024;
 
 SAM_AVX2 void PackedLinear::apply(const float* x, int64_t ldx, int64_t rows, float* y, int64_t ldy,
                                   const float* residual, int64_t ldr) const {
+  apply_panels(x, ldx, rows, y, ldy, 0, panel_count(), residual, ldr);
+}
+
+SAM_AVX2 void PackedLinear::apply_panels(const float* x, int64_t ldx, int64_t rows, float* y, int64_t ldy,
+                                         int64_t first_panel, int64_t end_panel, const float* residual,
+                                         int64_t ldr) const {
   using avx2::kMicroRows;
   using avx2::kPanel;
-  const int64_t panels = (out_ + kPanel - 1) / kPanel;
   const int64_t block = std::max<int64_t>(kMicroRows, kBlockFloats / std::max<int64_t>(in_, 1) / kMicroRows * kMicroRows);
   alignas(32) float result[kMicroRows * kPanel];
   for (int64_t first_row = 0; first_row < rows; first_row += block) {
     const int64_t count = std::min(block, rows - first_row);
-    for (int64_t p = 0; p < panels; ++p) {
+    for (int64_t p = first_panel; p < end_panel; ++p) {
       const float* panel = panels_.data() + p * in_ * kPanel;
       const int64_t column = p * kPanel, width = std::min(kPanel, out_ - column);
       const __m256 bias_low = _mm256_loadu_ps(bias_.data() + column);
@@ -88,6 +93,11 @@ bool avx2_kernels_available() { return false; }
 
 void PackedLinear::apply(const float*, int64_t, int64_t, float*, int64_t, const float*, int64_t) const {
   throw std::logic_error("PackedLinear::apply needs an x86 CPU with AVX2");
+}
+
+void PackedLinear::apply_panels(const float*, int64_t, int64_t, float*, int64_t, int64_t, int64_t, const float*,
+                                int64_t) const {
+  throw std::logic_error("PackedLinear::apply_panels needs an x86 CPU with AVX2");
 }
 
 #endif

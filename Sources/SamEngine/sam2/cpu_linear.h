@@ -22,6 +22,11 @@ class PackedLinear {
   // avx2_kernels_available().
   void apply(const float* x, int64_t ldx, int64_t rows, float* y, int64_t ldy, const float* residual = nullptr,
              int64_t ldr = 0) const;
+  // The same for the output features of panels [first_panel, end_panel) only (16 features a
+  // panel, the last one partial), so that threads can share out a layer's features.
+  void apply_panels(const float* x, int64_t ldx, int64_t rows, float* y, int64_t ldy, int64_t first_panel,
+                    int64_t end_panel, const float* residual = nullptr, int64_t ldr = 0) const;
+  int64_t panel_count() const { return (out_ + 15) / 16; }
 
  private:
   int64_t in_ = 0, out_ = 0;
