@@ -12,7 +12,7 @@
 namespace sam {
 namespace {
 constexpr double kLayerNorm2dEps = 1e-6;
-constexpr int64_t kUpscaleBandRows = 8;  // grid rows per upscaling task (8 x 64 image tokens)
+constexpr int64_t kUpscaleBandRows = 4;  // grid rows per upscaling task (4 x 64 image tokens)
 
 // [1, C, H, W] -> [1, HW, C]
 at::Tensor to_tokens(const at::Tensor& map) { return map.flatten(2).transpose(1, 2).contiguous(); }
