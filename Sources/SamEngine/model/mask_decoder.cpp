@@ -1,9 +1,6 @@
 #include "model/mask_decoder.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 #include "model/blas_threads.h"
 #include "model/parallel_tasks.h"
