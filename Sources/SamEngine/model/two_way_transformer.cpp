@@ -25,14 +25,15 @@ at::Tensor recombine_heads(const at::Tensor& x) {
 // single-threaded here; see MaskDecoder::predict_masks).
 constexpr int64_t kChunkRows = 512;
 
-int64_t chunk_count(int64_t hw) { return (hw + kChunkRows - 1) / kChunkRows; }
+int64_t chunk_count(int64_t hw, int64_t chunk_rows) { return (hw + chunk_rows - 1) / chunk_rows; }
 
-// body(b, first, rows) for every prompt set b < batch and chunk of rows of [0, hw).
-void in_image_chunks(int64_t batch, int64_t hw, const std::function<void(int64_t, int64_t, int64_t)>& body) {
-  const int64_t chunks = chunk_count(hw);
+// body(b, first, rows) for every prompt set b < batch and chunk of chunk_rows rows of [0, hw).
+void in_image_chunks(int64_t batch, int64_t hw, const std::function<void(int64_t, int64_t, int64_t)>& body,
+                     int64_t chunk_rows = kChunkRows) {
+  const int64_t chunks = chunk_count(hw, chunk_rows);
   parallel_tasks(batch * chunks, [&](int64_t index, int64_t) {
-    const int64_t first = (index % chunks) * kChunkRows;
-    body(index / chunks, first, std::min(kChunkRows, hw - first));
+    const int64_t first = (index % chunks) * chunk_rows;
+    body(index / chunks, first, std::min(chunk_rows, hw - first));
   });
 }
 
@@ -61,19 +62,22 @@ at::Tensor ChunkSoftmax::weights(const at::Tensor& scores) {
 using ChunkAttention = std::function<at::Tensor(int64_t b, int64_t first, int64_t rows, ChunkSoftmax& softmax)>;
 
 // Attention of R query rows over all HW image rows for each prompt set: [batch, R, V].
-at::Tensor attend_in_chunks(int64_t batch, int64_t hw, const ChunkAttention& chunk) {
+at::Tensor attend_in_chunks(int64_t batch, int64_t hw, const ChunkAttention& chunk, int64_t chunk_rows = kChunkRows) {
   // Softmax over all HW rows, one chunk of rows at a time: each chunk weighs its rows by
   // exp(score - its own maximum); rescaled by exp(its maximum - the overall maximum), the
   // chunks' mixes and sums add up to the whole softmax's (as FlashAttention merges its blocks).
-  const int64_t chunks = chunk_count(hw);
+  const int64_t chunks = chunk_count(hw, chunk_rows);
   std::vector<at::Tensor> mixes(batch * chunks), maxima(batch * chunks), sums(batch * chunks);
-  in_image_chunks(batch, hw, [&](int64_t b, int64_t first, int64_t rows) {
-    ChunkSoftmax softmax;
-    const size_t slot = static_cast<size_t>(b * chunks + first / kChunkRows);
-    mixes[slot] = chunk(b, first, rows, softmax);
-    maxima[slot] = softmax.max;
-    sums[slot] = softmax.sum;
-  });
+  in_image_chunks(
+      batch, hw,
+      [&](int64_t b, int64_t first, int64_t rows) {
+        ChunkSoftmax softmax;
+        const size_t slot = static_cast<size_t>(b * chunks + first / chunk_rows);
+        mixes[slot] = chunk(b, first, rows, softmax);
+        maxima[slot] = softmax.max;
+        sums[slot] = softmax.sum;
+      },
+      chunk_rows);
   std::vector<at::Tensor> out;
   for (int64_t b = 0; b < batch; ++b) {
     auto of_prompt = [&](const std::vector<at::Tensor>& all) {
@@ -169,12 +173,19 @@ at::Tensor Attention::tokens_to_image_projected(const at::Tensor& tokens, const 
   // All prompt sets of a batch share the image: one product per head.
   const at::Tensor q =
       q_proj(tokens).mul(scale).view({batch, n, heads, d}).permute({2, 0, 1, 3}).reshape({heads, batch * n, d});
-  const at::Tensor mixed =
-      attend_in_chunks(1, k.size(1), [&](int64_t, int64_t first, int64_t rows, ChunkSoftmax& softmax) {
+  // Projected keys and values leave little work per image row for one prompt set: one chunk per
+  // thread keeps the count of small products (and their overhead) down. A batch keeps the usual
+  // chunks, whose scores stay small.
+  const int64_t hw = k.size(1), workers = parallel_worker_count();
+  const int64_t chunk_rows = batch == 1 ? (hw + workers - 1) / workers : kChunkRows;
+  const at::Tensor mixed = attend_in_chunks(
+      1, hw,
+      [&](int64_t, int64_t first, int64_t rows, ChunkSoftmax& softmax) {
         const at::Tensor weights =
             softmax.weights(at::bmm(q, k.narrow(1, first, rows).transpose(1, 2)).view({heads * batch * n, rows}));
         return at::bmm(weights.view({heads, batch * n, rows}), v.narrow(1, first, rows)).view({heads * batch * n, d});
-      });
+      },
+      chunk_rows);
   return out_proj(mixed.view({heads, batch, n, d}).permute({1, 2, 0, 3}).reshape({batch, n, heads * d}));
 }
 
