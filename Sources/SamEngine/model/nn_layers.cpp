@@ -11,6 +11,12 @@ namespace {
 // Up to this many rows go through the packed weight: BLAS packs the weight again on every
 // call, which is most of the work for a few tokens.
 constexpr int64_t kPackedRowsAtMost = 64;
+
+// `count` items shared out evenly, one share per thread.
+int64_t share_per_worker(int64_t count) {
+  const int64_t workers = parallel_worker_count();
+  return std::max<int64_t>(1, (count + workers - 1) / workers);
+}
 }  // namespace
 
 Linear::Linear(Weights& weights, const std::string& prefix, int64_t in, int64_t out)
@@ -42,14 +48,10 @@ at::Tensor Linear::across_threads(const at::Tensor& x) const {
   if (!uses_packed(rows)) return product_across_threads(bias, rows, weight.t()).view(sizes);
   const at::Tensor input = rows.stride(1) == 1 ? rows : rows.contiguous();
   at::Tensor out = at::empty({input.size(0), out_features()}, input.options());
-  const int64_t panels = packed->panel_count(), parts = parallel_worker_count();
-  const int64_t share = (panels + parts - 1) / parts;
-  parallel_tasks(parts, [&](int64_t part, int64_t) {
-    const int64_t first = part * share, end = std::min(panels, first + share);
-    if (first < end) {
-      packed->apply_panels(input.data_ptr<float>(), input.stride(0), input.size(0), out.data_ptr<float>(),
-                           out.stride(0), first, end);
-    }
+  const int64_t panels = packed->panel_count();
+  parallel_row_chunks(panels, share_per_worker(panels), [&](int64_t first, int64_t end, int64_t) {
+    packed->apply_panels(input.data_ptr<float>(), input.stride(0), input.size(0), out.data_ptr<float>(),
+                         out.stride(0), first, end);
   });
   return out.view(sizes);
 }
@@ -60,14 +62,12 @@ bool Linear::uses_packed(const at::Tensor& rows) const {
 
 at::Tensor product_across_threads(const at::Tensor& bias, const at::Tensor& a, const at::Tensor& b) {
   const bool batched = a.dim() == 3;
-  const int64_t columns = b.size(-1), parts = parallel_worker_count();
-  const int64_t share = (columns + parts - 1) / parts;
+  const int64_t columns = b.size(-1);
   std::vector<int64_t> shape = a.sizes().vec();
   shape.back() = columns;
   at::Tensor out = at::empty(shape, a.options());
-  parallel_tasks(parts, [&](int64_t part, int64_t) {
-    const int64_t first = part * share, count = std::min(share, columns - first);
-    if (count <= 0) return;
+  parallel_row_chunks(columns, share_per_worker(columns), [&](int64_t first, int64_t end, int64_t) {
+    const int64_t count = end - first;
     at::Tensor slice = out.narrow(-1, first, count);
     const at::Tensor b_part = b.narrow(-1, first, count);
     if (!bias.defined()) {

@@ -149,8 +149,8 @@ class TwoWayTransformer {
   // one it was made from, else undefined. Only the tokens at the indices kept_tokens [K] come
   // back (the ones the caller reads; the reference computes them all and drops the rest), all
   // when undefined.
-  // -> (processed tokens [B, K, C], processed image [B, HW, C] with its terms of cache.base
-  // when the cache is defined and the attentions reordered).
+  // -> (processed tokens [B, K, C], processed image [B, HW, C] with its terms of
+  // terms_base(image) when the cache is defined and the attentions reordered).
   std::pair<at::Tensor, ImageTokens> operator()(const at::Tensor& image, const at::Tensor& image_pe,
                                                 const at::Tensor& tokens, const FirstLayerCache& cache,
                                                 const at::Tensor& kept_tokens = at::Tensor()) const;
