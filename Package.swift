@@ -2,20 +2,39 @@
 import PackageDescription
 import Foundation
 
-// LibTorch: Debian's libtorch-dev by default, or the tree named by LIBTORCH
-// (an unpacked libtorch zip, or site-packages/torch of a PyPI wheel).
+// LibTorch: Debian's libtorch-dev by default, or the tree named by LIBTORCH (an unpacked libtorch
+// zip, or site-packages/torch of a PyPI wheel: both have include/ and lib/).
 let libtorchRoot = Context.environment["LIBTORCH"].flatMap { $0.isEmpty ? nil : $0 }
+let torchInclude = libtorchRoot.map { "\($0)/include" } ?? "/usr/include"
+
+// The C++ standard follows the LibTorch: Debian's 1.13 is C++17, the headers of 2.x need C++20.
+func torchMajorVersion(include: String) -> Int? {
+    let header = "\(include)/torch/csrc/api/include/torch/version.h"
+    guard let text = try? String(contentsOfFile: header, encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("#define TORCH_VERSION_MAJOR ") {
+        return Int(line.split(separator: " ").last ?? "")
+    }
+    return nil
+}
+let cxxStandard: CXXLanguageStandard = (torchMajorVersion(include: torchInclude) ?? 1) >= 2 ? .cxx20 : .cxx17
 
 var torchCxxFlags: [String] = ["-I/usr/include/torch/csrc/api/include"]
 var torchLinkerFlags: [String] = []
+var torchLibraries: [LinkerSetting] = [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
 if let root = libtorchRoot {
     torchCxxFlags = ["-isystem", "\(root)/include", "-isystem", "\(root)/include/torch/csrc/api/include"]
-    torchLinkerFlags = ["-L\(root)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(root)/lib"]
+    // The libraries by their full paths, never -ltorch: with Debian's libtorch-dev installed too,
+    // a search would find /usr/lib's 1.13 first. The rpath finds the same ones at run time.
+    var libraries = ["libtorch.so", "libtorch_cpu.so", "libc10.so"]
     // CUDA builds register their kernels from libtorch_cuda at load time; nothing references it
     // directly, so keep the linker from dropping it.
     if FileManager.default.fileExists(atPath: "\(root)/lib/libtorch_cuda.so") {
-        torchLinkerFlags += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]
+        libraries += ["libtorch_cuda.so", "libc10_cuda.so"]
     }
+    torchLinkerFlags = ["-Xlinker", "-rpath", "-Xlinker", "\(root)/lib", "-Xlinker", "--no-as-needed"]
+    torchLinkerFlags += libraries.flatMap { ["-Xlinker", "\(root)/lib/\($0)"] }
+    torchLinkerFlags += ["-Xlinker", "--as-needed"]
+    torchLibraries = []
 }
 
 let package = Package(
@@ -29,10 +48,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(name: "CNCursesW", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CNCursesW", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
 
         // Everything that touches tensors. Its only public surface is include/sam_engine.h.
         .target(
@@ -44,13 +63,7 @@ let package = Package(
                 // Model code is unusable unoptimised, so it is optimised in debug builds too.
                 .unsafeFlags(["-O2"], .when(configuration: .debug)),
             ],
-            linkerSettings: [
-                .unsafeFlags(torchLinkerFlags),
-                .linkedLibrary("torch"),
-                .linkedLibrary("torch_cpu"),
-                .linkedLibrary("c10"),
-                .linkedLibrary("dl"),
-            ]
+            linkerSettings: [.unsafeFlags(torchLinkerFlags), .linkedLibrary("dl")] + torchLibraries
         ),
         // libpng and libjpeg-turbo behind setjmp: their longjmp errors must never cross Swift frames.
         .target(
@@ -80,5 +93,5 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Segmentation"]),
         .testTarget(name: "SamtermTests", dependencies: ["samterm"]),
     ],
-    cxxLanguageStandard: .cxx17
+    cxxLanguageStandard: cxxStandard
 )
