@@ -25,6 +25,12 @@ struct sam_model {
   std::string device_name;
 };
 
+// What this LibTorch can run on (system_info.cpp).
+namespace sam {
+bool cuda_built();
+int cuda_compute_capability_major(int device);
+}
+
 struct sam_predictor {
   std::unique_ptr<sam::Predictor> predictor;
 };
@@ -56,16 +62,62 @@ sam_status guarded(sam_error* error, Body&& body) {
 
 at::Device pick_device(const char* requested) {
   const std::string name = requested ? requested : "auto";
-  if (name == "auto" || name.empty()) return at::hasCUDA() ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  const bool has_cuda = at::hasCUDA();
+  if (name == "auto" || name.empty()) return has_cuda ? at::Device(at::kCUDA) : at::Device(at::kCPU);
   if (name == "cpu") return at::kCPU;
   if (name == "cuda") {
-    if (!at::hasCUDA()) {
-      throw sam::Error(SAM_ERROR_DEVICE, "device 'cuda': CUDA is not available (no CUDA build of LibTorch or no GPU)");
+    if (!sam::cuda_built()) {
+      throw sam::Error(SAM_ERROR_DEVICE, "device 'cuda': this LibTorch has no CUDA (build samterm against a CUDA "
+                                         "LibTorch: LIBTORCH=... make build)");
     }
+    if (!has_cuda) throw sam::Error(SAM_ERROR_DEVICE, "device 'cuda': no CUDA device found");
     return at::kCUDA;
   }
   throw sam::Error(SAM_ERROR_ARGUMENT, "device '" + name + "': expected auto, cpu or cuda");
 }
+
+const char* precision_name(at::ScalarType type) {
+  return type == at::kBFloat16 ? "bf16" : type == at::kHalf ? "fp16" : "fp32";
+}
+
+// The precision autocast runs the products in; auto is what the official code uses on CUDA.
+at::ScalarType pick_precision(sam_precision requested, const at::Device& device) {
+  switch (requested) {
+    case SAM_PRECISION_AUTO:
+      // bfloat16 needs compute capability 8 (Ampere) or later, as torch.cuda.is_bf16_supported says.
+      return device.is_cuda() && sam::cuda_compute_capability_major(0) >= 8 ? at::kBFloat16 : at::kFloat;
+    case SAM_PRECISION_FP32: return at::kFloat;
+    case SAM_PRECISION_BF16: return at::kBFloat16;
+    case SAM_PRECISION_FP16: return at::kHalf;
+  }
+  throw sam::Error(SAM_ERROR_ARGUMENT, "precision " + std::to_string(requested) + ": expected auto, fp32, bf16 or fp16");
+}
+
+sam::Compute pick_compute(const sam_model_options* options) {
+  sam::Compute compute;
+  compute.device = pick_device(options ? options->device : nullptr);
+  const sam_kernels kernels = options ? options->kernels : SAM_KERNELS_AUTO;
+  require(kernels == SAM_KERNELS_AUTO || kernels == SAM_KERNELS_GENERIC,
+          "kernels " + std::to_string(kernels) + ": expected auto or generic");
+  compute.precision = pick_precision(options ? options->precision : SAM_PRECISION_AUTO, compute.device);
+  // The CPU's kernels are float32 code: lower precisions take the generic path, as on a GPU.
+  compute.cpu_kernels = compute.device.is_cpu() && kernels == SAM_KERNELS_AUTO && compute.precision == at::kFloat;
+  try {
+    const sam::AutocastScope trial(compute);  // refused here rather than at the first image
+  } catch (const c10::Error& failure) {
+    throw sam::Error(SAM_ERROR_ARGUMENT, std::string("precision ") + precision_name(compute.precision) + " on " +
+                                             compute.device.str() + ": this LibTorch's autocast refuses it (" +
+                                             failure.what_without_backtrace() + ")");
+  }
+  switch (options ? options->decoder_order : SAM_DECODER_ORDER_AUTO) {
+    case SAM_DECODER_ORDER_AUTO: compute.decoder_order = sam::AttentionOrder::Automatic; break;
+    case SAM_DECODER_ORDER_REFERENCE: compute.decoder_order = sam::AttentionOrder::Reference; break;
+    case SAM_DECODER_ORDER_REORDERED: compute.decoder_order = sam::AttentionOrder::Reordered; break;
+    default: throw sam::Error(SAM_ERROR_ARGUMENT, "decoder_order: expected auto, reference or reordered");
+  }
+  return compute;
+}
+
 
 }  // namespace
 
@@ -80,13 +132,13 @@ sam_status sam_model_load(const char* checkpoint_path, const sam_model_options* 
     const char* model_name = options ? options->model_name : nullptr;
     const int32_t threads = options ? options->threads : 0;
     require(threads >= 0, "sam_model_load: threads must be 0 (default) or positive, not " + std::to_string(threads));
-    const at::Device device = pick_device(options ? options->device : nullptr);
+    const sam::Compute compute = pick_compute(options);
     // OpenMP here may start with one thread whatever the core count (seen on Debian 12's
     // libtorch), leaving oneDNN convolutions and element-wise kernels on a single core.
     at::set_num_threads(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency()));
     auto model = std::make_unique<sam_model>();
-    model->model = sam::load_sam_model(checkpoint_path, model_name ? model_name : "", device);
-    model->device_name = device.is_cuda() ? "cuda" : "cpu";
+    model->model = sam::load_sam_model(checkpoint_path, model_name ? model_name : "", compute);
+    model->device_name = compute.device.is_cuda() ? "cuda" : "cpu";
     *out = model.release();
   });
 }
@@ -96,6 +148,14 @@ void sam_model_free(sam_model* model) { delete model; }
 const char* sam_model_name(const sam_model* model) { return model ? model->model->preset.name.c_str() : ""; }
 
 const char* sam_model_device(const sam_model* model) { return model ? model->device_name.c_str() : ""; }
+
+const char* sam_model_kernels(const sam_model* model) {
+  return model ? (model->model->compute.cpu_kernels ? "cpu-kernels" : "generic") : "";
+}
+
+const char* sam_model_precision(const sam_model* model) {
+  return model ? precision_name(model->model->compute.precision) : "";
+}
 
 int32_t sam_model_low_res_size(const sam_model* model) {
   return model ? static_cast<int32_t>(model->model->low_res_size()) : 0;

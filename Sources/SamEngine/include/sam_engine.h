@@ -38,6 +38,16 @@ typedef struct sam_error {
 /* One line describing the runtime: LibTorch version, BLAS in use, threads, CUDA. */
 const char *sam_system_info(void);
 
+/* What this LibTorch can run on. */
+typedef struct sam_runtime_info {
+    int32_t torch_version[3];  /* major, minor, patch */
+    int32_t cuda_built;        /* nonzero: this LibTorch has CUDA (libtorch_cuda is loaded) */
+    int32_t cuda_devices;      /* CUDA devices it sees (0 without CUDA or without a GPU) */
+} sam_runtime_info;
+sam_runtime_info sam_runtime(void);
+/* The name of CUDA device `index` (e.g. "NVIDIA H100 80GB HBM3"), or "" when unknown. */
+const char *sam_cuda_device_name(int32_t index);
+
 /* ------------------------------------------------------------- checkpoints */
 /* Official torch.save archives (SAM 2/2.1 `{"model": state_dict}`, SAM 1 bare state_dict),
  * read without Python and without torch::pickle_load. */
@@ -87,10 +97,39 @@ const char *sam_checkpoint_model_name(const sam_checkpoint *checkpoint);
 
 typedef struct sam_model sam_model;
 
+/* Which code computes. The CPU has hand-written kernels and a decoder plan (the same function,
+ * computed faster); every other device runs the device-independent ATen path, which GENERIC
+ * makes the CPU take too, so that the code a GPU runs is tested on the CPU. */
+typedef enum sam_kernels {
+    SAM_KERNELS_AUTO = 0,    /* the CPU's own kernels on the CPU, the generic path elsewhere */
+    SAM_KERNELS_GENERIC = 1, /* the generic path everywhere */
+} sam_kernels;
+
+/* Floating-point precision of the model's products, as torch.autocast runs them (layer norms,
+ * softmax and the outputs stay float32). Lower precisions run the generic path. */
+typedef enum sam_precision {
+    SAM_PRECISION_AUTO = 0, /* bfloat16 on a CUDA device that supports it, else float32 */
+    SAM_PRECISION_FP32 = 1,
+    SAM_PRECISION_BF16 = 2,
+    SAM_PRECISION_FP16 = 3,
+} sam_precision;
+
+/* The order in which the CPU's decoder plan evaluates attentions between the image and the
+ * prompt tokens (both give the same result; the tests run each). */
+typedef enum sam_decoder_order {
+    SAM_DECODER_ORDER_AUTO = 0,      /* whichever needs fewer multiply-adds */
+    SAM_DECODER_ORDER_REFERENCE = 1, /* project the image tokens, as the reference does */
+    SAM_DECODER_ORDER_REORDERED = 2, /* fold the projections into the token side */
+} sam_decoder_order;
+
+/* Zero-initialise, then set what differs from the defaults. */
 typedef struct sam_model_options {
-    const char *model_name; /* NULL: detect from the checkpoint */
-    const char *device;     /* "auto" (NULL), "cpu" or "cuda" */
-    int32_t threads;        /* 0: LibTorch's default */
+    const char *model_name;          /* NULL: detect from the checkpoint */
+    const char *device;              /* "auto" (NULL), "cpu" or "cuda" */
+    int32_t threads;                 /* 0: LibTorch's default */
+    sam_kernels kernels;
+    sam_precision precision;
+    sam_decoder_order decoder_order;
 } sam_model_options;
 
 sam_status sam_model_load(const char *checkpoint_path, const sam_model_options *options,
@@ -98,6 +137,10 @@ sam_status sam_model_load(const char *checkpoint_path, const sam_model_options *
 void sam_model_free(sam_model *model);
 const char *sam_model_name(const sam_model *model);   /* e.g. "sam2.1_hiera_t" */
 const char *sam_model_device(const sam_model *model); /* "cpu" or "cuda" */
+/* "cpu-kernels" or "generic": the path sam_kernels resolved to for this model. */
+const char *sam_model_kernels(const sam_model *model);
+/* "fp32", "bf16" or "fp16": the precision sam_precision resolved to. */
+const char *sam_model_precision(const sam_model *model);
 /* Side of the square low-resolution logits (256 for every official model). */
 int32_t sam_model_low_res_size(const sam_model *model);
 

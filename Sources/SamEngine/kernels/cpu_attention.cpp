@@ -1,11 +1,11 @@
-#include "sam2/cpu_attention.h"
+#include "kernels/cpu_attention.h"
 
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #if defined(__x86_64__) || defined(__i386__)
-#include "sam2/avx2_tile.h"
+#include "kernels/avx2_tile.h"
 #endif
 
 namespace sam {

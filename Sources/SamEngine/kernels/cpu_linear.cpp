@@ -1,12 +1,12 @@
-#include "sam2/cpu_linear.h"
+#include "kernels/cpu_linear.h"
 
-#include "sam2/avx2_support.h"
+#include "kernels/avx2_support.h"
 
 #include <algorithm>
 #include <stdexcept>
 
 #if defined(__x86_64__) || defined(__i386__)
-#include "sam2/avx2_tile.h"
+#include "kernels/avx2_tile.h"
 #endif
 
 namespace sam {

@@ -1,9 +1,9 @@
-#include "model/vector_kernels.h"
+#include "kernels/vector_kernels.h"
 
 #include <cmath>
 #include <vector>
 
-#include "sam2/avx2_support.h"
+#include "kernels/avx2_support.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

@@ -1,65 +1,52 @@
 #include "model/mask_decoder.h"
 
-#include <algorithm>
-
-#include "model/blas_threads.h"
-#include "model/parallel_tasks.h"
-#include "model/vector_kernels.h"
-
 namespace sam {
 namespace {
-constexpr double kLayerNorm2dEps = 1e-6;
-constexpr int64_t kUpscaleBandRows = 4;  // grid rows per upscaling task (4 x 64 image tokens)
 
-// [1, C, H, W] -> [1, HW, C]
-at::Tensor to_tokens(const at::Tensor& map) { return map.flatten(2).transpose(1, 2).contiguous(); }
-
-// A 2x2 stride-2 transposed convolution's weight [C_in, C_out, 2, 2] as a matrix
-// [C_in, 2 * 2 * C_out] whose columns run over (di, dj, out).
-at::Tensor transposed_conv_matrix(const at::Tensor& weight) {
-  return weight.permute({0, 2, 3, 1}).reshape({weight.size(0), 4 * weight.size(1)}).contiguous();
+// ConvTranspose2d with kernel 2 and stride 2.
+at::Tensor conv_transpose_2x2(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  return at::conv_transpose2d(x, weight, bias, /*stride=*/{2, 2});
 }
+
 }  // namespace
 
-MaskDecoder::MaskDecoder(Weights& weights, const std::string& prefix, const MaskDecoderConfig& config)
-    : config_(config),
-      num_mask_tokens_(config.num_multimask_outputs + 1),
-      transformer_(weights, prefix + "transformer.",
-                   [&] {
-                     TwoWayTransformerSizes sizes = config.transformer;
-                     sizes.embedding_dim = config.transformer_dim;
-                     return sizes;
-                   }(),
-                   config.attention_order) {
+at::Tensor OutputUpscaling::operator()(const at::Tensor& src, const std::vector<at::Tensor>& high_res) const {
+  at::Tensor x = conv_transpose_2x2(src, conv1_weight, conv1_bias);
+  if (!high_res.empty()) x = x + high_res[1];
+  x = at::gelu(layer_norm_channels(x, norm_weight, norm_bias, kNormEps));
+  x = conv_transpose_2x2(x, conv2_weight, conv2_bias);
+  if (!high_res.empty()) x = x + high_res[0];
+  return at::gelu(x);
+}
+
+MaskDecoder::MaskDecoder(Weights& weights, const std::string& prefix, const MaskDecoderConfig& config_)
+    : config(config_),
+      num_mask_tokens(config_.num_multimask_outputs + 1),
+      transformer(weights, prefix + "transformer.",
+                  [&] {
+                    TwoWayTransformerSizes sizes = config_.transformer;
+                    sizes.embedding_dim = config_.transformer_dim;
+                    return sizes;
+                  }()) {
   const int64_t c = config.transformer_dim;
-  std::vector<at::Tensor> tokens;
-  if (config.pred_obj_scores) tokens.push_back(weights.get(prefix + "obj_score_token.weight", {1, c}));
-  tokens.push_back(weights.get(prefix + "iou_token.weight", {1, c}));
-  tokens.push_back(weights.get(prefix + "mask_tokens.weight", {num_mask_tokens_, c}));
-  output_tokens_ = at::cat(tokens, 0);
+  if (config.pred_obj_scores) obj_score_token = weights.get(prefix + "obj_score_token.weight", {1, c});
+  iou_token = weights.get(prefix + "iou_token.weight", {1, c});
+  mask_tokens = weights.get(prefix + "mask_tokens.weight", {num_mask_tokens, c});
 
-  upscale1_matrix_ = transposed_conv_matrix(weights.get(prefix + "output_upscaling.0.weight", {c, c / 4, 2, 2}));
-  upscale1_bias_ = weights.get(prefix + "output_upscaling.0.bias", {c / 4}).repeat({4});
-  upscale_norm_weight_ = weights.get(prefix + "output_upscaling.1.weight", {c / 4});
-  upscale_norm_bias_ = weights.get(prefix + "output_upscaling.1.bias", {c / 4});
-  upscale2_matrix_ = transposed_conv_matrix(weights.get(prefix + "output_upscaling.3.weight", {c / 4, c / 8, 2, 2}));
-  upscale2_bias_ = weights.get(prefix + "output_upscaling.3.bias", {c / 8}).repeat({4});
+  const std::string up = prefix + "output_upscaling.";
+  output_upscaling.conv1_weight = weights.get(up + "0.weight", {c, c / 4, 2, 2});
+  output_upscaling.conv1_bias = weights.get(up + "0.bias", {c / 4});
+  output_upscaling.norm_weight = weights.get(up + "1.weight", {c / 4});
+  output_upscaling.norm_bias = weights.get(up + "1.bias", {c / 4});
+  output_upscaling.conv2_weight = weights.get(up + "3.weight", {c / 4, c / 8, 2, 2});
+  output_upscaling.conv2_bias = weights.get(up + "3.bias", {c / 8});
 
-  const int64_t hyper_sizes[4] = {c, c, c, c / 8};  // in, hidden, hidden, out
-  for (int64_t layer = 0; layer < 3; ++layer) {
-    std::vector<at::Tensor> layer_weights, layer_biases;
-    for (int64_t i = 0; i < num_mask_tokens_; ++i) {
-      const Linear linear(weights,
-                          prefix + "output_hypernetworks_mlps." + std::to_string(i) + ".layers." + std::to_string(layer) + ".",
-                          hyper_sizes[layer], hyper_sizes[layer + 1]);
-      layer_weights.push_back(linear.weight);
-      layer_biases.push_back(linear.bias.view({1, -1}));
-    }
-    hypernetwork_weights_.push_back(at::stack(layer_weights));
-    hypernetwork_biases_.push_back(at::stack(layer_biases));
+  for (int64_t i = 0; i < num_mask_tokens; ++i) {
+    output_hypernetworks_mlps.emplace_back(weights, prefix + "output_hypernetworks_mlps." + std::to_string(i) + ".", c,
+                                           c, c / 8, 3);
   }
-  iou_head_ = Mlp(weights, prefix + "iou_prediction_head.", c, config.iou_head_hidden_dim, num_mask_tokens_,
-                  static_cast<int>(config.iou_head_depth), config.iou_prediction_use_sigmoid);
+  iou_prediction_head = Mlp(weights, prefix + "iou_prediction_head.", c, config.iou_head_hidden_dim, num_mask_tokens,
+                            static_cast<int>(config.iou_head_depth), config.iou_prediction_use_sigmoid);
   if (config.pred_obj_scores) {
     // The image predictor, like the reference's, never reads the object score; its head is
     // read only so that the checkpoint is checked whole.
@@ -71,193 +58,45 @@ MaskDecoder::MaskDecoder(Weights& weights, const std::string& prefix, const Mask
   }
 }
 
-DecoderImage MaskDecoder::prepare_image(const at::Tensor& image_embed, const std::vector<at::Tensor>& high_res,
-                                        const at::Tensor& image_pe, const at::Tensor& no_mask_dense) const {
-  DecoderImage image;
-  image.height = image_embed.size(2);
-  image.width = image_embed.size(3);
-  image.image_tokens = to_tokens(image_embed);
-  image.pe_tokens = to_tokens(image_pe);
-  image.no_mask_tokens = to_tokens(image_embed + no_mask_dense);
-  image.no_mask_embedding = no_mask_dense.flatten();
-  image.first_layer = transformer_.prepare(image.no_mask_tokens, image.pe_tokens);
-  if (image.first_layer.defined()) {
-    image.upscale1_base = at::mm(transformer_.terms_base(image.no_mask_tokens), upscale1_matrix_);
-  }
-  image.upscale1_offset = upscale1_bias_;
-  image.upscale2_offset = upscale2_bias_;
-  if (config_.use_high_res_features) {
-    const int64_t h = image.height, w = image.width;
-    // Rows 2i + di, columns 2j + dj -> [i, j, di, dj, channel]; likewise at 4x.
-    const at::Tensor& s1 = high_res[1];
-    const at::Tensor s1_blocks = s1.view({s1.size(1), h, 2, w, 2}).permute({1, 3, 2, 4, 0}).reshape({h * w, -1});
-    image.upscale1_offset = s1_blocks + upscale1_bias_;
-    const at::Tensor& s0 = high_res[0];
-    const at::Tensor s0_blocks =
-        s0.view({s0.size(1), h, 2, 2, w, 2, 2}).permute({1, 4, 2, 5, 3, 6, 0}).reshape({4 * h * w, -1});
-    image.upscale2_offset = s0_blocks + upscale2_bias_;
-  }
-  return image;
+at::Tensor MaskDecoder::output_tokens() const {
+  return config.pred_obj_scores ? at::cat({obj_score_token, iou_token, mask_tokens}, 0)
+                                : at::cat({iou_token, mask_tokens}, 0);
 }
 
-at::Tensor MaskDecoder::upscale_rows(at::Tensor upscaled_once, const DecoderImage& image, int64_t first_row,
-                                     int64_t rows) const {
-  // Each transposed convolution maps one input pixel to a 2x2 block of output pixels, so the
-  // output stays in block order: pixel (4i + 2di + ei, 4j + 2dj + ej) at row (i, j, di, dj, ei, ej).
-  // The per-pixel norm and activations do not care about the order; only the masks get rearranged.
-  const int64_t w = image.width, tokens = rows * w;
-  const int64_t quarter = upscale_norm_weight_.size(0), eighth = upscale2_bias_.size(0) / 4;
-  at::Tensor x = upscaled_once.view({4 * tokens, quarter});
-  layer_norm_gelu_in_place(x, upscale_norm_weight_, upscale_norm_bias_, kLayerNorm2dEps);
-  // The offset (bias plus skip features) is added by the product itself.
-  const at::Tensor& offset2 = image.upscale2_offset;
-  at::Tensor y = at::addmm(offset2.dim() == 1 ? offset2 : offset2.narrow(0, 4 * first_row * w, 4 * tokens), x,
-                           upscale2_matrix_);
-  gelu_in_place(y);
-  return y.view({16 * tokens, eighth});
+MaskDecoder::MaskTokens MaskDecoder::returned_tokens(bool multimask) const {
+  if (multimask) return {1, num_mask_tokens - 1};
+  if (chooses_by_stability(multimask)) return {0, num_mask_tokens};
+  return {0, 1};
 }
 
-at::Tensor MaskDecoder::hypernetworks(const at::Tensor& mask_tokens, const MaskTokens& which) const {
-  at::Tensor x = mask_tokens.transpose(0, 1);  // [M, B, C]
-  for (size_t layer = 0; layer < hypernetwork_weights_.size(); ++layer) {
-    x = product_across_threads(hypernetwork_biases_[layer].narrow(0, which.first, which.count), x,
-                               hypernetwork_weights_[layer].narrow(0, which.first, which.count).transpose(1, 2));
-    if (layer + 1 < hypernetwork_weights_.size()) x = at::relu(x);
+DecoderOutput MaskDecoder::predict_masks(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
+                                         const at::Tensor& sparse, const at::Tensor& dense,
+                                         const std::vector<at::Tensor>& high_res) const {
+  const int64_t batch = sparse.size(0);
+  const at::Tensor tokens = at::cat({output_tokens().unsqueeze(0).expand({batch, -1, -1}), sparse}, 1);
+  const at::Tensor src = (image_embeddings + dense).expand({batch, -1, -1, -1});
+  const at::Tensor pos_src = image_pe.expand({batch, -1, -1, -1});
+  const int64_t c = src.size(1), h = src.size(2), w = src.size(3);
+
+  const auto [hs, image] = transformer(src, pos_src, tokens);
+  const int64_t s = iou_token_index();
+  const at::Tensor iou_token_out = hs.select(1, s);
+  const at::Tensor mask_tokens_out = hs.narrow(1, s + 1, num_mask_tokens);
+
+  const at::Tensor upscaled = output_upscaling(image.transpose(1, 2).reshape({batch, c, h, w}), high_res);
+  std::vector<at::Tensor> hyper_in;
+  for (int64_t i = 0; i < num_mask_tokens; ++i) {
+    hyper_in.push_back(output_hypernetworks_mlps[i](mask_tokens_out.select(1, i)));
   }
-  return x.transpose(0, 1);
+  const int64_t up_c = upscaled.size(1), up_h = upscaled.size(2), up_w = upscaled.size(3);
+  const at::Tensor masks =
+      at::matmul(at::stack(hyper_in, 1), upscaled.view({batch, up_c, up_h * up_w})).view({batch, -1, up_h, up_w});
+  return {masks, iou_prediction_head(iou_token_out)};
 }
 
-namespace {
-// Masks of grid rows [first_row, first_row + rows) from block order (see MaskDecoder::upscale_rows)
-// to raster order: planes [M, 16 rows w] -> masks [M, 4h, 4w] at raster rows 4 first_row ...
-void unblock_masks(const at::Tensor& planes, at::Tensor& masks, int64_t first_row, int64_t rows, int64_t w) {
-  const int64_t count = planes.size(0), side_w = 4 * w, plane_size = masks.size(1) * masks.size(2);
-  const float* in = planes.data_ptr<float>();
-  float* out = masks.data_ptr<float>();
-  for (int64_t m = 0; m < count; ++m) {
-    for (int64_t i = 0; i < rows; ++i) {
-      const float* block_row = in + m * 16 * rows * w + i * 16 * w;  // the blocks of grid row i
-      float* raster = out + m * plane_size + 4 * (first_row + i) * side_w;
-      for (int64_t di = 0; di < 2; ++di)
-        for (int64_t ei = 0; ei < 2; ++ei) {
-          float* row = raster + (2 * di + ei) * side_w;
-          const float* block = block_row + di * 8 + ei * 2;
-          for (int64_t j = 0; j < w; ++j, block += 16, row += 4) {
-            row[0] = block[0];  // dj 0, ej 0
-            row[1] = block[1];  // dj 0, ej 1
-            row[2] = block[4];  // dj 1, ej 0
-            row[3] = block[5];  // dj 1, ej 1
-          }
-        }
-    }
-  }
-}
-}  // namespace
-
-at::Tensor MaskDecoder::upscaled_masks(const ImageTokens& image_tokens, const at::Tensor& hyper_in,
-                                       const DecoderImage& image) const {
-  const int64_t batch = image_tokens.tokens.size(0), h = image.height, w = image.width, m = hyper_in.size(1);
-  at::Tensor masks = at::empty({batch, m, 4 * h, 4 * w}, hyper_in.options());
-  // The first transposed convolution of tokens written as terms (see ImageTokenTerms) is the
-  // image's own share, mapped once in prepare_image, plus a product with K < C channels.
-  const ImageTokenTerms& terms = image_tokens.terms;
-  const bool from_terms = terms.defined() && image.upscale1_base.defined();
-  const at::Tensor tokens = from_terms ? at::Tensor() : image_tokens.tokens.contiguous();
-  const at::Tensor right_mapped =
-      from_terms ? product_across_threads({}, terms.right.flatten(0, 1), upscale1_matrix_)
-                       .view({terms.right.size(0), terms.right.size(1), -1})
-                 : at::Tensor();
-  const at::Tensor hyper = hyper_in.contiguous();
-  // Every grid row is independent from here on: bands of rows run as tasks, each small
-  // enough to stay in cache.
-  const int64_t band = std::min<int64_t>(h, kUpscaleBandRows);
-  const int64_t bands = (h + band - 1) / band;
-  parallel_tasks(batch * bands, [&](int64_t index, int64_t) {
-    const int64_t b = index / bands, first_row = (index % bands) * band, rows = std::min(band, h - first_row);
-    const int64_t first_token = first_row * w, count = rows * w;
-    const at::Tensor& offset = image.upscale1_offset;
-    const at::Tensor offset_rows = offset.dim() == 1 ? offset : offset.narrow(0, first_token, count);
-    at::Tensor once;
-    if (from_terms) {
-      // tokens M = scale (base M) + left (right M)
-      once = at::addcmul(offset_rows, image.upscale1_base.narrow(0, first_token, count),
-                         terms.scale[b].narrow(0, first_token, count));
-      once.addmm_(terms.left[b].narrow(0, first_token, count), right_mapped[b]);
-    } else {
-      once = at::addmm(offset_rows, tokens[b].narrow(0, first_token, count), upscale1_matrix_);
-    }
-    const at::Tensor upscaled = upscale_rows(once, image, first_row, rows);  // [16 rows w, C/8]
-    const at::Tensor planes = at::mm(hyper[b], upscaled.t());                // [M, 16 rows w]
-    at::Tensor out = masks[b];
-    unblock_masks(planes, out, first_row, rows, w);
-  });
-  return masks;
-}
-
-namespace {
-// Prompt sets `rows` of image tokens.
-ImageTokens select_prompt_sets(const ImageTokens& image, const at::Tensor& rows) {
-  ImageTokens out{image.tokens.index_select(0, rows), at::Tensor(), {}};
-  const ImageTokenTerms& terms = image.terms;
-  if (terms.defined()) {
-    out.terms = {terms.scale.index_select(0, rows), terms.left.index_select(0, rows),
-                 terms.right.index_select(0, rows)};
-  }
-  return out;
-}
-}  // namespace
-
-DecoderOutput MaskDecoder::predict_masks(const DecoderImage& image, const at::Tensor& prompt_tokens,
-                                         const DenseEmbedding& dense, const MaskTokens& which,
-                                         const std::function<at::Tensor(const at::Tensor&)>& wanted) const {
-  const int64_t batch = prompt_tokens.size(0);
-  const int64_t iou_index = config_.pred_obj_scores ? 1 : 0;  // after the object score token
-  const at::Tensor tokens = at::cat({output_tokens_.unsqueeze(0).expand({batch, -1, -1}), prompt_tokens}, 1);
-  // The final attention runs only for the tokens read below: the IoU token and the wanted mask tokens.
-  const at::Tensor kept =
-      at::cat({at::full({1}, iou_index, at::kLong), at::arange(iou_index + 1 + which.first,
-                                                                iou_index + 1 + which.first + which.count, at::kLong)})
-          .to(tokens.device());
-
-  // The engine splits the image-sized work across ATen's threads itself; OpenBLAS's own pool,
-  // spinning between these small products, would fight those threads for the cores.
-  const SingleThreadedBlas single_threaded_blas;
-  at::Tensor hs;
-  ImageTokens keys;
-  if (dense.defined()) {
-    const at::Tensor src = image.image_tokens + dense.tokens();
-    // One prompt set: the first layer's image-side projections are the cached ones plus the
-    // mask embedding's share, which is cheap to project (see TwoWayTransformer::with_dense).
-    const FirstLayerCache cache =
-        batch == 1 && image.first_layer.defined()
-            ? transformer_.with_dense(image.first_layer, dense.hidden[0], dense.weight, dense.bias,
-                                      image.no_mask_embedding)
-            : FirstLayerCache{};
-    std::tie(hs, keys) = transformer_(src, image.pe_tokens, tokens, cache, kept);
-  } else {
-    std::tie(hs, keys) = transformer_(image.no_mask_tokens, image.pe_tokens, tokens, image.first_layer, kept);
-  }
-  const at::Tensor mask_tokens_out = hs.slice(1, 1);
-
-  DecoderOutput out;
-  out.iou_predictions = iou_head_(hs.select(1, 0)).narrow(1, which.first, which.count);
-  const at::Tensor needed = wanted ? wanted(out.iou_predictions) : at::Tensor();
-  if (!needed.defined() || needed.all().item<bool>()) {
-    out.masks = upscaled_masks(keys, hypernetworks(mask_tokens_out, which), image);
-  } else {
-    const at::Tensor rows = needed.nonzero().flatten();
-    out.masks = at::zeros({batch, which.count, 4 * image.height, 4 * image.width}, hs.options());
-    if (rows.numel() > 0) {
-      out.masks.index_copy_(0, rows, upscaled_masks(select_prompt_sets(keys, rows),
-                                                    hypernetworks(mask_tokens_out.index_select(0, rows), which), image));
-    }
-  }
-  return out;
-}
-
-std::pair<at::Tensor, at::Tensor> MaskDecoder::most_stable(const at::Tensor& masks, const at::Tensor& iou) const {
-  // The single-mask token's output is kept when its area barely changes between logit
-  // thresholds -delta and +delta; otherwise the best-scoring multimask candidate replaces it.
+DecoderOutput MaskDecoder::most_stable(const DecoderOutput& all) const {
+  const at::Tensor& masks = all.masks;
+  const at::Tensor& iou = all.iou_predictions;
   const int64_t batch = masks.size(0);
   const at::Tensor multimask_iou = iou.slice(1, 1);
   const at::Tensor best = multimask_iou.argmax(-1);
@@ -267,30 +106,22 @@ std::pair<at::Tensor, at::Tensor> MaskDecoder::most_stable(const at::Tensor& mas
 
   const at::Tensor single = masks.slice(1, 0, 1);
   const at::Tensor flat = single.flatten(-2);
-  const float delta = config_.dynamic_multimask_stability_delta;
+  const float delta = config.dynamic_multimask_stability_delta;
   const at::Tensor area_inner = flat.gt(delta).sum(-1).to(at::kFloat);
   const at::Tensor area_outer = flat.gt(-delta).sum(-1).to(at::kFloat);
   const at::Tensor stability = at::where(area_outer.gt(0), area_inner / area_outer, at::ones_like(area_outer));
-  const at::Tensor stable = stability.ge(config_.dynamic_multimask_stability_thresh);  // [B, 1]
+  const at::Tensor stable = stability.ge(config.dynamic_multimask_stability_thresh);  // [B, 1]
   return {at::where(stable.unsqueeze(-1).unsqueeze(-1), single, best_masks),
           at::where(stable, iou.slice(1, 0, 1), best_iou)};
 }
 
-DecoderOutput MaskDecoder::operator()(const DecoderImage& image, const at::Tensor& tokens, const DenseEmbedding& dense,
-                                      bool multimask, float mask_score_floor) const {
-  // Mask token 0 is the single-mask output, 1... the multimask candidates; choosing the single
-  // mask by stability compares it with the candidates, so it needs them all.
-  const bool by_stability = !multimask && config_.dynamic_multimask_via_stability;
-  const MaskTokens which = multimask       ? MaskTokens{1, num_mask_tokens_ - 1}
-                           : by_stability ? MaskTokens{0, num_mask_tokens_}
-                                          : MaskTokens{0, 1};
-  std::function<at::Tensor(const at::Tensor&)> wanted;
-  if (mask_score_floor > -std::numeric_limits<float>::infinity() && !by_stability) {
-    wanted = [&](const at::Tensor& iou) { return iou.gt(mask_score_floor).any(1); };
-  }
-  DecoderOutput out = predict_masks(image, tokens, dense, which, wanted);
-  if (by_stability) std::tie(out.masks, out.iou_predictions) = most_stable(out.masks, out.iou_predictions);
-  return out;
+DecoderOutput MaskDecoder::operator()(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
+                                      const at::Tensor& sparse, const at::Tensor& dense, bool multimask,
+                                      const std::vector<at::Tensor>& high_res) const {
+  const DecoderOutput all = predict_masks(image_embeddings, image_pe, sparse, dense, high_res);
+  if (chooses_by_stability(multimask)) return most_stable(all);
+  const MaskTokens which = returned_tokens(multimask);
+  return {all.masks.narrow(1, which.first, which.count), all.iou_predictions.narrow(1, which.first, which.count)};
 }
 
 }  // namespace sam

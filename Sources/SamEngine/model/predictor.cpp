@@ -16,7 +16,8 @@ constexpr int64_t kMaxPoints = 1 << 12;
 
 }  // namespace
 
-Predictor::Predictor(const SamModel& model) : model_(model) {}
+Predictor::Predictor(const SamModel& model)
+    : model_(model), image_pe_(model.prompt_encoder->dense_positional_encoding()) {}
 
 void Predictor::set_image(const uint8_t* rgb, int32_t width, int32_t height) {
   require(rgb != nullptr, "set_image: no pixels given");
@@ -24,9 +25,10 @@ void Predictor::set_image(const uint8_t* rgb, int32_t width, int32_t height) {
           "set_image: image size " + std::to_string(width) + "x" + std::to_string(height) +
               " is outside 1..." + std::to_string(kMaxImageSide));
   c10::InferenceMode inference;
+  const AutocastScope autocast(model_.compute);
   features_ = ImageFeatures{};
-  decoder_image_ = DecoderImage{};
-  const at::Tensor input = model_.transforms->preprocess(rgb, width, height, model_.device);
+  planned_image_ = PlannedImage{};
+  const at::Tensor input = model_.transforms->preprocess(rgb, width, height, model_.compute.device);
   cache_features(model_.image_encoder->encode(input), width, height);
 }
 
@@ -34,9 +36,7 @@ void Predictor::cache_features(ImageFeatures features, int32_t width, int32_t he
   features_ = std::move(features);
   width_ = width;
   height_ = height;
-  decoder_image_ = model_.mask_decoder->prepare_image(features_.image_embed, features_.high_res,
-                                                      model_.prompt_encoder->dense_positional_encoding(),
-                                                      model_.prompt_encoder->no_mask_embedding());
+  if (model_.decoder_plan) planned_image_ = model_.decoder_plan->prepare(features_.image_embed, features_.high_res);
 }
 
 void Predictor::save_embedding(const std::string& path, const std::string& image_key) const {
@@ -64,8 +64,8 @@ void Predictor::load_embedding(const std::string& path, const std::string& image
   }
   c10::InferenceMode inference;
   ImageFeatures features;
-  features.image_embed = file.tensors[0].to(model_.device);
-  for (size_t i = 1; i < file.tensors.size(); ++i) features.high_res.push_back(file.tensors[i].to(model_.device));
+  features.image_embed = file.tensors[0].to(model_.compute.device);
+  for (size_t i = 1; i < file.tensors.size(); ++i) features.high_res.push_back(file.tensors[i].to(model_.compute.device));
   cache_features(std::move(features), file.width, file.height);
 }
 
@@ -105,10 +105,10 @@ Predictor::DecoderPrompts Predictor::prepare_prompts(const std::vector<const Pro
   }
   if (per_set > 0) {
     const int64_t n = static_cast<int64_t>(per_set);
-    out.coords = at::tensor(coords, at::kFloat).view({batch, n, 2}).to(model_.device);
-    out.labels = at::tensor(labels, at::kInt).view({batch, n}).to(model_.device);
+    out.coords = at::tensor(coords, at::kFloat).view({batch, n, 2}).to(model_.compute.device);
+    out.labels = at::tensor(labels, at::kInt).view({batch, n}).to(model_.compute.device);
   }
-  if (!boxes.empty()) out.boxes = at::tensor(boxes, at::kFloat).view({batch, 4}).to(model_.device);
+  if (!boxes.empty()) out.boxes = at::tensor(boxes, at::kFloat).view({batch, 4}).to(model_.compute.device);
   const bool masks = first.mask_input != nullptr;
   if (masks) {
     const int64_t side = model_.low_res_size();
@@ -117,7 +117,7 @@ Predictor::DecoderPrompts Predictor::prepare_prompts(const std::vector<const Pro
       require(prompt->mask_input != nullptr, "predict: either every prompt set of a batch has a mask input or none");
       inputs.push_back(at::from_blob(const_cast<float*>(prompt->mask_input), {1, 1, side, side}, at::kFloat));
     }
-    out.mask_input = at::cat(inputs, 0).to(model_.device);
+    out.mask_input = at::cat(inputs, 0).to(model_.compute.device);
   }
   return out;
 }
@@ -135,11 +135,15 @@ DecoderOutput Predictor::decode(const DecoderPrompts& prompts, bool multimask, f
   }
   if (prompts.boxes.defined()) sparse.push_back(encoder.embed_boxes(prompts.boxes));
   const at::Tensor tokens =
-      sparse.empty() ? at::empty({batch, 0, encoder.sizes().embed_dim}, decoder_image_.image_tokens.options())
+      sparse.empty() ? at::empty({batch, 0, encoder.sizes().embed_dim}, image_pe_.options())
       : sparse.size() == 1 ? sparse[0]
                            : at::cat(sparse, 1);
-  const DenseEmbedding dense = prompts.mask_input.defined() ? encoder.embed_masks(prompts.mask_input) : DenseEmbedding{};
-  return (*model_.mask_decoder)(decoder_image_, tokens, dense, multimask, mask_score_floor);
+  if (model_.decoder_plan) {
+    return (*model_.decoder_plan)(planned_image_, tokens, prompts.mask_input, multimask, mask_score_floor);
+  }
+  const at::Tensor dense =
+      prompts.mask_input.defined() ? encoder.embed_masks(prompts.mask_input) : encoder.no_mask_embedding();
+  return (*model_.mask_decoder)(features_.image_embed, image_pe_, tokens, dense, multimask, features_.high_res);
 }
 
 Prediction Predictor::predict(const PromptSet& prompt, const OutputOptions& options) {
@@ -162,6 +166,7 @@ Prediction Predictor::predict(const PromptSet& prompt, const OutputOptions& opti
               " is invalid (0x0 for the image size, else 1..." + std::to_string(kMaxImageSide) + " each)");
 
   c10::InferenceMode inference;
+  const AutocastScope autocast(model_.compute);
   const DecoderOutput decoded = decode(prepare_prompts({&prompt}), prompt.multimask);
   return finish(decoded.masks[0], decoded.iou_predictions[0], options);
 }
@@ -171,6 +176,7 @@ DecoderOutput Predictor::predict_batch(const std::vector<const PromptSet*>& prom
   require(has_image(), "predict: no image has been set");
   require(!prompts.empty(), "predict: an empty batch");
   c10::InferenceMode inference;
+  const AutocastScope autocast(model_.compute);
   return decode(prepare_prompts(prompts), multimask, mask_score_floor);
 }
 
@@ -184,13 +190,13 @@ Prediction Predictor::finish(const at::Tensor& low_res, const at::Tensor& scores
   for (int32_t i = 1; i < out.count; ++i)
     if (out.scores[i] > out.scores[out.best]) out.best = i;
 
-  const at::Tensor returned = model_.transforms->returned_logits(low_res).to(at::kCPU).contiguous();
+  const at::Tensor returned = model_.transforms->returned_logits(low_res).to(at::kCPU, at::kFloat).contiguous();
   out.low_res_logits.assign(returned.data_ptr<float>(), returned.data_ptr<float>() + returned.numel());
 
   out.mask_width = options.mask_width ? options.mask_width : width_;
   out.mask_height = options.mask_height ? options.mask_height : height_;
   // Resized from the logits as the decoder gave them (SAM 2 too upsamples the unclamped ones).
-  const at::Tensor logits = low_res.to(at::kCPU).contiguous();
+  const at::Tensor logits = low_res.to(at::kCPU, at::kFloat).contiguous();
   const int64_t side = out.low_res_size;
   out.masks.resize(out.count);
   for (int32_t i = 0; i < out.count; ++i) {

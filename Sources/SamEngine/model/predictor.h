@@ -64,7 +64,8 @@ class Predictor {
   // Many prompt sets against the current embedding in one decoder pass (the reference's batched
   // _predict): every set needs the same number of points and either all or none a mask input.
   // Returns the raw low-resolution logits [B, M, L, L] (not clamped) and scores [B, M].
-  // mask_score_floor: see MaskDecoder::operator() (masks left 0 where no candidate scores above).
+  // mask_score_floor: with the decoder plan, prompt sets none of whose candidates scores above it
+  // get no masks computed (left 0; see DecoderPlan); the generic path computes them all.
   DecoderOutput predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask,
                               float mask_score_floor = -std::numeric_limits<float>::infinity());
 
@@ -90,7 +91,8 @@ class Predictor {
 
   const SamModel& model_;
   ImageFeatures features_;  // as the encoder returned them (saved in embedding files)
-  DecoderImage decoder_image_;
+  PlannedImage planned_image_;  // with the decoder plan only
+  at::Tensor image_pe_;         // the prompt encoder's dense position encoding
   int32_t width_ = 0, height_ = 0;  // of the original image
 };
 

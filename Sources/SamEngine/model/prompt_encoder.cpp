@@ -18,16 +18,17 @@ PromptEncoder::PromptEncoder(Weights& weights, const std::string& prefix, const 
   not_a_point_embed_ = weights.get(prefix + "not_a_point_embed.weight", {1, c});
   no_mask_embed_ = weights.get(prefix + "no_mask_embed.weight", {1, c});
   const std::string down = prefix + "mask_downscaling.";
-  conv1_weight_ = weights.get(down + "0.weight", {quarter, 1, 2, 2});
-  conv1_bias_ = weights.get(down + "0.bias", {quarter});
-  norm1_weight_ = weights.get(down + "1.weight", {quarter});
-  norm1_bias_ = weights.get(down + "1.bias", {quarter});
-  conv2_weight_ = weights.get(down + "3.weight", {hidden, quarter, 2, 2});
-  conv2_bias_ = weights.get(down + "3.bias", {hidden});
-  norm2_weight_ = weights.get(down + "4.weight", {hidden});
-  norm2_bias_ = weights.get(down + "4.bias", {hidden});
-  conv3_weight_ = weights.get(down + "6.weight", {c, hidden, 1, 1});
-  conv3_bias_ = weights.get(down + "6.bias", {c});
+  MaskDownscaling& m = mask_downscaling;
+  m.conv1_weight = weights.get(down + "0.weight", {quarter, 1, 2, 2});
+  m.conv1_bias = weights.get(down + "0.bias", {quarter});
+  m.norm1_weight = weights.get(down + "1.weight", {quarter});
+  m.norm1_bias = weights.get(down + "1.bias", {quarter});
+  m.conv2_weight = weights.get(down + "3.weight", {hidden, quarter, 2, 2});
+  m.conv2_bias = weights.get(down + "3.bias", {hidden});
+  m.norm2_weight = weights.get(down + "4.weight", {hidden});
+  m.norm2_bias = weights.get(down + "4.bias", {hidden});
+  m.conv3_weight = weights.get(down + "6.weight", {c, hidden, 1, 1});
+  m.conv3_bias = weights.get(down + "6.bias", {c});
 }
 
 at::Tensor PromptEncoder::embed_points(const at::Tensor& coords, const at::Tensor& labels, bool pad) const {
@@ -57,16 +58,15 @@ at::Tensor PromptEncoder::embed_boxes(const at::Tensor& boxes) const {
   return embedding + point_embeddings_.slice(0, 2, 4).unsqueeze(0);
 }
 
-DenseEmbedding PromptEncoder::embed_masks(const at::Tensor& masks) const {
-  at::Tensor x = at::conv2d(masks, conv1_weight_, conv1_bias_, {2, 2});
-  x = at::gelu(layer_norm_channels(x, norm1_weight_, norm1_bias_, kLayerNorm2dEps));
-  x = at::conv2d(x, conv2_weight_, conv2_bias_, {2, 2});
-  x = at::gelu(layer_norm_channels(x, norm2_weight_, norm2_bias_, kLayerNorm2dEps));
-  DenseEmbedding dense;
-  dense.hidden = x.flatten(2).transpose(1, 2);
-  dense.weight = conv3_weight_.flatten(1);
-  dense.bias = conv3_bias_;
-  return dense;
+at::Tensor MaskDownscaling::hidden(const at::Tensor& masks) const {
+  at::Tensor x = at::conv2d(masks, conv1_weight, conv1_bias, {2, 2});
+  x = at::gelu(layer_norm_channels(x, norm1_weight, norm1_bias, kLayerNorm2dEps));
+  x = at::conv2d(x, conv2_weight, conv2_bias, {2, 2});
+  return at::gelu(layer_norm_channels(x, norm2_weight, norm2_bias, kLayerNorm2dEps));
+}
+
+at::Tensor MaskDownscaling::operator()(const at::Tensor& masks) const {
+  return at::conv2d(hidden(masks), conv3_weight, conv3_bias);
 }
 
 at::Tensor PromptEncoder::dense_positional_encoding() const {

@@ -22,17 +22,16 @@ struct PromptEncoderSizes {
   bool embeds_corner_labels = true;
 };
 
-// A dense (mask) prompt's embedding, kept before its last layer: that layer is a 1x1
-// convolution from a few channels, which the decoder folds into its own projections.
-struct DenseEmbedding {
-  at::Tensor hidden;  // [B, HW, c] (c = C / 16): the last layer's input, one row per grid cell
-  at::Tensor weight;  // [C, c]
-  at::Tensor bias;    // [C]
-  bool defined() const { return hidden.defined(); }
-  // The embedding as image tokens: [B, HW, C].
-  at::Tensor tokens() const {
-    return at::baddbmm(bias, hidden, weight.t().unsqueeze(0).expand({hidden.size(0), -1, -1}));
-  }
+// mask_downscaling: conv 2x2/2 -> LayerNorm2d -> GELU -> conv 2x2/2 -> LayerNorm2d -> GELU -> conv 1x1.
+struct MaskDownscaling {
+  at::Tensor conv1_weight, conv1_bias, norm1_weight, norm1_bias;
+  at::Tensor conv2_weight, conv2_bias, norm2_weight, norm2_bias;
+  at::Tensor conv3_weight, conv3_bias;  // [C, c, 1, 1], [C]
+
+  // masks [B, 1, 4h, 4w] -> [B, C, h, w].
+  at::Tensor operator()(const at::Tensor& masks) const;
+  // Everything before the last layer, the 1x1 convolution: [B, c, h, w] (c = C / 16).
+  at::Tensor hidden(const at::Tensor& masks) const;
 };
 
 class PromptEncoder {
@@ -46,8 +45,8 @@ class PromptEncoder {
   at::Tensor embed_points(const at::Tensor& coords, const at::Tensor& labels, bool pad) const;
   // boxes [B, 4] (x0, y0, x1, y1) in input-frame pixels -> [B, 2, C].
   at::Tensor embed_boxes(const at::Tensor& boxes) const;
-  // masks [B, 1, 4 h, 4 w] of logits -> the embedding of the h x w grid.
-  DenseEmbedding embed_masks(const at::Tensor& masks) const;
+  // masks [B, 1, 4 h, 4 w] of logits -> their embedding [B, C, h, w].
+  at::Tensor embed_masks(const at::Tensor& masks) const { return mask_downscaling(masks); }
   // The dense embedding used when there is no mask: [1, C, 1, 1], to be broadcast.
   at::Tensor no_mask_embedding() const { return no_mask_embed_.view({1, -1, 1, 1}); }
   // Position encoding of the image embedding grid: [1, C, h, w].
@@ -56,16 +55,14 @@ class PromptEncoder {
   const PromptEncoderSizes& sizes() const { return sizes_; }
   int64_t mask_input_size() const { return 4 * sizes_.image_embedding_size; }
 
+  MaskDownscaling mask_downscaling;
+
  private:
   PromptEncoderSizes sizes_;
   PositionEmbeddingRandom pe_layer_;
   at::Tensor point_embeddings_;  // [4, C]: background, foreground, box top-left, box bottom-right
   at::Tensor not_a_point_embed_;  // [1, C]
   at::Tensor no_mask_embed_;      // [1, C]
-  // mask_downscaling: conv 2x2/2 -> LayerNorm2d -> GELU -> conv 2x2/2 -> LayerNorm2d -> GELU -> conv 1x1
-  at::Tensor conv1_weight_, conv1_bias_, norm1_weight_, norm1_bias_;
-  at::Tensor conv2_weight_, conv2_bias_, norm2_weight_, norm2_bias_;
-  at::Tensor conv3_weight_, conv3_bias_;
 };
 
 }  // namespace sam

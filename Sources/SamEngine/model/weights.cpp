@@ -42,12 +42,12 @@ at::Tensor to_tensor(const TensorRecord& record) {
   return storage.as_strided(record.shape, record.strides, record.storage_offset).contiguous().clone();
 }
 
-Weights::Weights(const Checkpoint& checkpoint, at::Device device) {
+Weights::Weights(const Checkpoint& checkpoint, const Compute& compute) : compute_(compute) {
   for (const auto& record : checkpoint.tensors()) {
     auto tensor = to_tensor(record);
     if (at::isFloatingType(tensor.scalar_type())) tensor = tensor.to(at::kFloat);
     const bool nested = record.name.rfind("model.", 0) == 0;
-    tensors_[nested ? record.name.substr(6) : record.name] = tensor.to(device);
+    tensors_[nested ? record.name.substr(6) : record.name] = tensor.to(compute.device);
   }
 }
 

@@ -9,14 +9,19 @@
 #include <vector>
 
 #include "checkpoint/checkpoint.h"
+#include "model/compute.h"
 
 namespace sam {
 
 class Weights {
  public:
   // SAM 2 files nest the state dict under "model": that leading "model." is dropped from
-  // every key. Floating tensors are converted to float32 and moved to `device`.
-  Weights(const Checkpoint& checkpoint, at::Device device);
+  // every key. Floating tensors are converted to float32 and moved to compute.device.
+  Weights(const Checkpoint& checkpoint, const Compute& compute);
+
+  // Where and how the modules built from these weights compute.
+  const Compute& compute() const { return compute_; }
+  bool cpu_kernels() const { return compute_.cpu_kernels; }
 
   // The tensor called `name`; records a problem (and returns an empty tensor of the expected
   // shape) when it is absent or its shape differs from `shape`.
@@ -30,6 +35,7 @@ class Weights {
   void check_complete(const std::string& model_name) const;
 
  private:
+  Compute compute_;
   std::map<std::string, at::Tensor> tensors_;
   std::map<std::string, bool> used_;
   std::vector<std::string> ignored_prefixes_;

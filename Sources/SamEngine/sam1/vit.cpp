@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine_error.h"
+#include "model/nn_layers.h"
 #include "model/parallel_tasks.h"
 
 namespace sam {
@@ -97,7 +98,8 @@ VitBlock::VitBlock(Weights& weights, const std::string& prefix, int dim, int num
       num_heads_(num_heads),
       head_dim_(num_heads > 0 ? dim / num_heads : 0),
       window_size_(window_size),
-      attention_size_(window_size > 0 ? window_size : grid) {
+      attention_size_(window_size > 0 ? window_size : grid),
+      cpu_kernels_(weights.cpu_kernels()) {
   if (num_heads <= 0 || dim % num_heads != 0)
     throw Error(SAM_ERROR_MODEL, prefix + ": " + std::to_string(dim) + " channels do not split into " +
                                      std::to_string(num_heads) + " heads");
@@ -191,7 +193,7 @@ void VitBlock::global_attention(const at::Tensor& qkv, at::Tensor& out) const {
 at::Tensor VitBlock::forward_batched(const at::Tensor& x) const {
   const int64_t height = x.size(1), width = x.size(2), side = attention_size_, tokens = side * side;
   const int64_t heads = num_heads_, hd = head_dim_;
-  at::Tensor qkv = at::linear(at::layer_norm(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps), qkv_weight_, qkv_bias_);
+  at::Tensor qkv = at::linear(layer_norm_float(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps), qkv_weight_, qkv_bias_);
   const int64_t rows = (height + side - 1) / side, cols = (width + side - 1) / side;
   if (rows * side != height || cols * side != width) {
     // Padding tokens project to the bias alone (see windowed_attention).
@@ -218,7 +220,7 @@ at::Tensor VitBlock::forward_batched(const at::Tensor& x) const {
                             .reshape({1, rows * side, cols * side, dim_});
   if (rows * side != height || cols * side != width) attended = attended.narrow(1, 0, height).narrow(2, 0, width);
   at::Tensor out = x + at::linear(attended, proj_weight_, proj_bias_);
-  const at::Tensor hidden = at::gelu(at::linear(at::layer_norm(out, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps),
+  const at::Tensor hidden = at::gelu(at::linear(layer_norm_float(out, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps),
                                                 mlp_in_weight_, mlp_in_bias_));
   return out.add_(at::linear(hidden, mlp_out_weight_, mlp_out_bias_));
 }
@@ -229,13 +231,13 @@ at::Tensor VitBlock::forward(const at::Tensor& x) const {
     throw Error(SAM_ERROR_ARGUMENT, "ViT global attention: a " + std::to_string(height) + "x" + std::to_string(width) +
                                         " grid does not match the " + std::to_string(attention_size_) + "x" +
                                         std::to_string(attention_size_) + " relative position tables");
-  if (!x.is_cpu()) return forward_batched(x);
+  if (!cpu_kernels_) return forward_batched(x);
   const at::Tensor input = x.view({tokens, dim_});
   at::Tensor qkv = at::empty({tokens, 3 * dim_}, x.options());
   parallel_row_chunks(tokens, kRowChunk, [&](int64_t begin, int64_t end, int64_t) {
     at::Tensor rows = qkv.narrow(0, begin, end - begin);
     at::addmm_out(rows, qkv_bias_,
-                  at::layer_norm(input.narrow(0, begin, end - begin), {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps),
+                  layer_norm_float(input.narrow(0, begin, end - begin), {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps),
                   qkv_weight_.t());
   });
 
@@ -259,7 +261,7 @@ at::Tensor VitBlock::forward(const at::Tensor& x) const {
     at::addmm_out(rows, input.narrow(0, begin, count), attended.narrow(0, begin, count), proj_weight_.t());
     rows.add_(proj_bias_);
     at::Tensor h = hidden[worker][0].narrow(0, 0, count), scratch = hidden[worker][1].narrow(0, 0, count);
-    at::addmm_out(h, mlp_in_bias_, at::layer_norm(rows, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps),
+    at::addmm_out(h, mlp_in_bias_, layer_norm_float(rows, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps),
                   mlp_in_weight_.t());
     gelu_in_place(h, scratch);
     rows.addmm_(h, mlp_out_weight_.t());
@@ -270,7 +272,7 @@ at::Tensor VitBlock::forward(const at::Tensor& x) const {
 
 ImageEncoderVit::ImageEncoderVit(Weights& weights, const std::string& prefix, const VitSizes& sizes, int image_size,
                                  int out_channels)
-    : grid_(image_size / kPatchSize) {
+    : grid_(image_size / kPatchSize), cpu_kernels_(weights.cpu_kernels()) {
   const int dim = sizes.embed_dim;
   patch_weight_ = weights.get(prefix + "patch_embed.proj.weight", {dim, 3, kPatchSize, kPatchSize});
   patch_bias_ = weights.get(prefix + "patch_embed.proj.bias", {dim});
@@ -302,20 +304,20 @@ at::Tensor ImageEncoderVit::forward(const at::Tensor& image) const {
   const int64_t channels = neck_conv1_weight_.size(0), tokens = x.size(1) * x.size(2);
   const at::Tensor input = x.view({tokens, x.size(3)});
   at::Tensor reduced;
-  if (x.is_cpu()) {
+  if (cpu_kernels_) {
     reduced = at::empty({1, x.size(1), x.size(2), channels}, x.options());
     const at::Tensor reduced_rows = reduced.view({tokens, channels});
     parallel_row_chunks(tokens, kRowChunk, [&](int64_t begin, int64_t end, int64_t) {
       at::Tensor rows = reduced_rows.narrow(0, begin, end - begin);
       at::mm_out(rows, input.narrow(0, begin, end - begin), neck_conv1_weight_.t());
-      rows.copy_(at::layer_norm(rows, {channels}, neck_norm1_weight_, neck_norm1_bias_, kLayerNormEps));
+      rows.copy_(layer_norm_float(rows, {channels}, neck_norm1_weight_, neck_norm1_bias_, kLayerNormEps));
     });
   } else {
-    reduced = at::layer_norm(at::matmul(x, neck_conv1_weight_.t()), {channels}, neck_norm1_weight_, neck_norm1_bias_,
+    reduced = layer_norm_float(at::matmul(x, neck_conv1_weight_.t()), {channels}, neck_norm1_weight_, neck_norm1_bias_,
                              kLayerNormEps);
   }
   x = at::conv2d(reduced.permute({0, 3, 1, 2}), neck_conv2_weight_, {}, {1, 1}, {1, 1});
-  x = at::layer_norm(x.permute({0, 2, 3, 1}), {channels}, neck_norm2_weight_, neck_norm2_bias_, kLayerNormEps);
+  x = layer_norm_float(x.permute({0, 2, 3, 1}), {channels}, neck_norm2_weight_, neck_norm2_bias_, kLayerNormEps);
   return x.permute({0, 3, 1, 2}).contiguous();
 }
 

@@ -33,11 +33,12 @@ class VitBlock {
   // qkv: [H * W, 3 dim] (the projected tokens, row-major) -> out: [H * W, dim].
   void windowed_attention(const at::Tensor& qkv, int64_t height, int64_t width, at::Tensor& out) const;
   void global_attention(const at::Tensor& qkv, at::Tensor& out) const;
-  // The block as batched tensor operations, the way the reference computes it (for devices
-  // other than the CPU, where one large product beats many small tasks).
+  // The block as batched tensor operations, the way the reference computes it (the generic
+  // path, as on a GPU, where one large product beats many small tasks).
   at::Tensor forward_batched(const at::Tensor& x) const;
 
   int dim_, num_heads_, head_dim_, window_size_, attention_size_;  // attention_size_: side of one attention square
+  bool cpu_kernels_;  // the CPU's own path (see Compute); else forward_batched
   float scale_;
   at::Tensor norm1_weight_, norm1_bias_;
   at::Tensor qkv_weight_, qkv_bias_;
@@ -59,6 +60,7 @@ class ImageEncoderVit {
 
  private:
   int grid_;
+  bool cpu_kernels_;
   at::Tensor patch_weight_, patch_bias_;
   at::Tensor pos_embed_;  // [1, grid, grid, C]
   std::vector<VitBlock> blocks_;

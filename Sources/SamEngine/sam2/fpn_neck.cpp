@@ -8,7 +8,7 @@ namespace sam {
 
 FpnNeck::FpnNeck(Weights& weights, const std::string& prefix, int d_model, const std::vector<int>& stage_channels,
                  std::vector<int> top_down_levels)
-    : top_down_levels_(std::move(top_down_levels)) {
+    : top_down_levels_(std::move(top_down_levels)), compute_(weights.compute()) {
   const int levels = static_cast<int>(stage_channels.size());
   for (int level = 0; level < levels; ++level) {
     // The reference numbers its convolutions from the coarsest level.
@@ -16,7 +16,7 @@ FpnNeck::FpnNeck(Weights& weights, const std::string& prefix, int d_model, const
     const int channels = stage_channels[level];
     lateral_weights_.push_back(weights.get(name + "weight", {d_model, channels, 1, 1}).view({d_model, channels}));
     lateral_biases_.push_back(weights.get(name + "bias", {d_model}));
-    laterals_.emplace_back(lateral_weights_.back(), lateral_biases_.back());
+    laterals_.emplace_back(lateral_weights_.back(), lateral_biases_.back(), compute_);
   }
 }
 
@@ -37,7 +37,7 @@ void FpnNeck::fold_output_conv(int level, const at::Tensor& weight, const at::Te
   lateral_weights_[level] = at::mm(outer, inner_weight.to(at::kDouble)).to(inner_weight.scalar_type());
   lateral_biases_[level] =
       (at::mv(outer, inner_bias.to(at::kDouble)) + bias.to(at::kDouble)).to(inner_bias.scalar_type());
-  laterals_[level] = ParallelLinear(lateral_weights_[level], lateral_biases_[level]);
+  laterals_[level] = Linear(lateral_weights_[level], lateral_biases_[level], compute_);
 }
 
 std::vector<at::Tensor> FpnNeck::forward(const std::vector<at::Tensor>& stages) const {

@@ -34,7 +34,8 @@ class FpnNeck {
 
   std::vector<at::Tensor> lateral_weights_;  // per level: [out, C]
   std::vector<at::Tensor> lateral_biases_;
-  std::vector<ParallelLinear> laterals_;     // the same, ready to run
+  std::vector<Linear> laterals_;             // the same, ready to run
+  Compute compute_;
   std::vector<int> top_down_levels_;
 };
 

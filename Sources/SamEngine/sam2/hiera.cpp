@@ -5,32 +5,22 @@
 #include <vector>
 
 #include "engine_error.h"
+#include "model/nn_layers.h"
 #include "model/parallel_tasks.h"
-#include "sam2/avx2_support.h"
-#include "sam2/cpu_attention.h"
-#include "sam2/cpu_linear.h"
+#include "kernels/avx2_support.h"
+#include "kernels/cpu_attention.h"
+#include "kernels/cpu_linear.h"
 
 namespace sam {
 namespace {
 
 constexpr double kLayerNormEps = 1e-6;
-// Rows per GEMM task: a few tasks per thread let a thread that the OS holds back take fewer
-// of them, and long ones keep BLAS (which packs the weight again per call) efficient.
-constexpr int64_t kMinGemmRows = 256;
-// Largest weight (in floats, 16 MiB) for the packed kernel; beyond, streaming the packed
-// weight through the caches for each row block costs more than BLAS's repacking.
-constexpr int64_t kMaxPackedWeight = int64_t{4} << 20;
 // Rows per task of the fused MLP: the hidden activations of a task (rows x 4C floats) stay in
 // cache between the two GEMMs and the GELU.
 constexpr int64_t kMlpRows = 512;
 // Without the AVX2 kernel, attention scores are computed in slices of at most this many floats
 // per task, so that a slice is still in cache when the softmax and the values read it back.
 constexpr int64_t kScoreSliceElements = int64_t{1} << 19;
-
-int64_t gemm_chunk(int64_t rows) {
-  const int64_t tasks = 4 * parallel_worker_count();
-  return std::max(kMinGemmRows, (rows + tasks - 1) / tasks);
-}
 
 std::string block_prefix(const std::string& prefix, int index) {
   return prefix + "blocks." + std::to_string(index) + ".";
@@ -71,10 +61,12 @@ at::Tensor window_unpartition(const at::Tensor& windows, int64_t size, int64_t h
 
 // softmax(q k^T) v per window and head. q: [N, Tq, heads * D] (rows may be strided),
 // k and v: [N, T, heads * D] (likewise); writes out: [N, Tq, heads * D]. q is pre-scaled.
-void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads, at::Tensor& out) {
+// cpu_kernels: the CPU's own path (see Compute); else one batched product over every window and
+// head, as the reference computes it.
+void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads, at::Tensor& out,
+            bool cpu_kernels) {
   const int64_t windows = q.size(0), queries = q.size(1), keys = k.size(1), head_dim = q.size(2) / heads;
-  if (!q.is_cpu()) {
-    // Accelerators: one batched product over every window and head.
+  if (!cpu_kernels) {
     auto split = [&](const at::Tensor& t) {
       return t.reshape({windows, t.size(1), heads, head_dim}).transpose(1, 2).reshape({-1, t.size(1), head_dim});
     };
@@ -125,54 +117,10 @@ void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64
 
 }  // namespace
 
-ParallelLinear::ParallelLinear(at::Tensor weight, at::Tensor bias)
-    : weight_(std::move(weight)), bias_(std::move(bias)) {
-  if (weight_.is_cpu() && weight_.scalar_type() == at::kFloat && weight_.numel() <= kMaxPackedWeight &&
-      avx2_kernels_available()) {
-    const at::Tensor w = weight_.contiguous(), b = bias_.contiguous();
-    packed_ = std::make_shared<const PackedLinear>(w.data_ptr<float>(), b.data_ptr<float>(), w.size(0), w.size(1));
-  }
-}
-
-void ParallelLinear::apply_rows(const at::Tensor& x, at::Tensor& y, int64_t begin, int64_t end,
-                        const at::Tensor* residual) const {
-  if (packed_) {
-    packed_->apply(x.data_ptr<float>() + begin * x.stride(0), x.stride(0), end - begin,
-                   y.data_ptr<float>() + begin * y.stride(0), y.stride(0),
-                   residual ? residual->data_ptr<float>() + begin * residual->stride(0) : nullptr,
-                   residual ? residual->stride(0) : 0);
-    return;
-  }
-  at::Tensor out = y.narrow(0, begin, end - begin);
-  const at::Tensor rows = x.narrow(0, begin, end - begin);
-  if (residual) {
-    at::addmm_out(out, residual->narrow(0, begin, end - begin), rows, weight_.t());
-    out.add_(bias_);
-  } else {
-    at::addmm_out(out, bias_, rows, weight_.t());
-  }
-}
-
-at::Tensor ParallelLinear::operator()(const at::Tensor& x, const at::Tensor* residual) const {
-  std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
-  out_shape.back() = weight_.size(0);
-  if (!x.is_cpu()) {
-    const at::Tensor out = at::linear(x, weight_, bias_);
-    return residual ? out.add_(*residual) : out;
-  }
-  const at::Tensor rows = x.reshape({-1, x.size(-1)});
-  const at::Tensor residual_rows = residual ? residual->reshape({-1, weight_.size(0)}) : at::Tensor();
-  at::Tensor out = at::empty({rows.size(0), weight_.size(0)}, x.options());
-  parallel_row_chunks(rows.size(0), gemm_chunk(rows.size(0)), [&](int64_t begin, int64_t end, int64_t) {
-    apply_rows(rows, out, begin, end, residual ? &residual_rows : nullptr);
-  });
-  return out.view(out_shape);
-}
-
 HieraBlock::HieraBlock(Weights& weights, const std::string& prefix, int dim, int dim_out, int num_heads,
                        int window_size, bool pools_queries)
     : dim_(dim), dim_out_(dim_out), num_heads_(num_heads), window_size_(window_size),
-      pools_queries_(pools_queries) {
+      pools_queries_(pools_queries), cpu_kernels_(weights.cpu_kernels()) {
   if (num_heads <= 0 || dim_out % num_heads != 0)
     throw Error(SAM_ERROR_MODEL, prefix + ": " + std::to_string(dim_out) + " channels do not split into " +
                                      std::to_string(num_heads) + " heads");
@@ -187,16 +135,11 @@ HieraBlock::HieraBlock(Weights& weights, const std::string& prefix, int dim, int
   at::Tensor qkv_bias = weights.get(prefix + "attn.qkv.bias", {3 * dim_out}).clone();
   qkv_weight.narrow(0, 0, dim_out).mul_(scale);
   qkv_bias.narrow(0, 0, dim_out).mul_(scale);
-  qkv_ = ParallelLinear(qkv_weight, qkv_bias);
-  attn_proj_ = ParallelLinear(weights.get(prefix + "attn.proj.weight", {dim_out, dim_out}),
-                      weights.get(prefix + "attn.proj.bias", {dim_out}));
-  mlp_in_ = ParallelLinear(weights.get(prefix + "mlp.layers.0.weight", {4 * dim_out, dim_out}),
-                   weights.get(prefix + "mlp.layers.0.bias", {4 * dim_out}));
-  mlp_out_ = ParallelLinear(weights.get(prefix + "mlp.layers.1.weight", {dim_out, 4 * dim_out}),
-                    weights.get(prefix + "mlp.layers.1.bias", {dim_out}));
-  if (dim != dim_out) {
-    skip_ = ParallelLinear(weights.get(prefix + "proj.weight", {dim_out, dim}), weights.get(prefix + "proj.bias", {dim_out}));
-  }
+  qkv_ = Linear(qkv_weight, qkv_bias, weights.compute());
+  attn_proj_ = Linear(weights, prefix + "attn.proj.", dim_out, dim_out);
+  mlp_in_ = Linear(weights, prefix + "mlp.layers.0.", dim_out, 4 * dim_out);
+  mlp_out_ = Linear(weights, prefix + "mlp.layers.1.", 4 * dim_out, dim_out);
+  if (dim != dim_out) skip_ = Linear(weights, prefix + "proj.", dim, dim_out);
 }
 
 at::Tensor HieraBlock::attention(const at::Tensor& tokens) const {
@@ -211,14 +154,14 @@ at::Tensor HieraBlock::attention(const at::Tensor& tokens) const {
     q = q.view({windows, out_height * out_width, dim_out_});
   }
   at::Tensor out = at::empty({windows, out_height * out_width, dim_out_}, tokens.options());
-  attend(q, qkv.narrow(2, dim_out_, dim_out_), qkv.narrow(2, 2 * dim_out_, dim_out_), num_heads_, out);
+  attend(q, qkv.narrow(2, dim_out_, dim_out_), qkv.narrow(2, 2 * dim_out_, dim_out_), num_heads_, out, cpu_kernels_);
   return out.view({windows, out_height, out_width, dim_out_});
 }
 
 void HieraBlock::mlp_residual_(at::Tensor& x) const {
   at::Tensor rows = x.view({-1, dim_out_});
-  if (!x.is_cpu()) {
-    rows.add_(mlp_out_(at::gelu(mlp_in_(at::layer_norm(rows, {dim_out_}, norm2_weight_, norm2_bias_, kLayerNormEps)))));
+  if (!cpu_kernels_) {
+    rows.add_(mlp_out_(at::gelu(mlp_in_(layer_norm_float(rows, {dim_out_}, norm2_weight_, norm2_bias_, kLayerNormEps)))));
     return;
   }
   std::vector<at::Tensor> hidden(parallel_worker_count());
@@ -226,7 +169,7 @@ void HieraBlock::mlp_residual_(at::Tensor& x) const {
   // activations staying in cache.
   parallel_row_chunks(rows.size(0), kMlpRows, [&](int64_t begin, int64_t end, int64_t worker) {
     if (!hidden[worker].defined()) hidden[worker] = at::empty({kMlpRows, 4 * dim_out_}, x.options());
-    const at::Tensor normed = at::layer_norm(rows.narrow(0, begin, end - begin), {dim_out_}, norm2_weight_,
+    const at::Tensor normed = layer_norm_float(rows.narrow(0, begin, end - begin), {dim_out_}, norm2_weight_,
                                              norm2_bias_, kLayerNormEps);
     at::Tensor h = hidden[worker].narrow(0, 0, end - begin);
     mlp_in_.apply_rows(normed, h, 0, end - begin);
@@ -237,7 +180,7 @@ void HieraBlock::mlp_residual_(at::Tensor& x) const {
 }
 
 at::Tensor HieraBlock::forward(const at::Tensor& x) const {
-  const at::Tensor normed = at::layer_norm(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps);
+  const at::Tensor normed = layer_norm_float(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps);
   at::Tensor shortcut = x;
   if (dim_ != dim_out_) {
     shortcut = skip_(normed);
@@ -252,7 +195,7 @@ at::Tensor HieraBlock::forward(const at::Tensor& x) const {
   } else {
     attended = attention(normed);
   }
-  at::Tensor out = attn_proj_(attended, &shortcut);
+  at::Tensor out = attn_proj_(attended, shortcut);
   mlp_residual_(out);
   return out;
 }

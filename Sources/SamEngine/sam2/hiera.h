@@ -10,34 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "model/nn_layers.h"
 #include "model/presets.h"
 #include "model/weights.h"
 
 namespace sam {
-
-class PackedLinear;
-
-// A fully connected layer over the last dimension whose rows are split across ATen's threads
-// (each thread running single-threaded GEMMs): the packed AVX2 kernel where it runs (CPU,
-// float32, an AVX2 machine, weights of at most 16 MiB), else ATen's GEMM.
-class ParallelLinear {
- public:
-  ParallelLinear() = default;
-  ParallelLinear(at::Tensor weight, at::Tensor bias);
-
-  // Rows [begin, end) of y (2-D, contiguous) = x W^T + b (+ residual), x and residual 2-D
-  // with unit column stride; y may be residual.
-  void apply_rows(const at::Tensor& x, at::Tensor& y, int64_t begin, int64_t end,
-                  const at::Tensor* residual = nullptr) const;
-  // Whole tensor, rows split across ATen's threads: x [..., in] -> [..., out] (+ residual).
-  at::Tensor operator()(const at::Tensor& x, const at::Tensor* residual = nullptr) const;
-
-  int64_t out_features() const { return weight_.size(0); }
-
- private:
-  at::Tensor weight_, bias_;
-  std::shared_ptr<const PackedLinear> packed_;
-};
 
 class HieraBlock {
  public:
@@ -55,9 +32,10 @@ class HieraBlock {
   int dim_, dim_out_, num_heads_, window_size_;
   bool pools_queries_;
   at::Tensor norm1_weight_, norm1_bias_, norm2_weight_, norm2_bias_;
-  ParallelLinear qkv_;  // queries pre-scaled by 1/sqrt(head_dim)
-  ParallelLinear attn_proj_, mlp_in_, mlp_out_;
-  ParallelLinear skip_;  // only when dim != dim_out
+  bool cpu_kernels_;
+  Linear qkv_;  // queries pre-scaled by 1/sqrt(head_dim)
+  Linear attn_proj_, mlp_in_, mlp_out_;
+  Linear skip_;  // only when dim != dim_out
 };
 
 class Hiera {
