@@ -54,6 +54,7 @@ struct Edit: ParsableCommand {
                 throw UsageError("--session-dir \(sessionDir): no such folder")
             }
         }
+        try modelOptions.checkDevice()
         let checkpoint = try modelOptions.checkpointPath()
         guard FileManager.default.isReadableFile(atPath: checkpoint) else {
             throw UsageError("checkpoint \(checkpoint): no such readable file")

@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON with the keys model, tensors, values, dtypes, load_ms.")
     var json = false
 
-    @Flag(help: "Print the engine's runtime: LibTorch version, BLAS, threads, CUDA.")
+    @Flag(help: "Print the engine's runtime: LibTorch version, BLAS, threads, CUDA and its devices.")
     var system = false
 
     func validate() throws {
@@ -28,7 +28,12 @@ struct Inspect: ParsableCommand {
             print(try jsonText(report))
             return
         }
-        if system { print("system      \(EngineInfo.system)") }
+        if system {
+            print("system      \(EngineInfo.system)")
+            print("libtorch    \(EngineInfo.torchVersion), \(EngineInfo.cudaBuilt ? "with" : "without") CUDA")
+            let devices = EngineInfo.cudaDevices
+            print("devices     cpu" + (devices.isEmpty ? "" : ", " + devices.joined(separator: ", ")))
+        }
         if let report { print(report.text) }
     }
 
@@ -41,7 +46,12 @@ struct Inspect: ParsableCommand {
             object["dtypes"] = report.dtypes
             object["load_ms"] = (report.loadMilliseconds * 1000).rounded() / 1000
         }
-        if system { object["system"] = EngineInfo.system }
+        if system {
+            object["system"] = EngineInfo.system
+            object["libtorch"] = EngineInfo.torchVersion
+            object["cuda_built"] = EngineInfo.cudaBuilt
+            object["cuda_devices"] = EngineInfo.cudaDevices
+        }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

@@ -3,6 +3,8 @@ import Foundation
 import Segmentation
 
 extension ComputeDevice: ExpressibleByArgument {}
+extension ComputeKernels: ExpressibleByArgument {}
+extension ComputePrecision: ExpressibleByArgument {}
 
 /// The options every command that runs the model shares: which checkpoint, which preset, where.
 struct ModelOptions: ParsableArguments {
@@ -18,6 +20,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "CPU threads for LibTorch (0: its default, one per core).")
     var threads: Int = 0
 
+    @Option(help: "auto (the CPU's own kernels on the CPU) or generic (the path a GPU runs, on any device).")
+    var kernels: ComputeKernels = .auto
+
+    @Option(help: "fp32, bf16 or fp16 products (auto: bf16 on a GPU that supports it, else fp32).")
+    var precision: ComputePrecision = .auto
+
     /// The checkpoint to load: --checkpoint, $SAMTERM_CHECKPOINT, or one in a `checkpoints/`
     /// folder (the working directory's, or the one of the source tree the binary was built in).
     func checkpointPath() throws -> String {
@@ -29,12 +37,42 @@ struct ModelOptions: ParsableArguments {
         throw UsageError("no checkpoint: pass --checkpoint PATH, set SAMTERM_CHECKPOINT, or run `make checkpoints`")
     }
 
+    /// Refuses `--device cuda` where it cannot run, before anything is loaded or written.
+    func checkDevice() throws {
+        guard device == .cuda else { return }
+        if !EngineInfo.cudaBuilt {
+            throw UsageError("--device cuda: this LibTorch (\(EngineInfo.torchVersion)) has no CUDA; build samterm "
+                             + "against a CUDA LibTorch (see README, GPU boxes)")
+        }
+        if EngineInfo.cudaDevices.isEmpty { throw UsageError("--device cuda: no CUDA device found") }
+    }
+
     /// Loads the model and says where it runs, on standard error so that JSON output stays clean.
     func loadModel() throws -> Model {
+        try checkDevice()
         let path = try checkpointPath()
-        let model = try Model(path: path, modelName: model, device: device, threads: threads)
-        FileHandle.standardError.write(Data("Running on: \(model.device) (\(model.name))\n".utf8))
-        return model
+        let loaded: Model
+        do {
+            loaded = try Model(path: path, modelName: model, device: device, threads: threads, kernels: kernels,
+                               precision: precision)
+        } catch let error as EngineError where error.status == .device {
+            throw UsageError(error.message)
+        }
+        FileHandle.standardError.write(Data("\(Self.runningOn(loaded))\n".utf8))
+        return loaded
+    }
+
+    /// "Running on: cuda (NVIDIA H100 80GB HBM3)" or "Running on: cpu", with the model and, where
+    /// they are not the defaults, the kernels and precision.
+    static func runningOn(_ model: Model) -> String {
+        var line = "Running on: \(model.device)"
+        if model.device == "cuda", let name = EngineInfo.cudaDevices.first?.split(separator: " ", maxSplits: 1).last {
+            line += " (\(name))"
+        }
+        var details = [model.name]
+        if model.device == "cpu" && model.kernels == "generic" { details.append("generic kernels") }
+        if model.precision != "fp32" { details.append(model.precision) }
+        return line + "; model " + details.joined(separator: ", ")
     }
 
     static func fetchedCheckpoint() -> String? {

@@ -109,6 +109,15 @@ final class AutomaticMaskParityTests: XCTestCase {
     }
 
     func testEveryCaseMatchesTheReference() throws {
+        try assertEveryCaseMatches(kernels: .auto)
+    }
+
+    /// The generic path, which a CUDA device runs (it decodes every candidate's mask).
+    func testEveryCaseMatchesTheReferenceOnTheGenericPath() throws {
+        try assertEveryCaseMatches(kernels: .generic)
+    }
+
+    func assertEveryCaseMatches(kernels: ComputeKernels) throws {
         let manifest = try JSONDecoder().decode(
             Manifest.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("auto/cases.json")))
         XCTAssertGreaterThanOrEqual(manifest.cases.count, 4)
@@ -116,11 +125,12 @@ final class AutomaticMaskParityTests: XCTestCase {
         let array = try NumpyArray.read(path: Self.fixtures.appendingPathComponent("auto/\(manifest.image)").path)
         XCTAssertEqual(array.shape, [manifest.height, manifest.width, 3])
         let image = RGBImage(width: manifest.width, height: manifest.height, pixels: try XCTUnwrap(array.bytes))
-        let model = try Model(path: Self.fixtures.appendingPathComponent("sam2/tiny_sam2.1.pt").path, device: .cpu)
+        let model = try Model(path: Self.fixtures.appendingPathComponent("sam2/tiny_sam2.1.pt").path, device: .cpu,
+                              kernels: kernels)
         let predictor = try Predictor(model: model)
 
         for testCase in manifest.cases {
-            let name = testCase.name
+            let name = "\(kernels) kernels: \(testCase.name)"
             XCTAssertGreaterThanOrEqual(testCase.masks.count, 1, "\(name): the fixture should keep a mask")
             let masks = try predictor.generateMasks(image: image, options: Self.options(testCase.arguments, model: model))
             XCTAssertEqual(masks.count, testCase.masks.count, "\(name): number of masks")

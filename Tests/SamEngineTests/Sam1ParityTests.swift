@@ -105,9 +105,20 @@ final class Sam1ParityTests: XCTestCase {
     }
 
     func testEveryCaseMatchesTheReference() throws {
+        try assertEveryCaseMatches(model: try model(), label: "cpu kernels")
+    }
+
+    /// The generic path, which a CUDA device runs: the plain port of every module, no CPU kernels.
+    func testEveryCaseMatchesTheReferenceOnTheGenericPath() throws {
+        let model = try Model(path: Self.path("tiny_sam1.pth"), device: .cpu, kernels: .generic)
+        XCTAssertEqual(model.kernels, "generic")
+        try assertEveryCaseMatches(model: model, label: "generic path")
+    }
+
+    func assertEveryCaseMatches(model: Model, label: String) throws {
         let manifest = try Self.manifest()
         XCTAssertGreaterThanOrEqual(manifest.cases.count, 8)
-        let predictor = try Predictor(model: try model())
+        let predictor = try Predictor(model: model)
         let side = manifest.low_res_size
         let sampled = Array(stride(from: manifest.logits_sample.start, to: side, by: manifest.logits_sample.step))
         var currentImage = ""
@@ -117,16 +128,16 @@ final class Sam1ParityTests: XCTestCase {
                 currentImage = testCase.image
             }
             let result = try predictor.predict(try Self.prompt(for: testCase, manifest))
-            let name = testCase.name
+            let name = "\(label): \(testCase.name)"
             XCTAssertEqual(result.count, testCase.candidates, name)
             XCTAssertEqual(result.best, testCase.best, name)
 
-            let scores = try XCTUnwrap(try NumpyArray.read(path: Self.path("\(name)_scores.npy")).floats)
+            let scores = try XCTUnwrap(try NumpyArray.read(path: Self.path("\(testCase.name)_scores.npy")).floats)
             for (index, score) in scores.enumerated() {
                 XCTAssertEqual(result.scores[index], score, accuracy: 1e-4, "\(name): score \(index)")
             }
 
-            let sample = try NumpyArray.read(path: Self.path("\(name)_logits_sample.npy"))
+            let sample = try NumpyArray.read(path: Self.path("\(testCase.name)_logits_sample.npy"))
             XCTAssertEqual(sample.shape, [testCase.candidates, sampled.count, sampled.count], name)
             let reference = try XCTUnwrap(sample.floats)
             for candidate in 0..<result.count {
@@ -141,7 +152,7 @@ final class Sam1ParityTests: XCTestCase {
                 XCTAssertLessThanOrEqual(worst, 1e-3, "\(name): low-res logits of candidate \(candidate)")
             }
 
-            let masks = try NumpyArray.read(path: Self.path("\(name)_masks.npy"))
+            let masks = try NumpyArray.read(path: Self.path("\(testCase.name)_masks.npy"))
             XCTAssertEqual(masks.shape, [testCase.candidates, result.maskHeight, result.maskWidth], name)
             let maskBytes = try XCTUnwrap(masks.bytes)
             let pixels = result.maskWidth * result.maskHeight

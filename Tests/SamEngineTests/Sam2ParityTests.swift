@@ -81,15 +81,21 @@ final class Sam2ParityTests: XCTestCase {
         try assertEveryCaseMatches(model: try model(), label: "default order")
     }
 
-    /// The decoder can evaluate its image/token attentions in the reference's order or in a
-    /// cheaper one; the tiny model picks the reference order by itself, so force each in turn.
+    /// The CPU's decoder plan can evaluate its image/token attentions in the reference's order or
+    /// in a cheaper one; the tiny model picks the reference order by itself, so force each in turn.
     func testEveryCaseMatchesTheReferenceInEitherAttentionOrder() throws {
-        for order in ["reference", "reordered"] {
-            setenv("SAMTERM_DECODER_ORDER", order, 1)
-            defer { unsetenv("SAMTERM_DECODER_ORDER") }
-            let model = try Model(path: Self.path("tiny_sam2.1.pt"), device: .cpu)
+        for order in [DecoderOrder.reference, .reordered] {
+            let model = try Model(path: Self.path("tiny_sam2.1.pt"), device: .cpu, decoderOrder: order)
             try assertEveryCaseMatches(model: model, label: "\(order) order")
         }
+    }
+
+    /// The generic path, which a CUDA device runs: the plain port of every module, no CPU kernels.
+    func testEveryCaseMatchesTheReferenceOnTheGenericPath() throws {
+        let model = try Model(path: Self.path("tiny_sam2.1.pt"), device: .cpu, kernels: .generic)
+        XCTAssertEqual(model.kernels, "generic")
+        XCTAssertEqual(model.precision, "fp32")
+        try assertEveryCaseMatches(model: model, label: "generic path")
     }
 
     func assertEveryCaseMatches(model: Model, label: String) throws {
@@ -172,13 +178,13 @@ final class Sam2ParityTests: XCTestCase {
         }
     }
 
-    func testUnknownAttentionOrderIsAnArgumentError() {
-        setenv("SAMTERM_DECODER_ORDER", "sideways", 1)
-        defer { unsetenv("SAMTERM_DECODER_ORDER") }
-        XCTAssertThrowsError(try Model(path: Self.path("tiny_sam2.1.pt"), device: .cpu)) { error in
-            XCTAssertEqual((error as? EngineError)?.status, .argument)
-            XCTAssertTrue((error as? EngineError)?.message.contains("SAMTERM_DECODER_ORDER") ?? false, "\(error)")
-        }
+    func testTheCpuRunsItsOwnKernelsUnlessToldOtherwise() throws {
+        XCTAssertEqual(try model().kernels, "cpu-kernels")
+        XCTAssertEqual(try model().precision, "fp32")
+        // Half precision is the GPU's path: the CPU's kernels are float32 code.
+        let bf16 = try Model(path: Self.path("tiny_sam2.1.pt"), device: .cpu, precision: .bf16)
+        XCTAssertEqual(bf16.kernels, "generic")
+        XCTAssertEqual(bf16.precision, "bf16")
     }
 
     func testUnknownModelNameIsAnArgumentError() {
