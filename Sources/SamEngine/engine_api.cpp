@@ -16,7 +16,7 @@
 #include "api_boundary.h"
 #include "engine_error.h"
 #include "include/sam_engine.h"
-#include "model/automatic_masks.h"
+#include "amg/automatic_masks.h"
 #include "model/predictor.h"
 #include "model/sam_model.h"
 

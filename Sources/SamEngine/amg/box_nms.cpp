@@ -1,4 +1,4 @@
-#include "model/box_nms.h"
+#include "amg/box_nms.h"
 
 #include <algorithm>
 #include <cstddef>

@@ -44,6 +44,14 @@ struct AutomaticMaskOptions {
   int32_t min_mask_region_area = 0;
   bool use_m2m = false;           // SAM 2 only
   bool multimask_output = true;   // SAM 2 only (SAM 1 always asks for three)
+
+  // Where the family's own generator differs, set by default_automatic_mask_options:
+  // SamAutomaticMaskGenerator (SAM 1) always decodes three candidates and has no m2m step, and
+  // applies min_mask_region_area to its final full-size masks; SAM2AutomaticMaskGenerator hands
+  // it to its predictor, which cleans the low-resolution logits.
+  bool three_candidates_always = false;
+  bool has_m2m = true;
+  enum class SmallRegions { InLowResLogits, InFinalMasks } small_regions = SmallRegions::InLowResLogits;
 };
 
 // The official generator's defaults for the model family (SAM 1: pred_iou_thresh 0.88).

@@ -1,4 +1,4 @@
-#include "model/connected_components.h"
+#include "amg/connected_components.h"
 
 #include <cstddef>
 

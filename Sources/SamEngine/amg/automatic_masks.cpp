@@ -1,4 +1,4 @@
-#include "model/automatic_masks.h"
+#include "amg/automatic_masks.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "engine_error.h"
-#include "model/box_nms.h"
-#include "model/connected_components.h"
+#include "amg/amg.h"
+#include "amg/box_nms.h"
 #include "model/mask_upsampling.h"
 #include "model/parallel_tasks.h"
 
@@ -20,188 +20,8 @@ namespace {
 
 // SAM2ImagePredictor clamps the low-resolution logits it hands back (the m2m mask inputs).
 constexpr float kLogitClamp = 32.0f;
-// Boxes within this many pixels of a crop edge that is not an image edge are cut by the crop.
-constexpr float kCropEdgeTolerance = 20.0f;
-// What the SAM 2 predictor writes into filled holes and removed sprinkles (threshold +- this).
-constexpr float kRegionFillLogit = 10.0f;
 // SAM2ImagePredictor's default mask threshold, which its hole and sprinkle removal uses.
 constexpr float kPredictorMaskThreshold = 0.0f;
-
-struct Crop {
-  int32_t x0, y0, x1, y1;
-  int32_t layer;
-  int32_t width() const { return x1 - x0; }
-  int32_t height() const { return y1 - y0; }
-};
-
-// amg.generate_crop_boxes: the whole image, then layer i cut into 2^i x 2^i overlapping crops,
-// column-major (x outer, y inner); Python's int() truncations and float divisions kept.
-std::vector<Crop> crop_boxes(int32_t width, int32_t height, int32_t layers, double overlap_ratio) {
-  std::vector<Crop> crops = {{0, 0, width, height, 0}};
-  const int32_t short_side = std::min(width, height);
-  auto crop_length = [](int64_t length, int64_t crops_per_side, int64_t overlap) {
-    return static_cast<int64_t>(
-        std::ceil(static_cast<double>(overlap * (crops_per_side - 1) + length) / static_cast<double>(crops_per_side)));
-  };
-  for (int32_t layer = 0; layer < layers; ++layer) {
-    const int64_t per_side = int64_t{1} << (layer + 1);
-    const int64_t overlap =
-        static_cast<int64_t>(overlap_ratio * short_side * (2.0 / static_cast<double>(per_side)));
-    const int64_t crop_w = crop_length(width, per_side, overlap), crop_h = crop_length(height, per_side, overlap);
-    for (int64_t i = 0; i < per_side; ++i) {
-      for (int64_t j = 0; j < per_side; ++j) {
-        const int64_t x0 = (crop_w - overlap) * i, y0 = (crop_h - overlap) * j;
-        crops.push_back({static_cast<int32_t>(x0), static_cast<int32_t>(y0),
-                         static_cast<int32_t>(std::min<int64_t>(x0 + crop_w, width)),
-                         static_cast<int32_t>(std::min<int64_t>(y0 + crop_h, height)), layer + 1});
-      }
-    }
-  }
-  return crops;
-}
-
-// amg.build_point_grid: n x n cell centres in [0, 1]^2, rows of x for each y, as numpy's
-// linspace computes them (start + i * step, the last one exactly the end).
-std::vector<std::array<double, 2>> point_grid(int64_t n) {
-  const double offset = 1.0 / (2.0 * static_cast<double>(n));
-  std::vector<double> side(static_cast<size_t>(n));
-  const double step = n > 1 ? ((1.0 - offset) - offset) / static_cast<double>(n - 1) : 0.0;
-  for (int64_t i = 0; i < n; ++i) side[i] = static_cast<double>(i) * step + offset;
-  if (n > 1) side[n - 1] = 1.0 - offset;
-  std::vector<std::array<double, 2>> points;
-  for (int64_t y = 0; y < n; ++y)
-    for (int64_t x = 0; x < n; ++x) points.push_back({side[x], side[y]});
-  return points;
-}
-
-// SAM2Transforms.postprocess_masks with max_hole_area = max_sprinkle_area = max_area, on one
-// low-resolution map in place.
-void fill_small_regions(float* logits, int64_t side, float threshold, int64_t max_area, std::vector<uint8_t>& scratch) {
-  const int64_t pixels = side * side;
-  scratch.resize(static_cast<size_t>(pixels));
-  for (int64_t i = 0; i < pixels; ++i) scratch[i] = logits[i] <= threshold;
-  Components holes = connected_components(scratch.data(), side, side);
-  for (int64_t i = 0; i < pixels; ++i) {
-    const int32_t label = holes.labels[i];
-    if (label > 0 && holes.areas[label] <= max_area) logits[i] = threshold + kRegionFillLogit;
-  }
-  for (int64_t i = 0; i < pixels; ++i) scratch[i] = logits[i] > threshold;
-  Components sprinkles = connected_components(scratch.data(), side, side);
-  for (int64_t i = 0; i < pixels; ++i) {
-    const int32_t label = sprinkles.labels[i];
-    if (label > 0 && sprinkles.areas[label] <= max_area) logits[i] = threshold - kRegionFillLogit;
-  }
-}
-
-// amg.batched_mask_to_box for one mask: first and last column and row inside (inclusive);
-// [0, 0, 0, 0] for an empty mask.
-std::array<int32_t, 4> mask_box(const uint8_t* mask, int32_t width, int32_t height) {
-  int32_t left = width, top = height, right = -1, bottom = -1;
-  for (int32_t y = 0; y < height; ++y) {
-    const uint8_t* row = mask + static_cast<int64_t>(y) * width;
-    for (int32_t x = 0; x < width; ++x) {
-      if (!row[x]) continue;
-      left = std::min(left, x);
-      right = std::max(right, x);
-      top = std::min(top, y);
-      bottom = std::max(bottom, y);
-    }
-  }
-  if (right < 0) return {0, 0, 0, 0};
-  return {left, top, right, bottom};
-}
-
-// amg.is_box_near_crop_edge: a side within the tolerance of a crop side that is not an image side.
-bool near_crop_edge(const std::array<int32_t, 4>& box, const Crop& crop, int32_t width, int32_t height) {
-  const float uncropped[4] = {static_cast<float>(box[0] + crop.x0), static_cast<float>(box[1] + crop.y0),
-                              static_cast<float>(box[2] + crop.x0), static_cast<float>(box[3] + crop.y0)};
-  const float crop_sides[4] = {static_cast<float>(crop.x0), static_cast<float>(crop.y0), static_cast<float>(crop.x1),
-                               static_cast<float>(crop.y1)};
-  const float image_sides[4] = {0.0f, 0.0f, static_cast<float>(width), static_cast<float>(height)};
-  for (int i = 0; i < 4; ++i) {
-    const bool at_crop = std::abs(uncropped[i] - crop_sides[i]) <= kCropEdgeTolerance;
-    const bool at_image = std::abs(uncropped[i] - image_sides[i]) <= kCropEdgeTolerance;
-    if (at_crop && !at_image) return true;
-  }
-  return false;
-}
-
-// COCO's uncompressed RLE of the crop's mask placed in the whole image (amg.uncrop_masks then
-// mask_to_rle_pytorch): column-major runs, the first one of zeros (possibly empty).
-std::vector<uint32_t> uncropped_rle(const uint8_t* mask, const Crop& crop, int32_t width, int32_t height,
-                                    int64_t* area) {
-  std::vector<uint32_t> counts;
-  uint8_t current = 0;
-  uint32_t run = 0;
-  int64_t inside = 0;
-  for (int32_t x = 0; x < width; ++x) {
-    const bool column_in_crop = x >= crop.x0 && x < crop.x1;
-    for (int32_t y = 0; y < height; ++y) {
-      const uint8_t value = column_in_crop && y >= crop.y0 && y < crop.y1
-                                ? mask[static_cast<int64_t>(y - crop.y0) * crop.width() + (x - crop.x0)]
-                                : 0;
-      if (value != current) {
-        counts.push_back(run);
-        run = 0;
-        current = value;
-      }
-      ++run;
-      inside += value;
-    }
-  }
-  counts.push_back(run);
-  *area = inside;
-  return counts;
-}
-
-// amg.remove_small_regions as SamAutomaticMaskGenerator uses it (OpenCV's 8-connected
-// components): mode holes fills background regions smaller than `min_area`; mode islands
-// drops foreground regions smaller than it, keeping the largest one if all are. True if the
-// mask changed.
-bool remove_small_regions(std::vector<uint8_t>& mask, int64_t height, int64_t width, int64_t min_area, bool holes) {
-  std::vector<uint8_t> working(mask.size());
-  for (size_t i = 0; i < mask.size(); ++i) working[i] = holes ? !mask[i] : mask[i];
-  const Components regions = connected_components(working.data(), height, width);
-  std::vector<char> small(static_cast<size_t>(regions.count) + 1, 0);
-  bool any_small = false;
-  for (int32_t label = 1; label <= regions.count; ++label) {
-    small[label] = regions.areas[label] < min_area;
-    any_small = any_small || small[label];
-  }
-  if (!any_small) return false;
-  if (holes) {
-    for (size_t i = 0; i < mask.size(); ++i)
-      if (regions.labels[i] > 0 && small[regions.labels[i]]) mask[i] = 1;
-    return true;
-  }
-  std::vector<char> keep(static_cast<size_t>(regions.count) + 1, 0);
-  bool any_kept = false;
-  for (int32_t label = 1; label <= regions.count; ++label) {
-    keep[label] = !small[label];
-    any_kept = any_kept || keep[label];
-  }
-  if (!any_kept) {
-    int32_t largest = 1;
-    for (int32_t label = 2; label <= regions.count; ++label)
-      if (regions.areas[label] > regions.areas[largest]) largest = label;
-    keep[largest] = 1;
-  }
-  for (size_t i = 0; i < mask.size(); ++i) mask[i] = regions.labels[i] > 0 && keep[regions.labels[i]];
-  return true;
-}
-
-// Row-major mask of COCO's column-major uncompressed RLE.
-std::vector<uint8_t> rle_to_mask(const std::vector<uint32_t>& counts, int32_t width, int32_t height) {
-  std::vector<uint8_t> mask(static_cast<size_t>(width) * height, 0);
-  int64_t position = 0;
-  uint8_t value = 0;
-  for (uint32_t run : counts) {
-    for (uint32_t i = 0; i < run; ++i, ++position)
-      if (value) mask[(position % height) * width + position / height] = 1;
-    value = !value;
-  }
-  return mask;
-}
 
 struct Candidate {
   AutomaticMask mask;
@@ -212,7 +32,7 @@ class Generator {
  public:
   Generator(Predictor& predictor, const uint8_t* rgb, int32_t width, int32_t height, const AutomaticMaskOptions& options)
       : predictor_(predictor), rgb_(rgb), width_(width), height_(height), options_(options),
-        family_(predictor.model().preset.family), side_(predictor.model().low_res_size()) {}
+        side_(predictor.model().low_res_size()) {}
 
   std::vector<AutomaticMask> run() {
     const std::vector<Crop> crops = crop_boxes(width_, height_, options_.crop_n_layers, options_.crop_overlap_ratio);
@@ -232,7 +52,10 @@ class Generator {
       }
       all = select(std::move(all), box_nms(boxes, scores, options_.crop_nms_thresh));
     }
-    if (family_ == Family::Sam1 && options_.min_mask_region_area > 0) remove_small_regions_sam1(all);
+    if (options_.small_regions == AutomaticMaskOptions::SmallRegions::InFinalMasks &&
+        options_.min_mask_region_area > 0) {
+      remove_small_regions_in_final_masks(all);
+    }
     std::vector<AutomaticMask> out;
     for (Candidate& candidate : all) out.push_back(std::move(candidate.mask));
     return out;
@@ -311,10 +134,10 @@ class Generator {
   }
 
   void process_batch(const std::vector<std::array<float, 2>>& points, const Crop& crop, std::vector<Candidate>& found) {
-    const bool multimask = family_ == Family::Sam1 || options_.multimask_output;
+    const bool multimask = options_.three_candidates_always || options_.multimask_output;
     // Without m2m, candidates at or below the IoU threshold are dropped before anything reads
     // their masks, so a point whose candidates all are needs no upscaling (m2m refines them all).
-    const bool skip_unscored = !options_.use_m2m && options_.pred_iou_thresh > 0.0f;
+    const bool skip_unscored = !(options_.use_m2m && options_.has_m2m) && options_.pred_iou_thresh > 0.0f;
     auto [logits, scores] = decode(points, nullptr, multimask,
                                    skip_unscored ? options_.pred_iou_thresh : -std::numeric_limits<float>::infinity());
     const int64_t count = logits.size(0);
@@ -322,7 +145,7 @@ class Generator {
     std::vector<std::array<float, 2>> candidate_points;
     for (int64_t k = 0; k < count; ++k) candidate_points.push_back(points[k / per_point]);
 
-    if (options_.use_m2m && family_ == Family::Sam2) {
+    if (options_.use_m2m && options_.has_m2m) {
       // One refinement step: each candidate's own (clamped) logits as the mask input of its point.
       const at::Tensor inputs = logits.clamp(-kLogitClamp, kLogitClamp).contiguous();
       std::vector<at::Tensor> refined_logits, refined_scores;
@@ -345,7 +168,8 @@ class Generator {
 
     const float* logit_values = logits.data_ptr<float>();
     const int64_t plane = side_ * side_;
-    const bool fill_regions = family_ == Family::Sam2 && options_.min_mask_region_area > 0;
+    const bool fill_regions = options_.small_regions == AutomaticMaskOptions::SmallRegions::InLowResLogits &&
+                              options_.min_mask_region_area > 0;
     const float threshold = options_.mask_threshold;
     const int32_t crop_w = crop.width(), crop_h = crop.height();
     std::vector<std::optional<Candidate>> slots(passing.size());
@@ -395,7 +219,7 @@ class Generator {
 
   // SamAutomaticMaskGenerator.postprocess_small_regions: holes then islands removed from every
   // mask, unchanged masks preferred by a box NMS over the new boxes.
-  void remove_small_regions_sam1(std::vector<Candidate>& all) {
+  void remove_small_regions_in_final_masks(std::vector<Candidate>& all) {
     const Crop image{0, 0, width_, height_, 0};
     std::vector<BoxXYXY> boxes;
     std::vector<float> scores;
@@ -429,7 +253,6 @@ class Generator {
   const uint8_t* rgb_;
   int32_t width_, height_;
   AutomaticMaskOptions options_;
-  Family family_;
   int64_t side_;
 };
 
@@ -437,7 +260,12 @@ class Generator {
 
 AutomaticMaskOptions default_automatic_mask_options(Family family) {
   AutomaticMaskOptions options;
-  if (family == Family::Sam1) options.pred_iou_thresh = 0.88f;
+  if (family == Family::Sam1) {
+    options.pred_iou_thresh = 0.88f;
+    options.three_candidates_always = true;
+    options.has_m2m = false;
+    options.small_regions = AutomaticMaskOptions::SmallRegions::InFinalMasks;
+  }
   return options;
 }
 
