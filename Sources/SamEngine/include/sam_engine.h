@@ -261,6 +261,14 @@ int32_t sam_auto_masks_info(const sam_auto_masks *masks, int32_t index, sam_auto
  * may be empty); NULL for an invalid index. */
 const uint32_t *sam_auto_masks_rle(const sam_auto_masks *masks, int32_t index);
 
+/* ------------------------------------------------------------------ checks */
+/* Runs `cases` seeded random cases of one of the CPU's hand-written kernels ("gelu",
+ * "layer_norm_gelu", "layer_norm_rows", "column_softmax", "packed_linear", "cpu_attention")
+ * against ATen's own operation, edge sizes included, and writes the largest absolute difference
+ * into *worst_error. For tests; SAM_ERROR_DEVICE where the kernel cannot run (no AVX2). */
+sam_status sam_kernel_check(const char *kernel, uint64_t seed, int32_t cases, double *worst_error,
+                            sam_error *error);
+
 #ifdef __cplusplus
 }
 #endif
