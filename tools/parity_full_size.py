@@ -7,6 +7,9 @@ photos with the fixture prompt cases, and prints the table docs/parity.md quotes
 
     /tmp/ref/bin/python tools/parity_full_size.py --model sam2.1_hiera_t --samterm .build/release/samterm
     /tmp/ref/bin/python tools/parity_full_size.py --model sam_vit_b --samterm .build/release/samterm
+    /tmp/ref/bin/python tools/parity_full_size.py --model sam2.1_hiera_t --samterm-arg=--kernels=generic
+
+--samterm-arg passes an option on to every `samterm segment` (the generic path, a precision).
 
 Pass --checkpoint to use an existing official-format file instead of a random one.
 """
@@ -70,8 +73,8 @@ def cases(width, height):
     }
 
 
-def run_samterm(samterm, image, checkpoint, case, out):
-    command = [samterm, "segment", image, "--checkpoint", checkpoint, "--out", out, "--json"]
+def run_samterm(samterm, image, checkpoint, case, out, extra):
+    command = [samterm, "segment", image, "--checkpoint", checkpoint, "--out", out, "--json"] + extra
     for point, label in zip(case.get("points", []), case.get("labels", [])):
         command += ["--point", "%s,%s,%d" % (point[0], point[1], label)]
     if "box" in case:
@@ -88,6 +91,7 @@ def main():
     parser.add_argument("--model", default="sam2.1_hiera_t")
     parser.add_argument("--checkpoint")
     parser.add_argument("--samterm", default=".build/release/samterm")
+    parser.add_argument("--samterm-arg", action="append", default=[], help="an option for samterm segment")
     args = parser.parse_args()
 
     predictor, checkpoint = build(args.model, args.checkpoint)
@@ -108,7 +112,7 @@ def main():
             with torch.inference_mode():
                 logits_full, scores, low_res = predictor.predict(**kwargs)
             with tempfile.TemporaryDirectory() as out:
-                our_scores, our_low_res, our_masks = run_samterm(args.samterm, photo, checkpoint, case, out)
+                our_scores, our_low_res, our_masks = run_samterm(args.samterm, photo, checkpoint, case, out, args.samterm_arg)
             logit_diff = float(np.abs(our_low_res - low_res).max())
             score_diff = float(np.abs(our_scores - scores).max())
             ious = []

@@ -106,16 +106,12 @@ VitBlock::VitBlock(Weights& weights, const std::string& prefix, int dim, int num
   scale_ = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim_)));
   norm1_weight_ = weights.get(prefix + "norm1.weight", {dim});
   norm1_bias_ = weights.get(prefix + "norm1.bias", {dim});
-  qkv_weight_ = weights.get(prefix + "attn.qkv.weight", {3 * dim, dim});
-  qkv_bias_ = weights.get(prefix + "attn.qkv.bias", {3 * dim});
-  proj_weight_ = weights.get(prefix + "attn.proj.weight", {dim, dim});
-  proj_bias_ = weights.get(prefix + "attn.proj.bias", {dim});
+  qkv_ = Linear(weights, prefix + "attn.qkv.", dim, 3 * dim);
+  proj_ = Linear(weights, prefix + "attn.proj.", dim, dim);
   norm2_weight_ = weights.get(prefix + "norm2.weight", {dim});
   norm2_bias_ = weights.get(prefix + "norm2.bias", {dim});
-  mlp_in_weight_ = weights.get(prefix + "mlp.lin1.weight", {4 * dim, dim});
-  mlp_in_bias_ = weights.get(prefix + "mlp.lin1.bias", {4 * dim});
-  mlp_out_weight_ = weights.get(prefix + "mlp.lin2.weight", {dim, 4 * dim});
-  mlp_out_bias_ = weights.get(prefix + "mlp.lin2.bias", {dim});
+  mlp_in_ = Linear(weights, prefix + "mlp.lin1.", dim, 4 * dim);
+  mlp_out_ = Linear(weights, prefix + "mlp.lin2.", 4 * dim, dim);
   // The tables are sized for the attention square the block was trained on (its window, or
   // the whole grid for a global block); queries and keys always cover that square here.
   const int64_t side = attention_size_;
@@ -131,7 +127,7 @@ void VitBlock::windowed_attention(const at::Tensor& qkv, int64_t height, int64_t
   const int64_t size = window_size_, tokens = size * size, hd = head_dim_;
   const int64_t rows = (height + size - 1) / size, cols = (width + size - 1) / size;
   const float* qkv_data = qkv.data_ptr<float>();
-  const float* bias = qkv_bias_.data_ptr<float>();
+  const float* bias = qkv_.bias.data_ptr<float>();
   float* out_data = out.data_ptr<float>();
   std::vector<AttentionBuffers> scratch(parallel_worker_count());
   // One task per window and head. window_partition pads the normed map with zeros, whose
@@ -193,11 +189,11 @@ void VitBlock::global_attention(const at::Tensor& qkv, at::Tensor& out) const {
 at::Tensor VitBlock::forward_batched(const at::Tensor& x) const {
   const int64_t height = x.size(1), width = x.size(2), side = attention_size_, tokens = side * side;
   const int64_t heads = num_heads_, hd = head_dim_;
-  at::Tensor qkv = at::linear(layer_norm_float(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps), qkv_weight_, qkv_bias_);
+  at::Tensor qkv = qkv_(layer_norm_float(x, {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps));
   const int64_t rows = (height + side - 1) / side, cols = (width + side - 1) / side;
   if (rows * side != height || cols * side != width) {
     // Padding tokens project to the bias alone (see windowed_attention).
-    at::Tensor padded = qkv_bias_.view({1, 1, 1, 3 * dim_}).expand({1, rows * side, cols * side, 3 * dim_}).contiguous();
+    at::Tensor padded = qkv_.bias.to(qkv.scalar_type()).view({1, 1, 1, 3 * dim_}).expand({1, rows * side, cols * side, 3 * dim_}).contiguous();
     padded.narrow(1, 0, height).narrow(2, 0, width).copy_(qkv);
     qkv = padded;
   }
@@ -219,10 +215,9 @@ at::Tensor VitBlock::forward_batched(const at::Tensor& x) const {
                             .permute({0, 3, 1, 4, 2, 5})
                             .reshape({1, rows * side, cols * side, dim_});
   if (rows * side != height || cols * side != width) attended = attended.narrow(1, 0, height).narrow(2, 0, width);
-  at::Tensor out = x + at::linear(attended, proj_weight_, proj_bias_);
-  const at::Tensor hidden = at::gelu(at::linear(layer_norm_float(out, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps),
-                                                mlp_in_weight_, mlp_in_bias_));
-  return out.add_(at::linear(hidden, mlp_out_weight_, mlp_out_bias_));
+  at::Tensor out = x + proj_(attended);
+  const at::Tensor hidden = at::gelu(mlp_in_(layer_norm_float(out, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps)));
+  return out.add_(mlp_out_(hidden));
 }
 
 at::Tensor VitBlock::forward(const at::Tensor& x) const {
@@ -235,10 +230,10 @@ at::Tensor VitBlock::forward(const at::Tensor& x) const {
   const at::Tensor input = x.view({tokens, dim_});
   at::Tensor qkv = at::empty({tokens, 3 * dim_}, x.options());
   parallel_row_chunks(tokens, kRowChunk, [&](int64_t begin, int64_t end, int64_t) {
+    const at::Tensor normed =
+        layer_norm_float(input.narrow(0, begin, end - begin), {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps);
     at::Tensor rows = qkv.narrow(0, begin, end - begin);
-    at::addmm_out(rows, qkv_bias_,
-                  layer_norm_float(input.narrow(0, begin, end - begin), {dim_}, norm1_weight_, norm1_bias_, kLayerNormEps),
-                  qkv_weight_.t());
+    qkv_.apply_rows(normed, rows, 0, end - begin);
   });
 
   at::Tensor attended = at::empty({tokens, dim_}, x.options());
@@ -258,14 +253,12 @@ at::Tensor VitBlock::forward(const at::Tensor& x) const {
       for (at::Tensor& buffer : hidden[worker]) buffer = at::empty({kRowChunk, 4 * dim_}, x.options());
     }
     at::Tensor rows = out_rows.narrow(0, begin, count);
-    at::addmm_out(rows, input.narrow(0, begin, count), attended.narrow(0, begin, count), proj_weight_.t());
-    rows.add_(proj_bias_);
+    const at::Tensor residual = input.narrow(0, begin, count);
+    proj_.apply_rows(attended.narrow(0, begin, count), rows, 0, count, &residual);
     at::Tensor h = hidden[worker][0].narrow(0, 0, count), scratch = hidden[worker][1].narrow(0, 0, count);
-    at::addmm_out(h, mlp_in_bias_, layer_norm_float(rows, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps),
-                  mlp_in_weight_.t());
+    mlp_in_.apply_rows(layer_norm_float(rows, {dim_}, norm2_weight_, norm2_bias_, kLayerNormEps), h, 0, count);
     gelu_in_place(h, scratch);
-    rows.addmm_(h, mlp_out_weight_.t());
-    rows.add_(mlp_out_bias_);
+    mlp_out_.apply_rows(h, rows, 0, count, &rows);
   });
   return out;
 }

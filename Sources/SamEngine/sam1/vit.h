@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/nn_layers.h"
 #include "model/presets.h"
 #include "model/weights.h"
 
@@ -41,10 +42,9 @@ class VitBlock {
   bool cpu_kernels_;  // the CPU's own path (see Compute); else forward_batched
   float scale_;
   at::Tensor norm1_weight_, norm1_bias_;
-  at::Tensor qkv_weight_, qkv_bias_;
-  at::Tensor proj_weight_, proj_bias_;
+  Linear qkv_, proj_;
   at::Tensor norm2_weight_, norm2_bias_;
-  at::Tensor mlp_in_weight_, mlp_in_bias_, mlp_out_weight_, mlp_out_bias_;
+  Linear mlp_in_, mlp_out_;
   // From relative_position_rows, transposed for the products with the queries: [S, head_dim, S].
   at::Tensor rel_rows_h_t_, rel_rows_w_t_;
 };
