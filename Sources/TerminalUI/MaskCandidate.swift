@@ -26,3 +26,9 @@ public struct PredictionResult: Sendable {
         self.best = best
     }
 }
+
+/// Replay reads a prediction's candidates through this.
+extension PredictionResult: SessionReplay.Candidates {
+    public var count: Int { candidates.count }
+    public func lowResLogits(at index: Int) -> [Float] { candidates[index].lowResLogits }
+}

@@ -358,36 +358,25 @@ public final class PredictorWorker: @unchecked Sendable {
         }
     }
 
-    /// Predicts a restored object's saved steps in order, each fed the previous kept candidate's
-    /// logits where it says so (SessionReplay's protocol); only the last step's masks are sized.
+    /// Predicts a restored object's saved steps again (SessionReplay), the last at the size asked.
     private func replay(_ request: ReplayRequest) {
         guard let (engine, slot) = engineAndSlot(requestID: request.id, imageIndex: request.imageIndex) else { return }
         do {
-            let replayed = try replaySteps(request.steps, objectID: request.objectID, slot: slot, engine: engine,
-                                           maskWidth: request.maskWidth, maskHeight: request.maskHeight)
-            post(.replayed(requestID: request.id, result: replayed.result, maskInput: replayed.maskInput))
+            let replayed = try replay(request.steps, objectID: request.objectID, slot: slot, engine: engine,
+                                      maskWidth: request.maskWidth, maskHeight: request.maskHeight)
+            post(.replayed(requestID: request.id, result: replayed.prediction, maskInput: replayed.maskInput))
         } catch {
             post(.predictionFailed(requestID: request.id, message: "Replaying the session: \(error)"))
         }
     }
 
-    /// The last step's prediction (masks at the size asked) and the mask input it was given.
-    private func replaySteps(_ steps: [Session.Step], objectID: Int, slot: Int, engine: PredictionEngine,
-                             maskWidth: Int, maskHeight: Int) throws -> (result: PredictionResult, maskInput: [Float]?) {
-        var maskInput: [Float]? = nil
-        for (index, step) in steps.enumerated() {
-            let isLast = index == steps.count - 1
-            let prompt = SessionReplay.prompt(for: step, maskInput: maskInput)
-            let result = try engine.predict(slot: slot, prompting: prompt, maskWidth: isLast ? maskWidth : 1,
-                                            maskHeight: isLast ? maskHeight : 1)
-            guard result.candidates.indices.contains(step.candidate) else {
-                throw SessionReplay.ReplayError.candidateOutOfRange(objectID: objectID, step: index + 1, candidate: step.candidate,
-                                                                    count: result.candidates.count)
-            }
-            if isLast { return (result, prompt.maskInput) }
-            maskInput = result.candidates[step.candidate].lowResLogits
+    private func replay(_ steps: [Session.Step], objectID: Int, slot: Int, engine: PredictionEngine,
+                        maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult> {
+        guard let replayed = try engine.replay(slot: slot, steps: steps, objectID: objectID,
+                                               maskWidth: maskWidth, maskHeight: maskHeight) else {
+            throw SessionReplay.ReplayError.prediction(objectID: objectID, step: 0, message: "no steps to replay")
         }
-        throw SessionReplay.ReplayError.prediction(objectID: objectID, step: 0, message: "no steps to replay")
+        return replayed
     }
 
     private func export(_ request: ExportRequest) {
@@ -404,9 +393,9 @@ public final class PredictorWorker: @unchecked Sendable {
             // which gives exactly the mask on screen (and the one a restored session gives).
             var objects: [ExportObject] = []
             for record in request.objects {
-                let result = try replaySteps(record.steps, objectID: record.id, slot: slot, engine: engine,
-                                             maskWidth: request.imageWidth, maskHeight: request.imageHeight).result
-                let candidate = result.candidates[record.steps[record.steps.count - 1].candidate]
+                let replayed = try replay(record.steps, objectID: record.id, slot: slot, engine: engine,
+                                          maskWidth: request.imageWidth, maskHeight: request.imageHeight)
+                let candidate = replayed.prediction.candidates[replayed.chosen]
                 objects.append(ExportObject(id: record.id, name: record.name, color: record.color, mask: candidate.mask,
                                             score: Double(candidate.score), steps: record.steps))
             }

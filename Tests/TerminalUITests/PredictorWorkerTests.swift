@@ -81,6 +81,14 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
             MaskCandidate(mask: mask, score: 0.5 + Float($0) / 10, lowResLogits: [Float](repeating: Float($0), count: 16))
         }, best: count - 1)
     }
+
+    /// Replays through `predict` above, as the real engine replays through its predictor.
+    func replay(slot: Int, steps: [Session.Step], objectID: Int, maskWidth: Int, maskHeight: Int) throws
+        -> SessionReplay.Replayed<PredictionResult>? {
+        try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight))) {
+            try predict(slot: slot, prompting: $0, maskWidth: $1.size?.width ?? 0, maskHeight: $1.size?.height ?? 0)
+        }
+    }
 }
 
 /// Collects posted events and waits for the ones a test expects.
