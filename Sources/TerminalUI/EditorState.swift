@@ -43,27 +43,6 @@ public struct ImageSlot: Sendable {
     public var name: String { path.split(separator: "/").last.map(String.init) ?? path }
 }
 
-/// An object the automatic mask generator found: its mask (at the display size), the grid point
-/// that prompted it, and the model's predicted IoU.
-public struct MaskSuggestion: Sendable {
-    public var mask: BinaryMask
-    public var point: PixelPoint
-    public var score: Float
-
-    public init(mask: BinaryMask, point: PixelPoint, score: Float) {
-        self.mask = mask
-        self.point = point
-        self.score = score
-    }
-
-    /// Whether the image point lies inside the mask (the mask may be smaller than the image).
-    func contains(_ point: PixelPoint, imageWidth: Int, imageHeight: Int) -> Bool {
-        let x = Int(point.x * Double(mask.width) / Double(imageWidth)), y = Int(point.y * Double(mask.height) / Double(imageHeight))
-        guard x >= 0, y >= 0, x < mask.width, y < mask.height else { return false }
-        return mask.bytes[y * mask.width + x] != 0
-    }
-}
-
 /// Whether changes to an image go into its session file.
 public enum AutosaveState: Equatable, Sendable {
     /// The session file has not been looked for yet: writing now could overwrite it.
@@ -133,6 +112,8 @@ public struct EditorState: Sendable {
     public var modelError: String?
     public var clock = 0.0
     public var lastLatencyMilliseconds: Double?
+    /// Files this editor exported: exporting again replaces them without asking.
+    var exportedFiles: Set<String> = []
     var nextRequestID = 1
 
     /// Display masks come back no larger than this along their long side; exports are predicted
@@ -147,8 +128,11 @@ public struct EditorState: Sendable {
     }
 
     /// The effects that start a session: open the first image.
-    public var startEffects: [EditorEffect] {
-        [.openImage(index: currentImage, path: images[currentImage].path, needsPixels: images[currentImage].image == nil)]
+    public var startEffects: [EditorEffect] { [openCurrentImage] }
+
+    /// Opens the current image in the engine; its session is looked for until it has been found.
+    var openCurrentImage: EditorEffect {
+        .openImage(index: currentImage, path: slot.path, needsPixels: slot.image == nil, lookForSession: slot.autosave == .waiting)
     }
 
     public var terminal: TerminalSize { layout.terminal }

@@ -84,6 +84,7 @@ extension EditorState {
         case .exportFinished(let index, let files):
             guard images.indices.contains(index) else { return [] }
             images[index].hasUnsavedChanges = false
+            exportedFiles.formUnion(files)
             let folder = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? "."
             message = StatusMessage("Exported \(files.count) file\(files.count == 1 ? "" : "s") to \(folder)")
             return []
@@ -498,7 +499,7 @@ extension EditorState {
         if needsPixels { slot.loading = .loading }
         if case .failed = slot.encoding {} else { slot.encoding = .waiting }
         if let image = slot.image { _ = imageLoaded(index: index, image: image) }
-        return [.openImage(index: index, path: slot.path, needsPixels: needsPixels)]
+        return [openCurrentImage]
     }
 
     private mutating func export(overwrite: Bool = false) -> [EditorEffect] {
@@ -511,7 +512,7 @@ extension EditorState {
         message = StatusMessage("Exporting \(objects.count) mask\(objects.count == 1 ? "" : "s")…")
         return [.export(ExportRequest(imageIndex: currentImage, imagePath: slot.path, imageWidth: width, imageHeight: height,
                                       objects: objects.map(record(of:)), directory: info.outputDirectory,
-                                      overwrite: overwrite))]
+                                      overwrite: overwrite, replaceable: exportedFiles))]
     }
 
     // MARK: - Predictions

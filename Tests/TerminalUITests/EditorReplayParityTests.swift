@@ -44,7 +44,7 @@ final class EditorReplayParityTests: XCTestCase {
             },
             cache: nil, modelKey: { _ in "tiny" }, clock: { ProcessInfo.processInfo.systemUptime })
         let worker = PredictorWorker(dependencies: dependencies, post: recorder.post)
-        worker.submit(.openImage(index: 0, path: Self.imagePath, needsPixels: false))
+        worker.submit(.openImage(index: 0, path: Self.imagePath, needsPixels: false, lookForSession: false))
         worker.start()
         defer { worker.stop() }
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }

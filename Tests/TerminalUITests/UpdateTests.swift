@@ -357,10 +357,11 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.images[0].encoding, .ready(seconds: 0.5, fromCache: false))
         let pending = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         let effects = F.press([.character("]")], on: &state)
-        guard case .openImage(let index, let path, let needsPixels)? = effects.first else { return XCTFail("\(effects)") }
+        guard case .openImage(let index, let path, let needsPixels, let lookForSession)? = effects.first else { return XCTFail("\(effects)") }
         XCTAssertEqual([index], [1])
         XCTAssertEqual(path, "/b.png")
         XCTAssertTrue(needsPixels)
+        XCTAssertTrue(lookForSession, "its session has not been looked for yet")
         XCTAssertNil(state.viewport, "nothing to show until the pixels arrive")
         XCTAssertNil(state.images[0].image, "pixels of images off screen are let go")
 
@@ -371,7 +372,7 @@ final class UpdateTests: XCTestCase {
         guard case .prefetchImage(2, "/c.png")? = encoded.first else { return XCTFail("\(encoded)") }
 
         let back = F.press([.character("[")], on: &state)
-        guard case .openImage(0, "/a.png", true)? = back.first else { return XCTFail("\(back)") }
+        guard case .openImage(0, "/a.png", true, false)? = back.first else { return XCTFail("\(back)") }
         _ = state.apply(.imageLoaded(index: 0, image: F.gradient(width: 80, height: 40)))
         let repredicted = F.predictRequests(state.apply(.imageEncoded(index: 0, seconds: 0, fromCache: true)))
         XCTAssertEqual(repredicted.first?.objectID, 1, "the dropped prediction is asked again")
