@@ -121,7 +121,7 @@ private final class MainLoop {
                            cellPixelHeight: capabilities.cellPixelHeight ?? 20)
         let checkpointName = URL(fileURLWithPath: configuration.checkpointPath).deletingPathExtension().lastPathComponent
         state = EditorState(imagePaths: configuration.imagePaths, terminal: screen.size,
-                            info: SessionInfo(modelName: checkpointName, device: configuration.device.rawValue,
+                            setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
                                               renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory))
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
            FileManager.default.createFile(atPath: path, contents: nil) {
@@ -191,7 +191,7 @@ private final class MainLoop {
     /// Something in the background is moving: animate the spinner and the elapsed time.
     private var isBusy: Bool {
         if !state.modelReady && state.modelError == nil { return true }
-        switch state.slot.encoding {
+        switch state.document.encoding {
         case .encoding, .waiting: return true
         default: break
         }

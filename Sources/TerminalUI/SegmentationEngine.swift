@@ -57,11 +57,11 @@ final class SegmentationEngine: PredictionEngine {
 
     /// The engine's answer as the editor keeps it: every candidate with its mask.
     private static func result(of answer: MaskCandidates) throws -> PredictionResult {
-        let candidates = try (0..<answer.count).map { index -> MaskCandidate in
+        let candidates = try (0..<answer.count).map { index -> PredictedMask in
             guard let mask = answer.mask(at: index) else {
                 throw EditorError("the engine returned no mask for candidate \(index + 1)")
             }
-            return MaskCandidate(mask: mask, score: answer.scores[index], lowResLogits: answer.lowResLogits(at: index))
+            return PredictedMask(mask: mask, score: answer.scores[index], lowResLogits: answer.lowResLogits(at: index))
         }
         return PredictionResult(candidates: candidates, best: answer.best)
     }

@@ -25,8 +25,8 @@ extension EditorState {
             clock = now
             return []
         case .modelLoaded(let name, let device):
-            info.modelName = name
-            info.device = device
+            setup.modelName = name
+            setup.device = device
             modelReady = true
             return []
         case .modelFailed(let text):
@@ -145,8 +145,8 @@ extension EditorState {
             let name = text.trimmingCharacters(in: .whitespaces)
             guard var object = currentObject else { return [] }
             object.name = name.isEmpty ? nil : name
-            slot.objects[slot.currentObject] = object
-            slot.hasUnsavedChanges = true
+            document.objects[document.currentObject] = object
+            document.hasUnsavedChanges = true
             message = StatusMessage("Named \(object.displayName)")
             return autosave(image: currentImage)
         case .escape, .control("c"):
@@ -204,7 +204,7 @@ extension EditorState {
             message = StatusMessage(multimaskAlways ? "Multimask on: three candidates on every click" : "Multimask off: three candidates on the first click only")
             guard var object = currentObject, !object.prompting.isEmpty else { return [] }
             object.prompting.multimask = multimaskAlways || isFirstClick(object.prompting)
-            slot.objects[slot.currentObject] = object
+            document.objects[document.currentObject] = object
             return requestPrediction(forCurrentObjectKeeping: nil)
         case .acceptObject:
             guard let object = currentObject, object.hasMask else {
@@ -274,7 +274,7 @@ extension EditorState {
     static let zoomStep = 1.5
 
     private mutating func notReady() -> [EditorEffect] {
-        if case .failed(let text) = slot.loading {
+        if case .failed(let text) = document.loading {
             message = StatusMessage(text, isError: true)
         } else {
             message = StatusMessage("The image is still loading")
@@ -308,8 +308,8 @@ extension EditorState {
         }
         object.prompting.multimask = multimaskAlways || isFirstClick(object.prompting)
         object.awaitingReplay = false
-        slot.objects[slot.currentObject] = object
-        slot.hasUnsavedChanges = true
+        document.objects[document.currentObject] = object
+        document.hasUnsavedChanges = true
         return requestPrediction(forCurrentObjectKeeping: nil) + autosave(image: currentImage)
     }
 
@@ -322,13 +322,13 @@ extension EditorState {
             object.candidatesOrigin = nil
             object.chosen = 0
             object.prediction = .idle
-            slot.objects[slot.currentObject] = object
+            document.objects[document.currentObject] = object
             return []
         }
         let request = makeRequest(imageIndex: currentImage, object: object)
         object.prediction = .pending(requestID: request.id)
         object.choiceAfterPrediction = choice
-        slot.objects[slot.currentObject] = object
+        document.objects[document.currentObject] = object
         return [.predict(request)]
     }
 
@@ -374,8 +374,8 @@ extension EditorState {
             return []
         }
         boxAnchor = nil
-        slot.objects[slot.currentObject] = object
-        slot.hasUnsavedChanges = true
+        document.objects[document.currentObject] = object
+        document.hasUnsavedChanges = true
         return requestPrediction(forCurrentObjectKeeping: object.chosen) + autosave(image: currentImage)
     }
 
@@ -386,8 +386,8 @@ extension EditorState {
         }
         guard object.chosen != index else { return [] }
         object.chosen = index
-        slot.objects[slot.currentObject] = object
-        slot.hasUnsavedChanges = true
+        document.objects[document.currentObject] = object
+        document.hasUnsavedChanges = true
         return autosave(image: currentImage)
     }
 
@@ -399,10 +399,10 @@ extension EditorState {
     }
 
     private mutating func startNewObject() {
-        let id = slot.nextObjectID
-        slot.nextObjectID += 1
-        slot.objects.append(EditorObject(id: id, colorIndex: id - 1))
-        slot.currentObject = slot.objects.count - 1
+        let id = document.nextObjectID
+        document.nextObjectID += 1
+        document.objects.append(EditorObject(id: id, colorIndex: id - 1))
+        document.currentObject = document.objects.count - 1
     }
 
     /// Drops the current object when it holds nothing, before moving away from it; true when
@@ -410,39 +410,39 @@ extension EditorState {
     @discardableResult
     private mutating func dropCurrentObjectIfEmpty() -> Bool {
         guard let object = currentObject, object.prompting.isEmpty, object.name == nil, !object.canUndo else { return false }
-        slot.objects.remove(at: slot.currentObject)
+        document.objects.remove(at: document.currentObject)
         return true
     }
 
     private mutating func cycleObject(by step: Int) -> [EditorEffect] {
         boxAnchor = nil
         let dropped = dropCurrentObjectIfEmpty()
-        guard !slot.objects.isEmpty else {
-            slot.currentObject = 0
+        guard !document.objects.isEmpty else {
+            document.currentObject = 0
             message = StatusMessage("No objects yet")
             return []
         }
-        let count = slot.objects.count
+        let count = document.objects.count
         // After a drop the index already sits on the next object.
-        let target = dropped && step > 0 ? slot.currentObject : slot.currentObject + step
-        slot.currentObject = (target % count + count) % count
+        let target = dropped && step > 0 ? document.currentObject : document.currentObject + step
+        document.currentObject = (target % count + count) % count
         return []
     }
 
     /// Makes the object at `index` of the current image the one being edited.
     mutating func selectObject(at index: Int) {
-        guard slot.objects.indices.contains(index), index != slot.currentObject else { return }
+        guard document.objects.indices.contains(index), index != document.currentObject else { return }
         boxAnchor = nil
-        let target = slot.objects[index].id
+        let target = document.objects[index].id
         dropCurrentObjectIfEmpty()
-        slot.currentObject = slot.objects.firstIndex { $0.id == target } ?? 0
+        document.currentObject = document.objects.firstIndex { $0.id == target } ?? 0
     }
 
     private mutating func deleteCurrentObject() -> [EditorEffect] {
         guard let object = currentObject else { return [] }
-        slot.objects.remove(at: slot.currentObject)
-        slot.currentObject = max(min(slot.currentObject, slot.objects.count - 1), 0)
-        slot.hasUnsavedChanges = true
+        document.objects.remove(at: document.currentObject)
+        document.currentObject = max(min(document.currentObject, document.objects.count - 1), 0)
+        document.hasUnsavedChanges = true
         boxAnchor = nil
         message = StatusMessage("Deleted \(object.displayName)")
         return autosave(image: currentImage)
@@ -490,28 +490,28 @@ extension EditorState {
     private mutating func switchImage(to index: Int) -> [EditorEffect] {
         boxAnchor = nil
         mousePressCell = nil
-        if dropCurrentObjectIfEmpty() { slot.currentObject = max(slot.objects.count - 1, 0) }
+        if dropCurrentObjectIfEmpty() { document.currentObject = max(document.objects.count - 1, 0) }
         currentImage = index
         // Pixels are kept for the image on screen only; the worker decodes again on return.
         for other in images.indices where other != index { images[other].image = nil }
         viewport = nil
-        let needsPixels = slot.image == nil
-        if needsPixels { slot.loading = .loading }
-        if case .failed = slot.encoding {} else { slot.encoding = .waiting }
-        if let image = slot.image { _ = imageLoaded(index: index, image: image) }
+        let needsPixels = document.image == nil
+        if needsPixels { document.loading = .loading }
+        if case .failed = document.encoding {} else { document.encoding = .waiting }
+        if let image = document.image { _ = imageLoaded(index: index, image: image) }
         return [openCurrentImage]
     }
 
     private mutating func export(overwrite: Bool = false) -> [EditorEffect] {
         // Restored objects whose replay is still running export too: they have their steps.
-        let objects = slot.objects.filter { !$0.steps.isEmpty }
-        guard !objects.isEmpty, let width = slot.width, let height = slot.height else {
+        let objects = document.objects.filter { !$0.steps.isEmpty }
+        guard !objects.isEmpty, let width = document.width, let height = document.height else {
             message = StatusMessage("Nothing to export: no object has a mask yet")
             return []
         }
         message = StatusMessage("Exporting \(objects.count) mask\(objects.count == 1 ? "" : "s")…")
-        return [.export(ExportRequest(imageIndex: currentImage, imagePath: slot.path, imageWidth: width, imageHeight: height,
-                                      objects: objects.map(record(of:)), directory: info.outputDirectory,
+        return [.export(ExportRequest(imageIndex: currentImage, imagePath: document.path, imageWidth: width, imageHeight: height,
+                                      objects: objects.map(record(of:)), directory: setup.outputDirectory,
                                       overwrite: overwrite, replaceable: exportedFiles))]
     }
 
@@ -577,22 +577,22 @@ extension EditorState {
 
     /// `A`: runs the generator, or hides its outlines when they show.
     private mutating func findObjects() -> [EditorEffect] {
-        guard viewport != nil, let width = slot.width, let height = slot.height else { return notReady() }
-        if slot.findingObjects {
+        guard viewport != nil, let width = document.width, let height = document.height else { return notReady() }
+        if document.findingObjects {
             message = StatusMessage("Still finding objects…")
             return []
         }
-        if !slot.suggestions.isEmpty {
-            slot.suggestions = []
-            slot.suggestionsVersion += 1
+        if !document.suggestions.isEmpty {
+            document.suggestions = []
+            document.suggestionsVersion += 1
             message = StatusMessage("Automatic masks hidden (A finds them again)")
             return []
         }
-        guard case .ready = slot.encoding else {
+        guard case .ready = document.encoding else {
             message = StatusMessage("The image is still being encoded")
             return []
         }
-        slot.findingObjects = true
+        document.findingObjects = true
         message = StatusMessage("Finding every object in the background…")
         let size = Self.displayMaskSize(width: width, height: height)
         return [.findObjects(imageIndex: currentImage, maskWidth: size.width, maskHeight: size.height)]
@@ -601,14 +601,14 @@ extension EditorState {
     /// A foreground click inside a suggestion, with no object being prompted, adopts it: a new
     /// object prompted at the suggestion's own grid point, keeping the candidate that matches it.
     private mutating func adoptSuggestion() -> [EditorEffect]? {
-        guard let width = slot.width, let height = slot.height, currentObject?.prompting.isEmpty ?? true else { return nil }
+        guard let width = document.width, let height = document.height, currentObject?.prompting.isEmpty ?? true else { return nil }
         // The smallest outline under the cursor: the most specific object there.
-        let hits = slot.suggestions.indices.filter { slot.suggestions[$0].contains(cursor, imageWidth: width, imageHeight: height) }
-        guard let index = hits.min(by: { slot.suggestions[$0].mask.area < slot.suggestions[$1].mask.area }) else { return nil }
-        let suggestion = slot.suggestions.remove(at: index)
-        slot.suggestionsVersion += 1
+        let hits = document.suggestions.indices.filter { document.suggestions[$0].contains(cursor, imageWidth: width, imageHeight: height) }
+        guard let index = hits.min(by: { document.suggestions[$0].mask.area < document.suggestions[$1].mask.area }) else { return nil }
+        let suggestion = document.suggestions.remove(at: index)
+        document.suggestionsVersion += 1
         ensureCurrentObject()
-        slot.objects[slot.currentObject].adoptedMask = suggestion.mask
+        document.objects[document.currentObject].adoptedMask = suggestion.mask
         message = StatusMessage(String(format: "Adopted an automatic mask (predicted IoU %.2f)", suggestion.score))
         let point = PromptPoint(position: suggestion.point, isForeground: true)
         return editPrompts(addition: true) { $0.points.append(point) }

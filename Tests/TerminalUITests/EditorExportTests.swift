@@ -19,7 +19,7 @@ final class EditorExportTests: XCTestCase {
     }
 
     func testEachImageAsksForItsSessionUntilItCame() {
-        var state = EditorState(imagePaths: ["/a.png", "/b.png"], terminal: F.terminal, info: F.info)
+        var state = EditorState(imagePaths: ["/a.png", "/b.png"], terminal: F.terminal, setup: F.setup)
         guard case .openImage(0, "/a.png", true, true)? = state.startEffects.first else { return XCTFail("\(state.startEffects)") }
         // Leaving before the session came: the image asks again when it is opened again.
         guard case .openImage(1, "/b.png", true, true)? = F.press([.character("]")], on: &state).first else { return XCTFail("no open") }

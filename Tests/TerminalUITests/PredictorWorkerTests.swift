@@ -78,7 +78,7 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
         let count = prompting.multimask ? 3 : 1
         let mask = BinaryMask(width: maskWidth, height: maskHeight, bytes: [UInt8](repeating: 1, count: maskWidth * maskHeight))
         return PredictionResult(candidates: (0..<count).map {
-            MaskCandidate(mask: mask, score: 0.5 + Float($0) / 10, lowResLogits: [Float](repeating: Float($0), count: 16))
+            PredictedMask(mask: mask, score: 0.5 + Float($0) / 10, lowResLogits: [Float](repeating: Float($0), count: 16))
         }, best: count - 1)
     }
 
