@@ -206,6 +206,8 @@ private final class MainLoop {
         _ = poll(&descriptors, 2, isBusy ? 100 : -1)
     }
 
+    /// Every event goes through `update` here, and its effects are carried out: those that
+    /// drawing learns (a measured latency, a picture that cannot be drawn) too.
     private func dispatch(_ event: EditorEvent, inputTime: Double?) {
         let effects = state.apply(event)
         needsRedraw = true
@@ -241,7 +243,7 @@ private final class MainLoop {
         do {
             bytes = try layer.bytes(for: state)
         } catch {
-            _ = state.apply(.failure("Cannot draw the image: \(error)"))
+            dispatch(.failure("Cannot draw the image: \(error)"), inputTime: nil)
             screen.drawChrome(state)
         }
         screen.writeAroundCurses(bytes)
@@ -262,7 +264,7 @@ private final class MainLoop {
             answeredRequest = nil
             let milliseconds = (finished - answered.inputTime) * 1000
             log(String(format: "click-to-display %.2f ms request=%d", milliseconds, answered.id))
-            _ = state.apply(.latencyMeasured(milliseconds: milliseconds))
+            dispatch(.latencyMeasured(milliseconds: milliseconds), inputTime: nil)
             screen.drawChrome(state)
         }
     }

@@ -1,10 +1,40 @@
-// Decisions the editor makes about exports and sessions, as values in its effects.
+// How update routes events, and the decisions it hands the worker as values (which files an
+// export may replace, when to look for a session).
 import XCTest
 import Segmentation
 @testable import TerminalUI
 
-final class EditorExportTests: XCTestCase {
+final class UpdatePartsTests: XCTestCase {
     typealias F = EditorFixtures
+
+    func testResultsForAnImageNotInTheListChangeNothing() {
+        let events: [EditorEvent] = [
+            .imageLoaded(index: 3, image: F.gradient(width: 4, height: 2)),
+            .imageFailed(index: 3, message: "gone"),
+            .encodingStarted(index: -1, at: 5),
+            .imageEncoded(index: 3, seconds: 1, fromCache: false),
+            .encodingFailed(index: 3, message: "gone"),
+            .sessionLoaded(index: 3, sha256: F.imageSHA256, outcome: .fresh),
+            .objectsFound(imageIndex: 3, suggestions: []),
+            .findingObjectsFailed(imageIndex: 3, message: "gone"),
+            .exportFinished(imageIndex: 3, files: ["/images/cat_mask_01.png"]),
+        ]
+        for event in events {
+            var state = F.loadedState()
+            state.message = nil
+            XCTAssertTrue(state.apply(event).isEmpty, "\(event)")
+            XCTAssertNil(state.message, "\(event)")
+            XCTAssertEqual(state.images.count, 1)
+            XCTAssertEqual(state.clock, 0, "\(event)")
+            XCTAssertTrue(state.exportedFiles.isEmpty, "\(event)")
+        }
+    }
+
+    func testExportFailuresAreShownWhicheverImageTheyConcern() {
+        var state = F.loadedState()
+        _ = state.apply(.exportFailed(imageIndex: 7, message: "disk full"))
+        XCTAssertEqual(state.message, StatusMessage("Export failed: disk full", isError: true))
+    }
 
     func testExportingAgainMayReplaceTheFilesThisEditorWrote() throws {
         var state = F.loadedState()
