@@ -10,15 +10,15 @@ final class EditorReplayParityTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/sam2")
     private static let imagePath = fixtures.appendingPathComponent("image_wide.png").path
 
-    /// A click with three candidates (the second kept), a refining background point, then a box
-    /// with three candidates again (the third kept).
-    private let steps: [Session.Step] = [
-        Session.Step(points: [Session.Point(x: 30, y: 20, foreground: true)], multimask: true, maskInput: false, candidate: 1),
-        Session.Step(points: [Session.Point(x: 30, y: 20, foreground: true), Session.Point(x: 5, y: 5, foreground: false)],
-                     multimask: false, maskInput: true, candidate: 0),
-        Session.Step(points: [Session.Point(x: 30, y: 20, foreground: true), Session.Point(x: 5, y: 5, foreground: false)],
-                     box: Session.Box(x0: 10, y0: 8, x1: 55, y1: 40), multimask: true, maskInput: true, candidate: 2),
-    ]
+    /// A box (one candidate), a point inside it with three candidates (the last kept), then a
+    /// background point refining that one.
+    private let steps: [Session.Step] = {
+        let box = Session.Box(x0: 20, y0: 10, x1: 60, y1: 44)
+        let inside = Session.Point(x: 40, y: 25, foreground: true), outside = Session.Point(x: 22, y: 12, foreground: false)
+        return [Session.Step(points: [], box: box, multimask: false, maskInput: false, candidate: 0),
+                Session.Step(points: [inside], box: box, multimask: true, maskInput: true, candidate: 2),
+                Session.Step(points: [inside, outside], box: box, multimask: false, maskInput: true, candidate: 0)]
+    }()
 
     func testTheEditorAndSamtermExportReplayTheSameMasks() throws {
         let model = try Model(path: Self.fixtures.appendingPathComponent("tiny_sam2.1.pt").path, device: .cpu)
