@@ -86,8 +86,8 @@ public struct ImageSessionSnapshot: Sendable {
 
 public enum EditorEffect: Sendable {
     /// Make this image the one predictions run on: decode it (posting its pixels when
-    /// `needsPixels`), look for its session when `lookForSession` (once per image), then load its
-    /// embedding from a cache or encode it.
+    /// `needsPixels`), look for its session when `lookForSession` (until the editor has its answer),
+    /// then load its embedding from a cache or encode it.
     case openImage(index: Int, path: String, needsPixels: Bool, lookForSession: Bool)
     /// Encode an image the user is likely to open next, without disturbing the active one.
     case prefetchImage(index: Int, path: String)

@@ -161,9 +161,10 @@ public struct EditorState: Sendable {
     /// The effects that start a session: open the first image.
     public var startEffects: [EditorEffect] { [openCurrentImage] }
 
-    /// Opens the current image in the engine; its session is looked for until it has been found.
+    /// Opens the current image in the engine; its session is looked for until the answer came.
     var openCurrentImage: EditorEffect {
-        .openImage(index: currentImage, path: document.path, needsPixels: document.image == nil, lookForSession: document.autosave == .waiting)
+        .openImage(index: currentImage, path: document.path, needsPixels: document.image == nil,
+                   lookForSession: document.autosave == .waiting)
     }
 
     public var terminal: TerminalSize { layout.terminal }

@@ -6,7 +6,7 @@ extension EditorState {
     mutating func answerDialog(_ key: Key) -> [EditorEffect] {
         switch mode {
         case .normal:
-            return []
+            return []  // no dialog: keys go to the keymap
         case .help:
             mode = .normal
             return []
