@@ -46,19 +46,19 @@ public enum Chrome {
 
     /// The status line: image, model, renderer, object, candidate scores, latency.
     public static func statusLine(_ state: EditorState, width: Int) -> StyledLine {
-        let slot = state.slot
+        let document = state.document
         var parts: [StyledLine] = []
-        var image = slot.name
-        if let w = slot.width, let h = slot.height { image += " \(w)x\(h)" }
+        var image = document.name
+        if let w = document.width, let h = document.height { image += " \(w)x\(h)" }
         if state.images.count > 1 { image += " (\(state.currentImage + 1)/\(state.images.count))" }
         parts.append([StyledSpan(image, .bold)])
-        parts.append([StyledSpan("\(state.info.modelName) \(state.info.device)")])
-        parts.append([StyledSpan(state.info.renderer)])
-        let objectCount = slot.objects.count
+        parts.append([StyledSpan("\(state.setup.modelName) \(state.setup.device)")])
+        parts.append([StyledSpan(state.setup.renderer)])
+        let objectCount = document.objects.count
         if objectCount > 0 && state.currentObject == nil {
             parts.append([StyledSpan("\(objectCount) object\(objectCount == 1 ? "" : "s"), next click starts another")])
         } else if objectCount > 0 {
-            parts.append([StyledSpan("object \(slot.currentObject + 1) of \(objectCount)")])
+            parts.append([StyledSpan("object \(document.currentObject + 1) of \(objectCount)")])
         } else {
             parts.append([StyledSpan("no objects")])
         }
@@ -75,7 +75,7 @@ public enum Chrome {
         var flags: [String] = []
         if let view = state.viewport, view.zoom > 1.001 { flags.append(String(format: "zoom %.1fx", view.zoom)) }
         if state.multimaskAlways { flags.append("multimask") }
-        if !state.slot.suggestions.isEmpty { flags.append("\(state.slot.suggestions.count) found") }
+        if !state.document.suggestions.isEmpty { flags.append("\(state.document.suggestions.count) found") }
         if !state.overlayVisible { flags.append("overlay off") } else if state.outlineMode { flags.append("outline") }
         if !flags.isEmpty { parts.append([StyledSpan(flags.joined(separator: " "))]) }
         if let latency = state.lastLatencyMilliseconds {
@@ -128,7 +128,7 @@ public enum Chrome {
         let spinner = spinnerFrames[Int(state.clock * 10) % spinnerFrames.count]
         if state.modelError != nil { return "no model" }
         if !state.modelReady { return "\(spinner) loading model" }
-        switch state.slot.encoding {
+        switch state.document.encoding {
         case .encoding(let since):
             return "\(spinner) encoding " + String(format: "%.1f s", max(state.clock - since, 0))
         case .waiting:
@@ -137,15 +137,15 @@ public enum Chrome {
             break
         }
         if case .pending = state.currentObject?.prediction { return "\(spinner) predicting" }
-        if state.slot.findingObjects { return "\(spinner) finding objects" }
+        if state.document.findingObjects { return "\(spinner) finding objects" }
         return ""
     }
 
     /// Text shown in the image area while there is no image to show.
     public static func placeholder(_ state: EditorState) -> String? {
         guard state.viewport == nil else { return nil }
-        if case .failed(let text) = state.slot.loading { return text }
-        return "Loading \(state.slot.name)…"
+        if case .failed(let text) = state.document.loading { return text }
+        return "Loading \(state.document.name)…"
     }
 }
 
@@ -157,12 +157,12 @@ public enum ObjectPanel {
     public static func lines(_ state: EditorState, width: Int, height: Int) -> [StyledLine] {
         let inner = width - 1
         var lines: [StyledLine] = [[StyledSpan(" Objects", .bold)]]
-        let objects = state.slot.objects
+        let objects = state.document.objects
         if objects.isEmpty {
             lines.append([StyledSpan(" (none yet)", .dim)])
         }
         for (index, object) in objects.enumerated() {
-            let isCurrent = index == state.slot.currentObject
+            let isCurrent = index == state.document.currentObject
             var status = ""
             switch object.prediction {
             case .pending: status = " …"

@@ -121,7 +121,7 @@ private final class MainLoop {
                            cellPixelHeight: capabilities.cellPixelHeight ?? 20)
         let checkpointName = URL(fileURLWithPath: configuration.checkpointPath).deletingPathExtension().lastPathComponent
         state = EditorState(imagePaths: configuration.imagePaths, terminal: screen.size,
-                            info: SessionInfo(modelName: checkpointName, device: configuration.device.rawValue,
+                            setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
                                               renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory))
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
            FileManager.default.createFile(atPath: path, contents: nil) {
@@ -191,7 +191,7 @@ private final class MainLoop {
     /// Something in the background is moving: animate the spinner and the elapsed time.
     private var isBusy: Bool {
         if !state.modelReady && state.modelError == nil { return true }
-        switch state.slot.encoding {
+        switch state.document.encoding {
         case .encoding, .waiting: return true
         default: break
         }
@@ -206,6 +206,8 @@ private final class MainLoop {
         _ = poll(&descriptors, 2, isBusy ? 100 : -1)
     }
 
+    /// Every event goes through `update` here, and its effects are carried out: those that
+    /// drawing learns (a measured latency, a picture that cannot be drawn) too.
     private func dispatch(_ event: EditorEvent, inputTime: Double?) {
         let effects = state.apply(event)
         needsRedraw = true
@@ -241,7 +243,7 @@ private final class MainLoop {
         do {
             bytes = try layer.bytes(for: state)
         } catch {
-            _ = state.apply(.failure("Cannot draw the image: \(error)"))
+            dispatch(.failure("Cannot draw the image: \(error)"), inputTime: nil)
             screen.drawChrome(state)
         }
         screen.writeAroundCurses(bytes)
@@ -262,7 +264,7 @@ private final class MainLoop {
             answeredRequest = nil
             let milliseconds = (finished - answered.inputTime) * 1000
             log(String(format: "click-to-display %.2f ms request=%d", milliseconds, answered.id))
-            _ = state.apply(.latencyMeasured(milliseconds: milliseconds))
+            dispatch(.latencyMeasured(milliseconds: milliseconds), inputTime: nil)
             screen.drawChrome(state)
         }
     }

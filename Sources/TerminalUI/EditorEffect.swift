@@ -33,8 +33,10 @@ public struct ExportRequest: Sendable {
     public var objects: [ObjectRecord]
     /// Where files go: `--out DIR`, or the image's own folder when nil.
     public var directory: String?
-    /// Replace files that exist (the user confirmed); files this editor wrote are replaced anyway.
+    /// Replace files that exist (the user confirmed).
     public var overwrite = false
+    /// Files that may be replaced without asking: the ones this editor exported before.
+    public var replaceable: Set<String> = []
 }
 
 /// Predicting a restored object again: its saved steps replayed (see SessionReplay), each
@@ -84,8 +86,9 @@ public struct ImageSessionSnapshot: Sendable {
 
 public enum EditorEffect: Sendable {
     /// Make this image the one predictions run on: decode it (posting its pixels when
-    /// `needsPixels`), then load its embedding from a cache or encode it.
-    case openImage(index: Int, path: String, needsPixels: Bool)
+    /// `needsPixels`), look for its session when `lookForSession` (until the editor has its answer),
+    /// then load its embedding from a cache or encode it.
+    case openImage(index: Int, path: String, needsPixels: Bool, lookForSession: Bool)
     /// Encode an image the user is likely to open next, without disturbing the active one.
     case prefetchImage(index: Int, path: String)
     case predict(PredictRequest)

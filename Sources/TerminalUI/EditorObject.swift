@@ -43,7 +43,7 @@ public struct EditorObject: Sendable {
     public var colorIndex: Int
     public var color: RGBColor
     public var prompting = Prompt()
-    public var candidates: [MaskCandidate] = []
+    public var candidates: [PredictedMask] = []
     public var chosen = 0
     public var prediction = PredictionStatus.idle
     /// The candidate to show when the pending prediction arrives (undo keeps the earlier
@@ -71,12 +71,12 @@ public struct EditorObject: Sendable {
         self.id = id
         self.colorIndex = colorIndex
         self.name = name
-        self.color = color ?? Palette.objectColor(colorIndex)
+        self.color = color ?? ObjectPalette.color(at: max(colorIndex, 0))
     }
 
     public var displayName: String { name ?? "object \(id)" }
 
-    public var chosenCandidate: MaskCandidate? {
+    public var chosenCandidate: PredictedMask? {
         candidates.indices.contains(chosen) ? candidates[chosen] : nil
     }
 

@@ -13,8 +13,9 @@ public enum EncodeStatus: Equatable, Sendable {
     case failed(String)
 }
 
-/// One image of the list, with the objects cut from it.
-public struct ImageSlot: Sendable {
+/// One image of the list as the editor edits it, with the objects cut from it. (The engine holds
+/// encoded images in "slots"; those are the worker's, see EngineSlots.)
+public struct ImageDocument: Sendable {
     public let path: String
     /// Decoded pixels; kept only for the current image and its neighbours.
     public var image: RGBImage?
@@ -64,6 +65,14 @@ public struct MaskSuggestion: Sendable {
     }
 }
 
+extension MaskSuggestion {
+    /// A generator's mask, resized to the display size.
+    init(_ found: AutomaticMask, maskWidth: Int, maskHeight: Int) {
+        self.init(mask: found.segmentation.decode().resizedNearest(width: maskWidth, height: maskHeight),
+                  point: PixelPoint(x: found.pointCoords[0], y: found.pointCoords[1]), score: found.predictedIoU)
+    }
+}
+
 /// Whether changes to an image go into its session file.
 public enum AutosaveState: Equatable, Sendable {
     /// The session file has not been looked for yet: writing now could overwrite it.
@@ -94,8 +103,9 @@ public struct StatusMessage: Equatable, Sendable {
     }
 }
 
-/// Facts about the session fixed at start or learned once: shown in the status line.
-public struct SessionInfo: Equatable, Sendable {
+/// What the editor runs with, fixed at start or learned once (the model and device as loaded):
+/// shown in the status line. (Not a `Session`: that is an image's saved work.)
+public struct EditorSetup: Equatable, Sendable {
     public var modelName: String
     public var device: String
     public var renderer: String
@@ -110,7 +120,7 @@ public struct SessionInfo: Equatable, Sendable {
 }
 
 public struct EditorState: Sendable {
-    public var images: [ImageSlot]
+    public var images: [ImageDocument]
     public var currentImage = 0
     public private(set) var layout: ScreenLayout
     /// Present once the current image's size is known.
@@ -127,40 +137,47 @@ public struct EditorState: Sendable {
     public var multimaskAlways = false
     public var mode = InteractionMode.normal
     public var message: StatusMessage?
-    public var info: SessionInfo
+    public var setup: EditorSetup
     public var modelReady = false
     /// Why the model could not be loaded; images still show, predictions cannot run.
     public var modelError: String?
     public var clock = 0.0
     public var lastLatencyMilliseconds: Double?
+    /// Files this editor exported: exporting again replaces them without asking.
+    var exportedFiles: Set<String> = []
     var nextRequestID = 1
 
     /// Display masks come back no larger than this along their long side; exports are predicted
     /// again at full size.
     public static let displayMaskLimit = 1024
 
-    public init(imagePaths: [String], terminal: TerminalSize, info: SessionInfo) {
+    public init(imagePaths: [String], terminal: TerminalSize, setup: EditorSetup) {
         precondition(!imagePaths.isEmpty, "the editor needs at least one image")
-        images = imagePaths.map(ImageSlot.init(path:))
+        images = imagePaths.map(ImageDocument.init(path:))
         layout = ScreenLayout(terminal: terminal)
-        self.info = info
+        self.setup = setup
     }
 
     /// The effects that start a session: open the first image.
-    public var startEffects: [EditorEffect] {
-        [.openImage(index: currentImage, path: images[currentImage].path, needsPixels: images[currentImage].image == nil)]
+    public var startEffects: [EditorEffect] { [openCurrentImage] }
+
+    /// Opens the current image in the engine; its session is looked for until the answer came.
+    var openCurrentImage: EditorEffect {
+        .openImage(index: currentImage, path: document.path, needsPixels: document.image == nil,
+                   lookForSession: document.autosave == .waiting)
     }
 
     public var terminal: TerminalSize { layout.terminal }
 
-    public var slot: ImageSlot {
+    /// The image on screen.
+    public var document: ImageDocument {
         get { images[currentImage] }
         set { images[currentImage] = newValue }
     }
 
     /// The object being edited, when the current image has one.
     public var currentObject: EditorObject? {
-        slot.objects.indices.contains(slot.currentObject) ? slot.objects[slot.currentObject] : nil
+        document.objects.indices.contains(document.currentObject) ? document.objects[document.currentObject] : nil
     }
 
     public var hasUnsavedChanges: Bool { images.contains { $0.hasUnsavedChanges } }
@@ -185,9 +202,9 @@ public struct EditorState: Sendable {
     /// for it or its size and model are not known yet.
     func sessionSnapshot(ofImage index: Int) -> ImageSessionSnapshot? {
         guard images.indices.contains(index), modelReady else { return nil }
-        let slot = images[index]
-        guard slot.autosave == .on, let sha256 = slot.sha256, let width = slot.width, let height = slot.height else { return nil }
-        let objects = slot.objects.compactMap { object -> ImageSessionSnapshot.Object? in
+        let document = images[index]
+        guard document.autosave == .on, let sha256 = document.sha256, let width = document.width, let height = document.height else { return nil }
+        let objects = document.objects.compactMap { object -> ImageSessionSnapshot.Object? in
             let steps = object.steps
             guard !steps.isEmpty else { return nil }
             let candidate = object.chosenCandidate
@@ -195,8 +212,8 @@ public struct EditorState: Sendable {
             return ImageSessionSnapshot.Object(id: object.id, name: object.name, color: object.color, steps: steps,
                                                mask: fullSize ? candidate?.mask : nil, score: candidate?.score)
         }
-        return ImageSessionSnapshot(imagePath: slot.path, sha256: sha256, width: width, height: height,
-                                    model: info.modelName, objects: objects)
+        return ImageSessionSnapshot(imagePath: document.path, sha256: sha256, width: width, height: height,
+                                    model: setup.modelName, objects: objects)
     }
 
     /// The effect that autosaves image `index`, if it is saved at all.

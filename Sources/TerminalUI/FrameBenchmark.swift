@@ -59,7 +59,7 @@ public enum FrameBenchmark {
 
     private static func readyState(image: RGBImage, terminal: TerminalSize, renderer: RendererKind) -> EditorState {
         var state = EditorState(imagePaths: ["bench"], terminal: terminal,
-                                info: SessionInfo(modelName: "bench", device: "cpu", renderer: renderer.rawValue))
+                                setup: EditorSetup(modelName: "bench", device: "cpu", renderer: renderer.rawValue))
         _ = state.apply(.modelLoaded(name: "bench", device: "cpu"))
         _ = state.apply(.imageLoaded(index: 0, image: image))
         _ = state.apply(.imageEncoded(index: 0, seconds: 0, fromCache: false))

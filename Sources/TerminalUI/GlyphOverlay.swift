@@ -9,13 +9,13 @@ enum GlyphOverlay {
     /// Draws the box, the pending box, the points and the crosshair cursor. Without colour
     /// (`colored` false) marks are told apart by their shape and drawn bold.
     static func draw(_ scene: OverlayScene, viewport: Viewport, on grid: inout CellGrid, colored: Bool) {
-        if let box = scene.box { drawFrame(box, color: Palette.box, viewport: viewport, on: &grid, colored: colored) }
-        if let box = scene.pendingBox { drawFrame(box, color: Palette.cursor, viewport: viewport, on: &grid, colored: colored) }
+        if let box = scene.box { drawFrame(box, color: EditorColors.box, viewport: viewport, on: &grid, colored: colored) }
+        if let box = scene.pendingBox { drawFrame(box, color: EditorColors.cursor, viewport: viewport, on: &grid, colored: colored) }
         var marked = Set<CellPosition>()
         for point in scene.points {
             let cell = viewport.cell(containing: point.position)
             let glyph = point.isForeground ? foregroundGlyph : backgroundGlyph
-            let color = point.isForeground ? Palette.foregroundPoint : Palette.backgroundPoint
+            let color = point.isForeground ? EditorColors.foregroundPoint : EditorColors.backgroundPoint
             if put(glyph, color: color, at: cell, on: &grid, colored: colored) { marked.insert(cell) }
         }
         if let cursor = scene.cursor {
@@ -23,13 +23,13 @@ enum GlyphOverlay {
             let arms: [(Int, Int, Character)] = [(-1, 0, "─"), (1, 0, "─"), (0, -1, "│"), (0, 1, "│")]
             for (dx, dy, glyph) in arms {
                 let cell = CellPosition(column: centre.column + dx, row: centre.row + dy)
-                if !marked.contains(cell) { put(glyph, color: Palette.cursor, at: cell, on: &grid, colored: colored) }
+                if !marked.contains(cell) { put(glyph, color: EditorColors.cursor, at: cell, on: &grid, colored: colored) }
             }
             if marked.contains(centre) {
                 // Keep the point visible under the cursor: show it reversed.
                 if grid.contains(x: centre.column, y: centre.row) { grid[centre.column, centre.row].reverse = true }
             } else {
-                put(cursorGlyph, color: Palette.cursor, at: centre, on: &grid, colored: colored)
+                put(cursorGlyph, color: EditorColors.cursor, at: centre, on: &grid, colored: colored)
                 if !colored, grid.contains(x: centre.column, y: centre.row) { grid[centre.column, centre.row].reverse = true }
             }
         }

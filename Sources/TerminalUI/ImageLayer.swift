@@ -65,13 +65,13 @@ final class ImageLayer {
 
     /// Whether the state shows an image at all (not while a message or the help covers it).
     static func showsImage(_ state: EditorState) -> Bool {
-        !state.layout.isTooSmall && state.mode != .help && state.viewport != nil && state.slot.image != nil
+        !state.layout.isTooSmall && state.mode != .help && state.viewport != nil && state.document.image != nil
     }
 
     /// The bytes for this frame; empty when the area already shows it.
     func bytes(for state: EditorState) throws -> [UInt8] {
         lastEncodeSeconds = nil
-        guard Self.showsImage(state), let image = state.slot.image, let viewport = state.viewport else { return [] }
+        guard Self.showsImage(state), let image = state.document.image, let viewport = state.viewport else { return [] }
         let scene = OverlayScene(state: state)
         let key = BaseKey(imageIndex: state.currentImage, width: image.width, height: image.height, viewport: viewport,
                           masks: scene.maskIdentities, outline: scene.outline,

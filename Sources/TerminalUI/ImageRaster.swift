@@ -79,7 +79,7 @@ enum Compositor {
             if outline || layer.outlined {
                 drawOutline(inside: inside, color: layer.color, thickness: outlineThickness, into: &raster)
             } else {
-                fill(inside: inside, color: layer.color, alpha: Palette.maskAlpha, into: &raster)
+                fill(inside: inside, color: layer.color, alpha: ObjectPalette.maskAlpha, into: &raster)
             }
         }
         return raster

@@ -30,15 +30,15 @@ struct OverlayScene {
     init() {}
 
     init(state: EditorState) {
-        let slot = state.slot
+        let document = state.document
         if state.overlayVisible {
             outline = state.outlineMode
-            for (index, suggestion) in slot.suggestions.enumerated() {
-                masks.append(MaskLayer(mask: suggestion.mask, color: Palette.suggestion, outlined: true,
-                                       identity: MaskLayerIdentity(objectID: -1 - index, version: slot.suggestionsVersion,
+            for (index, suggestion) in document.suggestions.enumerated() {
+                masks.append(MaskLayer(mask: suggestion.mask, color: EditorColors.suggestion, outlined: true,
+                                       identity: MaskLayerIdentity(objectID: -1 - index, version: document.suggestionsVersion,
                                                                    candidate: 0, colorIndex: -1)))
             }
-            for (index, object) in slot.objects.enumerated() where index != slot.currentObject {
+            for (index, object) in document.objects.enumerated() where index != document.currentObject {
                 if let layer = Self.layer(object) { masks.append(layer) }
             }
             if let object = state.currentObject, let layer = Self.layer(object) { masks.append(layer) }

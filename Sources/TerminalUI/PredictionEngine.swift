@@ -15,6 +15,10 @@ public protocol PredictionEngine: AnyObject {
     func saveEmbedding(slot: Int, path: String, key: String) throws
     func loadEmbedding(slot: Int, path: String, key: String) throws
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult
+    /// An object's saved steps replayed on the slot's image (`SessionReplay.replay`), the last
+    /// step's masks at the size asked; nil without steps.
+    func replay(slot: Int, steps: [Session.Step], objectID: Int, maskWidth: Int, maskHeight: Int) throws
+        -> SessionReplay.Replayed<PredictionResult>?
     /// The automatic mask generator on `image`, the slot's image (with the model's default
     /// options, which keep the slot's embedding that of the whole image).
     func generateMasks(slot: Int, image: RGBImage) throws -> [AutomaticMask]

@@ -45,12 +45,23 @@ final class SegmentationEngine: PredictionEngine {
     }
 
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult {
-        let answer = try predictors[slot].predict(prompting, options: MaskOutputOptions(size: (maskWidth, maskHeight)))
-        let candidates = try (0..<answer.count).map { index -> MaskCandidate in
+        try Self.result(of: predictors[slot].predict(prompting, options: MaskOutputOptions(size: (maskWidth, maskHeight))))
+    }
+
+    func replay(slot: Int, steps: [Session.Step], objectID: Int, maskWidth: Int, maskHeight: Int) throws
+        -> SessionReplay.Replayed<PredictionResult>? {
+        try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight))) {
+            try predictors[slot].predict($0, options: $1)
+        }?.map(Self.result(of:))
+    }
+
+    /// The engine's answer as the editor keeps it: every candidate with its mask.
+    private static func result(of answer: MaskCandidates) throws -> PredictionResult {
+        let candidates = try (0..<answer.count).map { index -> PredictedMask in
             guard let mask = answer.mask(at: index) else {
                 throw EditorError("the engine returned no mask for candidate \(index + 1)")
             }
-            return MaskCandidate(mask: mask, score: answer.scores[index], lowResLogits: answer.lowResLogits(at: index))
+            return PredictedMask(mask: mask, score: answer.scores[index], lowResLogits: answer.lowResLogits(at: index))
         }
         return PredictionResult(candidates: candidates, best: answer.best)
     }

@@ -111,19 +111,19 @@ enum PixelMarks {
             let p = geometry.rasterPosition(of: point)
             return (Int(p.x.rounded(.down)), Int(p.y.rounded(.down)))
         }
-        if let box = scene.box { rectangle(box, color: Palette.box, geometry: geometry, into: &raster) }
-        if let box = scene.pendingBox { rectangle(box, color: Palette.cursor, geometry: geometry, into: &raster) }
+        if let box = scene.box { rectangle(box, color: EditorColors.box, geometry: geometry, into: &raster) }
+        if let box = scene.pendingBox { rectangle(box, color: EditorColors.cursor, geometry: geometry, into: &raster) }
         for point in scene.points {
             let (x, y) = position(point.position)
             if point.isForeground {
-                plus(x: x, y: y, arm: markSize, thickness: 1, gap: 0, color: Palette.foregroundPoint, into: &raster)
+                plus(x: x, y: y, arm: markSize, thickness: 1, gap: 0, color: EditorColors.foregroundPoint, into: &raster)
             } else {
-                cross(x: x, y: y, arm: markSize, color: Palette.backgroundPoint, into: &raster)
+                cross(x: x, y: y, arm: markSize, color: EditorColors.backgroundPoint, into: &raster)
             }
         }
         if let cursor = scene.cursor {
             let (x, y) = position(cursor)
-            plus(x: x, y: y, arm: markSize * 2, thickness: 0, gap: markSize / 2, color: Palette.cursor, into: &raster)
+            plus(x: x, y: y, arm: markSize * 2, thickness: 0, gap: markSize / 2, color: EditorColors.cursor, into: &raster)
         }
     }
 

@@ -67,23 +67,10 @@ struct Edit: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Files as given; folders become their PNG and JPEG files, sorted by name.
+    /// Files as given, in the order given; folders become their PNG and JPEG files, sorted by
+    /// name (ImageInputs).
     static func expand(_ inputs: [String]) throws -> [String] {
-        var images: [String] = []
-        for input in inputs {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
-                throw UsageError("\(input): no such file or folder")
-            }
-            guard isFolder.boolValue else {
-                images.append(input)
-                continue
-            }
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
-            let pictures = names.filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-            if pictures.isEmpty { throw UsageError("\(input): no PNG or JPEG files in this folder") }
-            images += pictures.map { (input as NSString).appendingPathComponent($0) }
-        }
+        let images = try inputs.flatMap(ImageInputs.paths(named:))
         if images.isEmpty { throw UsageError("no images given") }
         return images
     }

@@ -115,6 +115,16 @@ final class EditorEndToEndTests: XCTestCase {
         let cached = FileManager.default.enumerator(atPath: folder.appendingPathComponent("cache/samterm/embeddings").path)?
             .compactMap { $0 as? String }.filter { $0.hasSuffix(".embedding") } ?? []
         XCTAssertEqual(cached.count, 1, "the encoded image is cached for next time")
+
+        // `samterm export --replay` on the session the editor saved writes the very mask the editor
+        // exported: both replay the object's steps at full size the same way.
+        let replayedFolder = folder.appendingPathComponent("replayed")
+        let replayed = try SamtermRun.run(["export", image.path, "--replay", "--format", "png", "--out", replayedFolder.path,
+                                           "--checkpoint", checkpoint.path, "--device", "cpu"])
+        XCTAssertEqual(replayed.status, 0, replayed.errors)
+        XCTAssertFalse(replayed.errors.contains("differs"), replayed.errors)
+        XCTAssertEqual(try Data(contentsOf: replayedFolder.appendingPathComponent("wide_mask_01.png")),
+                       try Data(contentsOf: URL(fileURLWithPath: maskPath)))
     }
 
     /// No background work in the message line.

@@ -1,4 +1,5 @@
-// How files, folders and @LIST files become the sorted list of images a batch works on.
+// How files, folders and @LIST files become the sorted list of images a batch works on, and the
+// list `samterm edit` opens (the same folder listing, in the arguments' order).
 import XCTest
 @testable import samterm
 
@@ -59,5 +60,19 @@ final class BatchInputsTests: XCTestCase {
         XCTAssertFalse(BatchInputs.isSingleFile([folder + "/photos"]))
         XCTAssertFalse(BatchInputs.isSingleFile(["@" + folder + "/list.txt"]))
         XCTAssertFalse(BatchInputs.isSingleFile([folder + "/loose.png", folder + "/photos/b.png"]))
+    }
+
+    func testTheEditorKeepsTheArgumentsOrderWithTheSameFolderListing() throws {
+        XCTAssertEqual(try Edit.expand([folder + "/photos", folder + "/loose.png", folder + "/loose.png"]),
+                       ["\(folder)/photos/a.JPG", "\(folder)/photos/b.png", "\(folder)/photos/c.jpeg",
+                        "\(folder)/loose.png", "\(folder)/loose.png"],
+                       "each folder sorted, without subfolders or hidden files; the arguments as they came")
+        for (arguments, expected) in [([folder + "/loose.png", folder + "/nope.png"], "nope.png: no such file or folder"),
+                                      ([folder + "/empty"], "empty: no PNG or JPEG files in this folder"),
+                                      ([], "no images given")] {
+            XCTAssertThrowsError(try Edit.expand(arguments)) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
     }
 }

@@ -18,20 +18,20 @@ final class AutomaticMasksEditorTests: XCTestCase {
         var state = F.loadedState()
         let effects = F.press([.character("A")], on: &state)
         guard case .findObjects(0, 80, 40)? = effects.first else { return XCTFail("\(effects)") }
-        XCTAssertTrue(state.slot.findingObjects)
+        XCTAssertTrue(state.document.findingObjects)
         XCTAssertTrue(Chrome.messageLine(state, width: 120).plainText.contains("finding objects"))
         XCTAssertTrue(F.press([.character("A")], on: &state).isEmpty, "one run at a time")
 
         _ = state.apply(.objectsFound(imageIndex: 0, suggestions: Self.suggestions()))
-        XCTAssertFalse(state.slot.findingObjects)
+        XCTAssertFalse(state.document.findingObjects)
         XCTAssertEqual(state.message?.text, "Found 2 objects: click inside an outline to adopt it")
         XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("2 found"))
         let scene = OverlayScene(state: state)
         XCTAssertEqual(scene.masks.map(\.outlined), [true, true])
-        XCTAssertEqual(scene.masks.first?.color, Palette.suggestion)
+        XCTAssertEqual(scene.masks.first?.color, EditorColors.suggestion)
 
         XCTAssertTrue(F.press([.character("A")], on: &state).isEmpty)
-        XCTAssertTrue(state.slot.suggestions.isEmpty, "A again hides them")
+        XCTAssertTrue(state.document.suggestions.isEmpty, "A again hides them")
     }
 
     func testAClickInsideAnOutlineAdoptsTheMaskItMatches() throws {
@@ -47,7 +47,7 @@ final class AutomaticMasksEditorTests: XCTestCase {
         XCTAssertEqual(request.prompting.points, [PromptPoint(position: PixelPoint(x: 30, y: 20.5), isForeground: true)],
                        "prompted at the suggestion's own grid point")
         XCTAssertTrue(request.prompting.multimask)
-        XCTAssertEqual(state.slot.suggestions.count, 1, "the adopted one leaves the outlines")
+        XCTAssertEqual(state.document.suggestions.count, 1, "the adopted one leaves the outlines")
         // Candidate 0 scores best, but candidate 2 is the adopted mask (x < 60): that one is kept.
         let result = F.result(count: 3, best: 0, inside: { x, _ in x < 60 })
         var candidates = result.candidates

@@ -83,7 +83,7 @@ final class AutosaveTests: XCTestCase {
 
     func testARefusedSessionIsNeverOverwritten() throws {
         var state = F.loadedState(session: .refused("/images/cat.png.samterm.json: the session was made with model sam_vit_h"))
-        XCTAssertEqual(state.slot.autosave, .off("/images/cat.png.samterm.json: the session was made with model sam_vit_h"))
+        XCTAssertEqual(state.document.autosave, .off("/images/cat.png.samterm.json: the session was made with model sam_vit_h"))
         XCTAssertTrue(state.message?.text.contains("not autosaved") ?? false, "\(String(describing: state.message))")
         let request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         XCTAssertTrue(F.saves(state.apply(.prediction(requestID: request.id, result: F.result()))).isEmpty)
@@ -110,16 +110,16 @@ final class AutosaveTests: XCTestCase {
         XCTAssertEqual(replays.map(\.objectID), [1, 4])
         XCTAssertEqual(replays.first?.steps, session.objects[0].steps)
         XCTAssertEqual([replays.first?.maskWidth, replays.first?.maskHeight], [80, 40])
-        XCTAssertEqual(state.slot.objects.map(\.id), [1, 4])
-        XCTAssertEqual(state.slot.objects.first?.name, "cat")
-        XCTAssertEqual(state.slot.objects.first?.color, RGBColor(red: 1, green: 2, blue: 3))
+        XCTAssertEqual(state.document.objects.map(\.id), [1, 4])
+        XCTAssertEqual(state.document.objects.first?.name, "cat")
+        XCTAssertEqual(state.document.objects.first?.color, RGBColor(red: 1, green: 2, blue: 3))
         XCTAssertEqual(state.message?.text, "Restored 2 objects from the session")
         XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("2 objects, next click starts another"))
         XCTAssertEqual(state.sessionSnapshot(ofImage: 0)?.objects.map(\.steps), session.objects.map(\.steps),
                        "until the replays are back, a save writes the steps as they were")
 
         _ = state.apply(.replayed(requestID: replays[0].id, result: F.result(count: 1, best: 0), maskInput: [Float](repeating: 7, count: 16)))
-        let cat = try XCTUnwrap(state.slot.objects.first)
+        let cat = try XCTUnwrap(state.document.objects.first)
         XCTAssertEqual(cat.candidates.count, 1)
         XCTAssertEqual(cat.prompting.maskInput?.first, 7, "re-predicting the restored prompt uses the same mask input")
 
@@ -138,7 +138,7 @@ final class AutosaveTests: XCTestCase {
     }
 
     func testRestoredObjectsWaitForTheEncodingBeforeReplaying() throws {
-        var state = EditorState(imagePaths: ["/images/cat.png"], terminal: F.terminal, info: F.info)
+        var state = EditorState(imagePaths: ["/images/cat.png"], terminal: F.terminal, setup: F.setup)
         _ = state.apply(.modelLoaded(name: "sam2.1_hiera_t", device: "cpu"))
         _ = state.apply(.imageLoaded(index: 0, image: F.gradient(width: 80, height: 40)))
         XCTAssertTrue(F.replayRequests(state.apply(.sessionLoaded(index: 0, sha256: F.imageSHA256,

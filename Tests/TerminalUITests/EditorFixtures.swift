@@ -5,7 +5,7 @@ import Segmentation
 enum EditorFixtures {
     /// 40 x 12 cells: a 40 x 10 image area, no objects panel, cells twice as tall as wide.
     static let terminal = TerminalSize(columns: 40, rows: 12)
-    static let info = SessionInfo(modelName: "sam2.1_hiera_t", device: "cpu", renderer: "truecolor")
+    static let setup = EditorSetup(modelName: "sam2.1_hiera_t", device: "cpu", renderer: "truecolor")
 
     /// An image whose pixel (x, y) has red = x, green = y, blue = 0.
     static func gradient(width: Int, height: Int) -> RGBImage {
@@ -23,7 +23,7 @@ enum EditorFixtures {
     /// A state with an 80 x 40 image loaded and encoded: each cell covers 2 x 4 image pixels.
     static func loadedState(paths: [String] = ["/images/cat.png"], terminal: TerminalSize = terminal,
                             width: Int = 80, height: Int = 40, session: SessionOutcome? = .fresh) -> EditorState {
-        var state = EditorState(imagePaths: paths, terminal: terminal, info: info)
+        var state = EditorState(imagePaths: paths, terminal: terminal, setup: setup)
         _ = state.apply(.modelLoaded(name: "sam2.1_hiera_t", device: "cpu"))
         _ = state.apply(.imageLoaded(index: 0, image: gradient(width: width, height: height)))
         _ = state.apply(.imageEncoded(index: 0, seconds: 0.5, fromCache: false))
@@ -40,7 +40,7 @@ enum EditorFixtures {
         var bytes = [UInt8](repeating: 0, count: maskWidth * maskHeight)
         for y in 0..<maskHeight { for x in 0..<maskWidth where inside(x, y) { bytes[y * maskWidth + x] = 1 } }
         let candidates = (0..<count).map { index in
-            MaskCandidate(mask: BinaryMask(width: maskWidth, height: maskHeight, bytes: bytes),
+            PredictedMask(mask: BinaryMask(width: maskWidth, height: maskHeight, bytes: bytes),
                           score: index == best ? 0.95 : 0.5 + Float(index) / 10,
                           lowResLogits: [Float](repeating: Float(index), count: 16))
         }

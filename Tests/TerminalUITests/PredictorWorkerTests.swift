@@ -78,8 +78,16 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
         let count = prompting.multimask ? 3 : 1
         let mask = BinaryMask(width: maskWidth, height: maskHeight, bytes: [UInt8](repeating: 1, count: maskWidth * maskHeight))
         return PredictionResult(candidates: (0..<count).map {
-            MaskCandidate(mask: mask, score: 0.5 + Float($0) / 10, lowResLogits: [Float](repeating: Float($0), count: 16))
+            PredictedMask(mask: mask, score: 0.5 + Float($0) / 10, lowResLogits: [Float](repeating: Float($0), count: 16))
         }, best: count - 1)
+    }
+
+    /// Replays through `predict` above, as the real engine replays through its predictor.
+    func replay(slot: Int, steps: [Session.Step], objectID: Int, maskWidth: Int, maskHeight: Int) throws
+        -> SessionReplay.Replayed<PredictionResult>? {
+        try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight))) {
+            try predict(slot: slot, prompting: $0, maskWidth: $1.size?.width ?? 0, maskHeight: $1.size?.height ?? 0)
+        }
     }
 }
 
@@ -184,7 +192,7 @@ final class PredictorWorkerTests: XCTestCase {
     func testOpensEncodesAndCachesThenReopensFromTheCache() {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let worker = makeWorker(engine: engine, recorder: recorder)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         XCTAssertEqual(recorder.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "sessionLoaded 0 key-a.png", "encodingStarted 0",
@@ -196,7 +204,7 @@ final class PredictorWorkerTests: XCTestCase {
 
         let second = ScriptedEngine(), again = EventRecorder()
         let reopened = makeWorker(engine: second, recorder: again)
-        reopened.submit(.openImage(index: 0, path: "/a.png", needsPixels: true))
+        reopened.submit(.openImage(index: 0, path: "/a.png", needsPixels: true, lookForSession: true))
         reopened.start()
         again.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         XCTAssertEqual(again.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "sessionLoaded 0 key-a.png", "imageEncoded 0 cached"])
@@ -208,7 +216,7 @@ final class PredictorWorkerTests: XCTestCase {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let gate = DispatchSemaphore(value: 0)
         let worker = makeWorker(engine: engine, recorder: recorder)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         engine.predictGate = gate
@@ -229,7 +237,7 @@ final class PredictorWorkerTests: XCTestCase {
     func testPredictionsForAnotherImageAreDropped() {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let worker = makeWorker(engine: engine, recorder: recorder)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         worker.submit(.predict(request(id: 7, image: 1)))
@@ -240,22 +248,24 @@ final class PredictorWorkerTests: XCTestCase {
     func testPrefetchedImagesOpenWithoutEncodingAgain() {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let worker = makeWorker(engine: engine, recorder: recorder)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded(0, _, _) = $0 { return true } else { return false } } }
         worker.submit(.prefetchImage(index: 1, path: "/b.png"))
         let deadline = Date(timeIntervalSinceNow: 20)
         while !engine.calls.contains("save slot 1 key-b.png") && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        worker.submit(.openImage(index: 1, path: "/b.png", needsPixels: true))
+        worker.submit(.openImage(index: 1, path: "/b.png", needsPixels: true, lookForSession: true))
         recorder.wait { $0.contains { if case .imageEncoded(1, _, _) = $0 { return true } else { return false } } }
         XCTAssertEqual(Array(engine.calls.prefix(4)), ["encode 8x6 slot 0", "save slot 0 key-a.png", "encode 8x6 slot 1", "save slot 1 key-b.png"],
                        "the next image went to the spare slot")
         XCTAssertEqual(engine.calls.filter { $0.hasPrefix("encode") }.count, 2, "each image encoded once")
         XCTAssertTrue(recorder.descriptions.contains("imageEncoded 1 cached"))
         // Back to the first: still in its slot.
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true, lookForSession: false))
         recorder.wait { $0.filter { if case .imageEncoded(0, _, _) = $0 { return true } else { return false } }.count == 2 }
         XCTAssertEqual(engine.calls.filter { $0.hasPrefix("encode") || $0.hasPrefix("load") }.count, 2)
+        XCTAssertEqual(recorder.descriptions.filter { $0.hasPrefix("sessionLoaded") }, ["sessionLoaded 0 key-a.png", "sessionLoaded 1 key-b.png"],
+                       "a session is looked for only when the editor asks")
         worker.submit(.predict(request(id: 9)))
         recorder.wait { $0.contains { if case .prediction(9, _) = $0 { return true } else { return false } } }
         XCTAssertEqual(engine.calls.last, "predict slot 0 points 1 8x6", "predictions run on the active image's slot")
@@ -266,7 +276,7 @@ final class PredictorWorkerTests: XCTestCase {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let jobs = JobBox()
         let worker = makeWorker(engine: engine, recorder: recorder, exported: { jobs.append($0) })
-        worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         let point = { (x: Double) in Session.Point(x: x, y: 0.5, label: 1) }
@@ -294,7 +304,7 @@ final class PredictorWorkerTests: XCTestCase {
     func testReplayFeedsEachKeptCandidateToTheNextStep() throws {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let worker = makeWorker(engine: engine, recorder: recorder)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         let point = { (x: Double) in Session.Point(x: x, y: 0.5, label: 1) }
@@ -320,7 +330,7 @@ final class PredictorWorkerTests: XCTestCase {
     func testExportAsksBeforeReplacingFilesItDidNotWrite() throws {
         let engine = ScriptedEngine(), recorder = EventRecorder(), jobs = JobBox()
         let worker = makeWorker(engine: engine, recorder: recorder, existingFiles: ["/photos/mask_1.png"], exported: { jobs.append($0) })
-        worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         let steps = [Session.Step(points: [Session.Point(x: 0.5, y: 0.5, label: 1)], multimask: true, maskInput: false, candidate: 1)]
@@ -334,8 +344,9 @@ final class PredictorWorkerTests: XCTestCase {
         worker.submit(.export(export))
         recorder.wait { $0.contains { if case .exportFinished = $0 { return true } else { return false } } }
         XCTAssertEqual(jobs.count, 1)
-        // Its own files it replaces without asking.
+        // The files the editor says it wrote are replaced without asking.
         export.overwrite = false
+        export.replaceable = ["/photos/mask_1.png"]
         worker.submit(.export(export))
         recorder.wait { $0.filter { if case .exportFinished = $0 { return true } else { return false } }.count == 2 }
         XCTAssertEqual(jobs.count, 2)
@@ -345,7 +356,7 @@ final class PredictorWorkerTests: XCTestCase {
     func testFindingObjectsRunsTheGeneratorOnTheActiveImage() throws {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let worker = makeWorker(engine: engine, recorder: recorder)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
         worker.submit(.findObjects(imageIndex: 0, maskWidth: 4, maskHeight: 3))
@@ -364,11 +375,11 @@ final class PredictorWorkerTests: XCTestCase {
     func testFailuresBecomeEvents() {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         let worker = makeWorker(engine: engine, recorder: recorder, failModel: true)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .encodingFailed = $0 { return true } else { return false } } }
         worker.submit(.predict(request(id: 1)))
-        worker.submit(.openImage(index: 1, path: "/notes.txt", needsPixels: true))
+        worker.submit(.openImage(index: 1, path: "/notes.txt", needsPixels: true, lookForSession: true))
         recorder.wait { $0.count >= 5 }
         XCTAssertEqual(Array(recorder.descriptions.prefix(3)), ["imageLoaded 0", "modelFailed /models/x.pt: no such file",
                                                                 "encodingFailed 0 No model: /models/x.pt: no such file"])
@@ -382,7 +393,7 @@ final class PredictorWorkerTests: XCTestCase {
         let engine = ScriptedEngine(), recorder = EventRecorder()
         engine.failEncoding = true
         let worker = makeWorker(engine: engine, recorder: recorder)
-        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false))
+        worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .encodingFailed(0, "Encoding failed: out of memory") = $0 { return true } else { return false } } }
         worker.stop()

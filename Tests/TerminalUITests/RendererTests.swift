@@ -161,29 +161,29 @@ final class RendererTests: XCTestCase {
         var state = F.loadedState()
         F.press([.character(" "), .right, .right, .right, .character("x"), .down, .down], on: &state)
         let view = try XCTUnwrap(state.viewport)
-        let grid = HalfBlockRenderer.render(image: try XCTUnwrap(state.slot.image), viewport: view, scene: OverlayScene(state: state))
+        let grid = HalfBlockRenderer.render(image: try XCTUnwrap(state.document.image), viewport: view, scene: OverlayScene(state: state))
         XCTAssertEqual(grid[20, 5].glyph, "+")
-        XCTAssertEqual(grid[20, 5].foreground, Palette.foregroundPoint)
+        XCTAssertEqual(grid[20, 5].foreground, EditorColors.foregroundPoint)
         XCTAssertTrue(grid[20, 5].bold)
         XCTAssertEqual(grid[23, 5].glyph, "x")
-        XCTAssertEqual(grid[23, 5].foreground, Palette.backgroundPoint)
+        XCTAssertEqual(grid[23, 5].foreground, EditorColors.backgroundPoint)
         XCTAssertEqual(grid[23, 7].glyph, "┼")
         XCTAssertEqual([grid[22, 7].glyph, grid[24, 7].glyph, grid[23, 6].glyph, grid[23, 8].glyph], ["─", "─", "│", "│"])
         XCTAssertEqual(grid[23, 7].background, grid[23, 7].background, "marks keep the picture's colour behind them")
 
         F.press([.character("b"), .left, .left, .up, .character("b"), .up, .up], on: &state)
-        let boxed = HalfBlockRenderer.render(image: try XCTUnwrap(state.slot.image), viewport: try XCTUnwrap(state.viewport),
+        let boxed = HalfBlockRenderer.render(image: try XCTUnwrap(state.document.image), viewport: try XCTUnwrap(state.viewport),
                                              scene: OverlayScene(state: state))
         let rows = boxed.text.split(separator: "\n")
         XCTAssertEqual(rows[6].dropFirst(21).prefix(3), "┌─┐")
         XCTAssertEqual(rows[7].dropFirst(21).prefix(3), "└─┘")
-        XCTAssertEqual(boxed[22, 6].foreground, Palette.box)
+        XCTAssertEqual(boxed[22, 6].foreground, EditorColors.box)
     }
 
     func testMarksOnMonochromeAreBoldGlyphsWithoutColour() throws {
         var state = F.loadedState()
         F.press([.character(" ")], on: &state)
-        let grid = MonoRenderer.render(image: try XCTUnwrap(state.slot.image), viewport: try XCTUnwrap(state.viewport),
+        let grid = MonoRenderer.render(image: try XCTUnwrap(state.document.image), viewport: try XCTUnwrap(state.viewport),
                                        scene: OverlayScene(state: state))
         XCTAssertEqual(grid[20, 5], Cell(glyph: "+", bold: true, reverse: true), "a point under the cursor shows reversed")
         XCTAssertNil(grid[21, 5].foreground)
@@ -242,19 +242,19 @@ final class RendererTests: XCTestCase {
         var state = F.loadedState()
         F.press([.character(" ")], on: &state)
         let view = try XCTUnwrap(state.viewport)
-        let raster = SixelRenderer.render(image: try XCTUnwrap(state.slot.image), viewport: view, scene: OverlayScene(state: state),
+        let raster = SixelRenderer.render(image: try XCTUnwrap(state.document.image), viewport: view, scene: OverlayScene(state: state),
                                           cellWidth: 8, cellHeight: 16)
         XCTAssertEqual(raster.width, 40 * 8)
         XCTAssertEqual(raster.height, 10 * 16)
         // The point at image (41, 22) is raster (164, 88) at 4 raster pixels per image pixel; the
         // cursor leaves its centre free, so the green "+" shows there.
-        XCTAssertEqual(raster.color(x: 164, y: 88), Palette.foregroundPoint)
-        XCTAssertEqual(raster.color(x: 164 + 12, y: 88), Palette.cursor, "the crosshair's arm")
+        XCTAssertEqual(raster.color(x: 164, y: 88), EditorColors.foregroundPoint)
+        XCTAssertEqual(raster.color(x: 164 + 12, y: 88), EditorColors.cursor, "the crosshair's arm")
     }
 
     func testSixelCursorMovesResendOnlyTheChangedStrips() throws {
         var state = F.loadedState()
-        let image = try XCTUnwrap(state.slot.image)
+        let image = try XCTUnwrap(state.document.image)
         func frame() -> Raster {
             SixelRenderer.render(image: image, viewport: state.viewport!, scene: OverlayScene(state: state), cellWidth: 4, cellHeight: 8)
         }
@@ -293,7 +293,7 @@ final class RendererTests: XCTestCase {
         let state = F.loadedState()
         let layer = ImageLayer(renderer: .sixel, cellPixelWidth: 4, cellPixelHeight: 8)
         let bytes = try layer.bytes(for: state)
-        let expected = SixelRenderer.render(image: try XCTUnwrap(state.slot.image), viewport: try XCTUnwrap(state.viewport),
+        let expected = SixelRenderer.render(image: try XCTUnwrap(state.document.image), viewport: try XCTUnwrap(state.viewport),
                                             scene: OverlayScene(state: state), cellWidth: 4, cellHeight: 8)
         let text = String(decoding: bytes, as: UTF8.self)
         let pieces = text.components(separatedBy: "\u{1b}[").dropFirst()  // "ROW;COLUMNH" then the sixel image

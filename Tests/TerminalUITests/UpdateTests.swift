@@ -170,7 +170,7 @@ final class UpdateTests: XCTestCase {
         _ = state.apply(.prediction(requestID: request.id, result: F.result()))
         let effects = F.press([.character("n")], on: &state)
         XCTAssertTrue(effects.contains { if case .save = $0 { return true } else { return false } })
-        XCTAssertEqual(state.slot.objects.count, 2)
+        XCTAssertEqual(state.document.objects.count, 2)
         XCTAssertEqual(state.currentObject?.id, 2)
         XCTAssertEqual(state.currentObject?.color, ObjectPalette.color(at: 1))
         XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("object 2 of 2"))
@@ -200,18 +200,18 @@ final class UpdateTests: XCTestCase {
             _ = state.apply(.prediction(requestID: request.id, result: F.result()))
             F.press([.character("n")], on: &state)
         }
-        XCTAssertEqual(state.slot.objects.map(\.id), [1, 2, 3])
+        XCTAssertEqual(state.document.objects.map(\.id), [1, 2, 3])
         F.press([.character(",")], on: &state)
-        XCTAssertEqual(state.slot.objects.map(\.id), [1, 2], "the empty new object is dropped when leaving it")
+        XCTAssertEqual(state.document.objects.map(\.id), [1, 2], "the empty new object is dropped when leaving it")
         XCTAssertEqual(state.currentObject?.id, 2)
         F.press([.character(".")], on: &state)
         XCTAssertEqual(state.currentObject?.id, 1, "wraps around")
         F.press([.delete], on: &state)
         XCTAssertEqual(state.mode, .confirmDeleteObject)
         F.press([.character("n")], on: &state)
-        XCTAssertEqual(state.slot.objects.count, 2, "anything but y keeps it")
+        XCTAssertEqual(state.document.objects.count, 2, "anything but y keeps it")
         F.press([.delete, .character("y")], on: &state)
-        XCTAssertEqual(state.slot.objects.map(\.id), [2])
+        XCTAssertEqual(state.document.objects.map(\.id), [2])
     }
 
     func testQuitAsksOnlyWhenSomethingIsUnsaved() throws {
@@ -347,7 +347,7 @@ final class UpdateTests: XCTestCase {
         _ = state.apply(.mouse(MouseInput(position: CellPosition(column: panel.column + 3, row: panel.row + ObjectPanel.firstObjectRow),
                                           button: .left, kind: .press)))
         XCTAssertEqual(state.currentObject?.id, 1)
-        XCTAssertEqual(state.slot.objects.count, 2)
+        XCTAssertEqual(state.document.objects.count, 2)
         let lines = ObjectPanel.lines(state, width: panel.width, height: panel.height).map(\.plainText)
         XCTAssertEqual(Array(lines.prefix(3)), [" Objects", ">█ 1", " █ 2"])
     }
@@ -357,10 +357,11 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.images[0].encoding, .ready(seconds: 0.5, fromCache: false))
         let pending = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         let effects = F.press([.character("]")], on: &state)
-        guard case .openImage(let index, let path, let needsPixels)? = effects.first else { return XCTFail("\(effects)") }
+        guard case .openImage(let index, let path, let needsPixels, let lookForSession)? = effects.first else { return XCTFail("\(effects)") }
         XCTAssertEqual([index], [1])
         XCTAssertEqual(path, "/b.png")
         XCTAssertTrue(needsPixels)
+        XCTAssertTrue(lookForSession, "its session has not been looked for yet")
         XCTAssertNil(state.viewport, "nothing to show until the pixels arrive")
         XCTAssertNil(state.images[0].image, "pixels of images off screen are let go")
 
@@ -371,7 +372,7 @@ final class UpdateTests: XCTestCase {
         guard case .prefetchImage(2, "/c.png")? = encoded.first else { return XCTFail("\(encoded)") }
 
         let back = F.press([.character("[")], on: &state)
-        guard case .openImage(0, "/a.png", true)? = back.first else { return XCTFail("\(back)") }
+        guard case .openImage(0, "/a.png", true, false)? = back.first else { return XCTFail("\(back)") }
         _ = state.apply(.imageLoaded(index: 0, image: F.gradient(width: 80, height: 40)))
         let repredicted = F.predictRequests(state.apply(.imageEncoded(index: 0, seconds: 0, fromCache: true)))
         XCTAssertEqual(repredicted.first?.objectID, 1, "the dropped prediction is asked again")
@@ -379,7 +380,7 @@ final class UpdateTests: XCTestCase {
     }
 
     func testEncodingShowsProgressWithElapsedTime() {
-        var state = EditorState(imagePaths: ["/a.png"], terminal: F.terminal, info: F.info)
+        var state = EditorState(imagePaths: ["/a.png"], terminal: F.terminal, setup: F.setup)
         XCTAssertTrue(Chrome.messageLine(state, width: 80).plainText.contains("loading model"))
         _ = state.apply(.modelLoaded(name: "sam2.1_hiera_t", device: "cpu"))
         _ = state.apply(.encodingStarted(index: 0, at: 10))
@@ -403,7 +404,7 @@ final class UpdateTests: XCTestCase {
     }
 
     func testAModelThatFailsToLoadStopsTheSpinnerAndSaysWhy() {
-        var state = EditorState(imagePaths: ["/a.png"], terminal: F.terminal, info: F.info)
+        var state = EditorState(imagePaths: ["/a.png"], terminal: F.terminal, setup: F.setup)
         _ = state.apply(.modelFailed(message: "/m.pt: not a checkpoint"))
         let line = Chrome.messageLine(state, width: 80).plainText
         XCTAssertTrue(line.hasPrefix(" /m.pt: not a checkpoint"), line)

@@ -21,7 +21,8 @@
 //    thresholded at logit 0 (the predictor's output).
 //
 // `prompt(for:maskInput:)` builds the engine prompt for a step; the editor uses it too, so the
-// live predictions and the replayed ones cannot drift apart.
+// live predictions and the replayed ones cannot drift apart. `replay` is the only replay:
+// `samterm export` runs it on a Predictor, the editor (restoring and exporting) on its engine.
 
 import Foundation
 
@@ -68,29 +69,70 @@ public enum SessionReplay {
             multimask: step.multimask)
     }
 
+    /// What replaying reads of a prediction: how many candidates it gave and a candidate's
+    /// low-resolution logits. `MaskCandidates` is one; the editor's engine answers with its own.
+    public protocol Candidates {
+        var count: Int { get }
+        func lowResLogits(at index: Int) -> [Float]
+    }
+
+    /// Steps replayed: the last step's prediction, the candidate kept from it, and the mask input
+    /// that step was given (the previous kept candidate's logits; nil when it took none), which
+    /// refining goes on from.
+    public struct Replayed<Prediction> {
+        public let prediction: Prediction
+        public let chosen: Int
+        public let maskInput: [Float]?
+
+        /// The same replay with its prediction in another form.
+        public func map<Other>(_ transform: (Prediction) throws -> Other) rethrows -> Replayed<Other> {
+            Replayed<Other>(prediction: try transform(prediction), chosen: chosen, maskInput: maskInput)
+        }
+    }
+
+    /// Steps before the last only pass their kept candidate's logits on: no mask of theirs is
+    /// upsampled but the best one's, at one pixel.
+    public static let passingOutput = MaskOutputOptions(size: (1, 1), bestMaskOnly: true)
+
+    /// Replays `steps` (one object's, `objectID` naming it in errors) through `predict`, which
+    /// predicts a prompt on the image with the given mask output. Returns nil without steps.
+    /// Errors name the object and the step: a prediction that failed, or a kept candidate the
+    /// prediction does not have.
+    /// - Parameter finalOutput: the mask size and candidates of the last step's prediction.
+    public static func replay<Prediction: Candidates>(
+        _ steps: [Session.Step], objectID: Int, finalOutput: MaskOutputOptions,
+        predict: (Prompt, MaskOutputOptions) throws -> Prediction
+    ) throws -> Replayed<Prediction>? {
+        var maskInput: [Float]? = nil
+        for (index, step) in steps.enumerated() {
+            let isLast = index == steps.count - 1
+            let stepPrompt = prompt(for: step, maskInput: maskInput)
+            let prediction: Prediction
+            do {
+                prediction = try predict(stepPrompt, isLast ? finalOutput : passingOutput)
+            } catch {
+                throw ReplayError.prediction(objectID: objectID, step: index + 1, message: "\(error)")
+            }
+            guard step.candidate >= 0 && step.candidate < prediction.count else {
+                throw ReplayError.candidateOutOfRange(objectID: objectID, step: index + 1, candidate: step.candidate,
+                                                      count: prediction.count)
+            }
+            if isLast { return Replayed(prediction: prediction, chosen: step.candidate, maskInput: stepPrompt.maskInput) }
+            maskInput = prediction.lowResLogits(at: step.candidate)
+        }
+        return nil
+    }
+
     /// Replays one object's steps on `predictor`, whose image must already be set (or its
     /// embedding loaded). Returns nil for an object without steps.
     /// - Parameter finalOutput: the mask size and candidates of the last step's prediction.
     public static func replay(_ object: Session.Object, with predictor: Predictor,
                               finalOutput: MaskOutputOptions = MaskOutputOptions()) throws -> Result? {
-        var maskInput: [Float]? = nil
-        for (index, step) in object.steps.enumerated() {
-            let isLast = index == object.steps.count - 1
-            // Steps before the last only pass their logits on: skip upsampling their masks.
-            let options = isLast ? finalOutput : MaskOutputOptions(size: (1, 1), bestMaskOnly: true)
-            let candidates: MaskCandidates
-            do {
-                candidates = try predictor.predict(prompt(for: step, maskInput: maskInput), options: options)
-            } catch {
-                throw ReplayError.prediction(objectID: object.id, step: index + 1, message: "\(error)")
-            }
-            guard step.candidate >= 0 && step.candidate < candidates.count else {
-                throw ReplayError.candidateOutOfRange(objectID: object.id, step: index + 1, candidate: step.candidate,
-                                                      count: candidates.count)
-            }
-            if isLast { return Result(objectID: object.id, candidates: candidates, chosen: step.candidate) }
-            maskInput = candidates.lowResLogits(at: step.candidate)
-        }
-        return nil
+        try replay(object.steps, objectID: object.id, finalOutput: finalOutput) { try predictor.predict($0, options: $1) }
+            .map { Result(objectID: object.id, candidates: $0.prediction, chosen: $0.chosen) }
     }
 }
+
+extension SessionReplay.Replayed: Sendable where Prediction: Sendable {}
+
+extension MaskCandidates: SessionReplay.Candidates {}

@@ -1,11 +1,9 @@
 import Foundation
 
-/// The images a batch command was given, as one sorted list: files as named, the PNG and JPEG
-/// files of folders (not of their subfolders), and the lines of `@LIST` files. Sorting makes the
-/// list, and so every `--shard` slice of it, the same on every machine whatever the argument order.
+/// The images a batch command was given, as one sorted list: files and folders as ImageInputs
+/// reads them, and the lines of `@LIST` files. Sorting makes the list, and so every `--shard`
+/// slice of it, the same on every machine whatever the argument order.
 enum BatchInputs {
-    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
-
     /// Throws a `UsageError` for an argument that names nothing, an unreadable list, a folder
     /// without images, or no images at all. Files named in a list are not checked here: one
     /// that is missing fails as that image, so one stale line does not stop a long run.
@@ -16,15 +14,7 @@ enum BatchInputs {
                 paths += try listedPaths(in: String(argument.dropFirst()))
                 continue
             }
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else {
-                throw UsageError("\(argument): no such file or folder")
-            }
-            if isFolder.boolValue {
-                paths += try images(inFolder: argument)
-            } else {
-                paths.append(argument)
-            }
+            paths += try ImageInputs.paths(named: argument)
         }
         if paths.isEmpty { throw UsageError("no images given") }
         return Array(Set(paths)).sorted()
@@ -35,18 +25,6 @@ enum BatchInputs {
         guard arguments.count == 1, let only = arguments.first, !only.hasPrefix("@") else { return false }
         var isFolder: ObjCBool = false
         return !(FileManager.default.fileExists(atPath: only, isDirectory: &isFolder) && isFolder.boolValue)
-    }
-
-    static func images(inFolder folder: String) throws -> [String] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder)
-        } catch {
-            throw UsageError("\(folder): cannot list the folder: \(error.localizedDescription)")
-        }
-        let pictures = names.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
-        if pictures.isEmpty { throw UsageError("\(folder): no PNG or JPEG files in this folder") }
-        return pictures.map { (folder as NSString).appendingPathComponent($0) }
     }
 
     /// One path per line, relative to the working directory (as `find ... > list.txt` writes

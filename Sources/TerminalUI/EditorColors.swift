@@ -1,14 +1,7 @@
-// The colours the editor paints prompt marks with; objects take theirs from ObjectPalette.
+// The colours the editor paints its own marks with; objects take theirs from ObjectPalette.
 import Segmentation
 
-public enum Palette {
-    public static func objectColor(_ index: Int) -> RGBColor {
-        ObjectPalette.color(at: max(index, 0))
-    }
-
-    /// Mask fill opacity, as in the official notebooks' `show_mask`.
-    public static let maskAlpha = ObjectPalette.maskAlpha
-
+public enum EditorColors {
     public static let foregroundPoint = RGBColor(0, 230, 0)
     /// Outlines of the automatic masks not yet adopted as objects.
     public static let suggestion = RGBColor(255, 220, 0)

@@ -1,0 +1,62 @@
+// The update's dialogs: the help, naming an object, and the questions before quitting, deleting
+// and overwriting. While one is up, keys answer it instead of going to the keymap.
+import Segmentation
+
+extension EditorState {
+    mutating func answerDialog(_ key: Key) -> [EditorEffect] {
+        switch mode {
+        case .normal:
+            return []  // no dialog: keys go to the keymap
+        case .help:
+            mode = .normal
+            return []
+        case .naming(let text):
+            return editName(text, key: key)
+        case .confirmQuit:
+            if Self.isYes(key) || key == .control("c") { return [.quit] }
+            mode = .normal
+            return say("Quit cancelled")
+        case .confirmDeleteObject:
+            mode = .normal
+            return Self.isYes(key) ? deleteCurrentObject() : say("Delete cancelled")
+        case .confirmOverwrite:
+            mode = .normal
+            return Self.isYes(key) ? export(overwrite: true) : say("Export cancelled: nothing was overwritten")
+        }
+    }
+
+    private static func isYes(_ key: Key) -> Bool {
+        key == .character("y") || key == .character("Y")
+    }
+
+    /// A key while typing a name: Enter keeps it, Escape or Ctrl-C leaves the name as it was.
+    private mutating func editName(_ text: String, key: Key) -> [EditorEffect] {
+        switch key {
+        case .enter:
+            mode = .normal
+            return nameCurrentObject(text)
+        case .escape, .control("c"):
+            mode = .normal
+            return say("Naming cancelled")
+        case .backspace:
+            mode = .naming(String(text.dropLast()))
+        case .character(let character) where !character.isNewline && text.count < 60:
+            mode = .naming(text + String(character))
+        default:
+            break
+        }
+        return []
+    }
+
+    /// `q` or Ctrl-C: at once when everything is exported, else after asking.
+    mutating func askToQuit() -> [EditorEffect] {
+        guard hasUnsavedChanges else { return [.quit] }
+        mode = .confirmQuit
+        return []
+    }
+
+    mutating func showHelp() -> [EditorEffect] {
+        mode = .help
+        return []
+    }
+}

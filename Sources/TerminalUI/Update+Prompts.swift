@@ -1,0 +1,236 @@
+// The update's prompts and candidates: points, boxes, undo, choosing a candidate, predictions
+// asked for and arriving.
+import Segmentation
+
+/// Where new candidates come from.
+enum CandidatesSource {
+    case prediction
+    /// A restored object's steps replayed: with the mask input the last step was given, which
+    /// refining and predicting again go on from.
+    case replay(maskInput: [Float]?)
+}
+
+extension EditorState {
+    mutating func placePoint(foreground: Bool) -> [EditorEffect] {
+        guard viewport != nil else { return notReady() }
+        if foreground, let adopted = adoptSuggestion() { return adopted }
+        let point = PromptPoint(position: cursor, isForeground: foreground)
+        return editPrompts(addition: true) { $0.points.append(point) }
+    }
+
+    /// `b`: the first press anchors a corner at the cursor, the second draws the box.
+    mutating func toggleBox() -> [EditorEffect] {
+        guard viewport != nil else { return notReady() }
+        guard let anchor = boxAnchor else {
+            boxAnchor = cursor
+            return say("Box: move to the opposite corner and press b (Esc cancels)")
+        }
+        return finishBox(from: anchor, to: cursor)
+    }
+
+    mutating func finishBox(from anchor: PixelPoint, to corner: PixelPoint) -> [EditorEffect] {
+        boxAnchor = nil
+        let box = PromptBox(corner: anchor, corner: corner)
+        guard box.x1 > box.x0, box.y1 > box.y0 else {
+            return sayError("A box needs two corners in different rows and columns")
+        }
+        return editPrompts(addition: true) { $0.box = box }
+    }
+
+    mutating func cancelBox() -> [EditorEffect] {
+        guard boxAnchor != nil else { return [] }
+        boxAnchor = nil
+        return say("Box cancelled")
+    }
+
+    mutating func removeNearestPoint() -> [EditorEffect] {
+        guard let object = currentObject else { return say("No point to remove") }
+        let points = object.prompting.points
+        if let nearest = points.indices.min(by: {
+            points[$0].position.squaredDistance(to: cursor) < points[$1].position.squaredDistance(to: cursor)
+        }) {
+            return editPrompts(addition: false) { $0.points.remove(at: nearest) }
+        }
+        if object.prompting.box != nil {
+            return editPrompts(addition: false) { $0.box = nil }
+        }
+        return say("No point to remove")
+    }
+
+    mutating func clearPrompts() -> [EditorEffect] {
+        guard let object = currentObject, !object.prompting.isEmpty else { return say("Nothing to clear") }
+        boxAnchor = nil
+        return editPrompts(addition: false) { $0 = Prompt() }
+    }
+
+    mutating func stepHistory(undo: Bool) -> [EditorEffect] {
+        guard modifyCurrentObject({ $0.stepHistory(undo: undo) }) == true else {
+            return say(undo ? "Nothing to undo" : "Nothing to redo")
+        }
+        boxAnchor = nil
+        document.hasUnsavedChanges = true
+        return requestPrediction(forCurrentObjectKeeping: currentObject?.chosen) + autosave(image: currentImage)
+    }
+
+    mutating func chooseNextCandidate() -> [EditorEffect] {
+        guard let object = currentObject, !object.candidates.isEmpty else { return [] }
+        return choose((object.chosen + 1) % object.candidates.count)
+    }
+
+    mutating func choose(_ index: Int) -> [EditorEffect] {
+        guard let object = currentObject, object.candidates.indices.contains(index) else {
+            return say("No candidate \(index + 1)")
+        }
+        guard object.chosen != index else { return [] }
+        modifyCurrentObject { $0.chosen = index }
+        document.hasUnsavedChanges = true
+        return autosave(image: currentImage)
+    }
+
+    mutating func toggleMultimask() -> [EditorEffect] {
+        multimaskAlways.toggle()
+        say(multimaskAlways ? "Multimask on: three candidates on every click"
+                            : "Multimask off: three candidates on the first click only")
+        guard let object = currentObject, !object.prompting.isEmpty else { return [] }
+        let always = multimaskAlways
+        modifyCurrentObject { $0.setMultimask(always: always) }
+        return requestPrediction(forCurrentObjectKeeping: nil)
+    }
+
+    /// Applies a prompt change to the current object (see `EditorObject.changePrompts`) and asks
+    /// for a prediction.
+    mutating func editPrompts(addition: Bool, _ change: (inout Prompt) -> Void) -> [EditorEffect] {
+        ensureCurrentObject()
+        let always = multimaskAlways
+        guard modifyCurrentObject({ $0.changePrompts(refining: addition, multimaskAlways: always, change) }) != nil else { return [] }
+        document.hasUnsavedChanges = true
+        return requestPrediction(forCurrentObjectKeeping: nil) + autosave(image: currentImage)
+    }
+
+    /// Predicts the current object from its prompting. `choice` keeps a candidate index
+    /// (after undo or redo) instead of taking the best-scoring one.
+    private mutating func requestPrediction(forCurrentObjectKeeping choice: Int?) -> [EditorEffect] {
+        guard let object = currentObject else { return [] }
+        guard !object.prompting.isEmpty else {
+            modifyCurrentObject { $0.clearCandidates() }
+            return []
+        }
+        let request = makeRequest(imageIndex: currentImage, object: object)
+        modifyCurrentObject { $0.awaitPrediction(requestID: request.id, keeping: choice) }
+        return [.predict(request)]
+    }
+
+    private mutating func makeRequest(imageIndex: Int, object: EditorObject) -> PredictRequest {
+        let image = images[imageIndex]
+        let size = Self.displayMaskSize(width: image.width ?? 1, height: image.height ?? 1)
+        defer { nextRequestID += 1 }
+        return PredictRequest(id: nextRequestID, imageIndex: imageIndex, objectID: object.id,
+                              prompting: object.prompting, maskWidth: size.width, maskHeight: size.height)
+    }
+
+    /// Asks again for an object's candidates (its request was dropped): a prediction of its
+    /// prompt, or the replay of its saved steps while it has not been predicted since restoring.
+    mutating func repredict(imageIndex: Int, objectIndex: Int) -> EditorEffect {
+        let object = images[imageIndex].objects[objectIndex]
+        let request = makeRequest(imageIndex: imageIndex, object: object)
+        images[imageIndex].objects[objectIndex].awaitPrediction(requestID: request.id, keeping: object.chosen)
+        guard object.awaitingReplay, let origin = object.candidatesOrigin else { return .predict(request) }
+        return .replay(ReplayRequest(id: request.id, imageIndex: imageIndex, objectID: object.id,
+                                     steps: origin.steps(choosing: object.chosen),
+                                     maskWidth: request.maskWidth, maskHeight: request.maskHeight))
+    }
+
+    // MARK: - Answers
+
+    /// New candidates for an object's current prompt.
+    mutating func candidatesArrived(requestID: Int, result: PredictionResult, from source: CandidatesSource) -> [EditorEffect] {
+        let image = predictionArrived(requestID: requestID) { $0.receive(result, requestID: requestID, from: source) }
+        return image.map { autosave(image: $0) } ?? []
+    }
+
+    mutating func predictionFailed(requestID: Int, message text: String) -> [EditorEffect] {
+        if let image = predictionArrived(requestID: requestID, { $0.prediction = .failed(text) }) {
+            say("Prediction failed: \(text)", isError: true, aboutImage: image)
+        }
+        return []
+    }
+
+    mutating func predictionDropped(requestID: Int) -> [EditorEffect] {
+        predictionArrived(requestID: requestID) { $0.prediction = .stale }
+        return []
+    }
+
+    /// Applies an answer to the object that asked for it; answers nobody waits for are ignored.
+    /// Returns the image of the object.
+    @discardableResult
+    private mutating func predictionArrived(requestID: Int, _ apply: (inout EditorObject) -> Void) -> Int? {
+        for imageIndex in images.indices {
+            if let objectIndex = images[imageIndex].objects.firstIndex(where: { $0.prediction == .pending(requestID: requestID) }) {
+                apply(&images[imageIndex].objects[objectIndex])
+                return imageIndex
+            }
+        }
+        return nil
+    }
+}
+
+/// The object's own part of the transitions above.
+extension EditorObject {
+    /// Applies a prompt change, recorded for undo. An addition refines the displayed candidate
+    /// (its logits become the mask input, and its history the new prompt's lineage); a removal
+    /// starts from the prompts alone, since the old mask still holds the removed point's influence.
+    mutating func changePrompts(refining: Bool, multimaskAlways: Bool, _ change: (inout Prompt) -> Void) {
+        recordHistory()
+        let refined = refining ? chosenCandidate?.lowResLogits : nil
+        change(&prompting)
+        if !prompting.isEmpty, let refined, let origin = candidatesOrigin {
+            prompting.maskInput = refined
+            lineage = origin.steps(choosing: chosen)
+        } else {
+            prompting.maskInput = nil
+            lineage = []
+        }
+        setMultimask(always: multimaskAlways)
+        awaitingReplay = false
+    }
+
+    /// Single points are ambiguous (a shirt or the person?): they get three candidates.
+    mutating func setMultimask(always: Bool) {
+        prompting.multimask = always || (prompting.maskInput == nil && prompting.points.count == 1 && prompting.box == nil)
+    }
+
+    /// No prompts: nothing to predict and nothing to show.
+    mutating func clearCandidates() {
+        candidates = []
+        candidatesOrigin = nil
+        chosen = 0
+        prediction = .idle
+    }
+
+    /// A request is out for the current prompts; `choice` is the candidate to show when it comes
+    /// back (nil: the best-scoring one).
+    mutating func awaitPrediction(requestID: Int, keeping choice: Int?) {
+        prediction = .pending(requestID: requestID)
+        choiceAfterPrediction = choice
+    }
+
+    mutating func receive(_ result: PredictionResult, requestID: Int, from source: CandidatesSource) {
+        if case .replay(let maskInput) = source {
+            prompting.maskInput = maskInput
+            awaitingReplay = false
+        }
+        candidates = result.candidates
+        candidatesVersion = requestID
+        var choice = choiceAfterPrediction ?? result.best
+        if let adopted = adoptedMask {
+            choice = result.candidates.indices.max {
+                adopted.iou(result.candidates[$0].mask) < adopted.iou(result.candidates[$1].mask)
+            } ?? choice
+            adoptedMask = nil
+        }
+        chosen = result.candidates.indices.contains(choice) ? choice : 0
+        choiceAfterPrediction = nil
+        prediction = .current
+        candidatesOrigin = CandidatesOrigin(lineage: lineage, step: currentStep)
+    }
+}

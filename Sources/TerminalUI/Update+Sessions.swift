@@ -1,0 +1,98 @@
+// The update's sessions and export: an image's saved work coming back, and exporting it.
+import Foundation
+import Segmentation
+
+extension EditorState {
+    mutating func sessionLoaded(index: Int, sha256: String, outcome: SessionOutcome) -> [EditorEffect] {
+        guard images[index].autosave == .waiting else { return [] }
+        images[index].sha256 = sha256
+        switch outcome {
+        case .fresh:
+            images[index].autosave = .on
+            return autosave(image: index)
+        case .setAside(let text):
+            images[index].autosave = .on
+            say(text, isError: true, aboutImage: index)
+            return autosave(image: index)
+        case .refused(let text):
+            images[index].autosave = .off(text)
+            say("\(text). Changes to this image are not autosaved.", isError: true, aboutImage: index)
+            return []
+        case .found(let session):
+            images[index].autosave = .on
+            return restore(session, into: index)
+        }
+    }
+
+    /// Puts a session's objects back and replays their steps; objects made before the session
+    /// arrived (a click while it was read) keep their work under new numbers.
+    private mutating func restore(_ session: Session, into index: Int) -> [EditorEffect] {
+        let saved = session.objects.filter { !$0.steps.isEmpty }
+        guard !saved.isEmpty else { return [] }
+        if images[index].width == nil {
+            images[index].width = session.image.width
+            images[index].height = session.image.height
+        }
+        let restored = saved.map(EditorObject.init(restoring:))
+        var nextID = (saved.map(\.id).max() ?? 0) + 1
+        var earlier = images[index].objects
+        for position in earlier.indices {
+            earlier[position].id = nextID
+            nextID += 1
+        }
+        let current = images[index].currentObject
+        images[index].objects = restored + earlier
+        images[index].nextObjectID = max(images[index].nextObjectID, nextID)
+        // The next click starts a new object unless one was being edited already.
+        images[index].currentObject = earlier.isEmpty ? restored.count : restored.count + current
+        say("Restored \(Self.counted(restored.count, "object")) from the session", aboutImage: index)
+        // Replayed as soon as the image is encoded (now, if it already is).
+        guard case .ready = images[index].encoding, index == currentImage else { return [] }
+        return restored.indices.map { repredict(imageIndex: index, objectIndex: $0) }
+    }
+
+    /// `e`: every object with a mask, predicted again at full size by the worker.
+    mutating func export(overwrite: Bool = false) -> [EditorEffect] {
+        // Restored objects whose replay is still running export too: they have their steps.
+        let objects = document.objects.filter { !$0.steps.isEmpty }
+        guard !objects.isEmpty, let width = document.width, let height = document.height else {
+            return say("Nothing to export: no object has a mask yet")
+        }
+        say("Exporting \(Self.counted(objects.count, "mask"))…")
+        return [.export(ExportRequest(imageIndex: currentImage, imagePath: document.path, imageWidth: width, imageHeight: height,
+                                      objects: objects.map(record(of:)), directory: setup.outputDirectory,
+                                      overwrite: overwrite, replaceable: exportedFiles))]
+    }
+
+    mutating func exportFinished(index: Int, files: [String]) -> [EditorEffect] {
+        images[index].hasUnsavedChanges = false
+        exportedFiles.formUnion(files)
+        let folder = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? "."
+        return say("Exported \(Self.counted(files.count, "file")) to \(folder)")
+    }
+
+    /// Files from elsewhere are in the way: ask, when the user is looking at that image and not
+    /// answering another question.
+    mutating func exportNeedsOverwrite(index: Int, existing: [String]) -> [EditorEffect] {
+        guard index == currentImage, mode == .normal else {
+            return sayError("Export not written: \(Self.counted(existing.count, "file")) exist")
+        }
+        mode = .confirmOverwrite(existing)
+        return []
+    }
+}
+
+extension EditorObject {
+    /// A saved object as it comes back: its last step's prompt, waiting for the replay of its
+    /// steps (the mask input of that prompt is not saved).
+    init(restoring object: Session.Object) {
+        self.init(id: object.id, colorIndex: object.id - 1, name: object.name, color: object.color)
+        let last = object.steps[object.steps.count - 1]
+        prompting = SessionReplay.prompt(for: last, maskInput: nil)
+        chosen = last.candidate
+        lineage = Array(object.steps.dropLast())
+        candidatesOrigin = CandidatesOrigin(lineage: lineage, step: last)
+        awaitingReplay = true
+        prediction = .stale
+    }
+}
