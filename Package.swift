@@ -8,15 +8,18 @@ let libtorchRoot = Context.environment["LIBTORCH"].flatMap { $0.isEmpty ? nil : 
 let torchInclude = libtorchRoot.map { "\($0)/include" } ?? "/usr/include"
 
 // The C++ standard follows the LibTorch: Debian's 1.13 is C++17, the headers of 2.x need C++20.
+// The version is in torch/version.h, which recent releases forward to torch/headeronly/version.h.
 func torchMajorVersion(include: String) -> Int? {
-    let header = "\(include)/torch/csrc/api/include/torch/version.h"
-    guard let text = try? String(contentsOfFile: header, encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("#define TORCH_VERSION_MAJOR ") {
-        return Int(line.split(separator: " ").last ?? "")
+    for header in ["torch/headeronly/version.h", "torch/csrc/api/include/torch/version.h"] {
+        guard let text = try? String(contentsOfFile: "\(include)/\(header)", encoding: .utf8) else { continue }
+        for line in text.split(separator: "\n") where line.hasPrefix("#define TORCH_VERSION_MAJOR ") {
+            return Int(line.split(separator: " ").last ?? "")
+        }
     }
     return nil
 }
-let cxxStandard: CXXLanguageStandard = (torchMajorVersion(include: torchInclude) ?? 1) >= 2 ? .cxx20 : .cxx17
+let torchMajor = torchMajorVersion(include: torchInclude) ?? (libtorchRoot == nil ? 1 : 2)
+let cxxStandard: CXXLanguageStandard = torchMajor >= 2 ? .cxx20 : .cxx17
 
 var torchCxxFlags: [String] = ["-I/usr/include/torch/csrc/api/include"]
 var torchLinkerFlags: [String] = []
