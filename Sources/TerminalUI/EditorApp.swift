@@ -10,6 +10,8 @@ public struct EditorConfiguration: Sendable {
     public var device: ComputeDevice
     /// CPU threads for LibTorch; 0 keeps its default.
     public var threads: Int
+    public var kernels: ComputeKernels
+    public var precision: ComputePrecision
     /// nil: chosen from what the terminal supports.
     public var renderer: RendererKind?
     /// Where exports go; nil puts them next to each image.
@@ -22,7 +24,8 @@ public struct EditorConfiguration: Sendable {
     public var sessionDirectory: String?
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
-                threads: Int = 0, renderer: RendererKind? = nil,
+                threads: Int = 0, kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto,
+                renderer: RendererKind? = nil,
                 outputDirectory: String? = nil, exportFormats: [ExportFormat] = ExportFormat.defaults,
                 cacheDirectory: String? = nil, useEmbeddingCache: Bool = true, sessionDirectory: String? = nil) {
         self.imagePaths = imagePaths
@@ -30,6 +33,8 @@ public struct EditorConfiguration: Sendable {
         self.modelName = modelName
         self.device = device
         self.threads = threads
+        self.kernels = kernels
+        self.precision = precision
         self.renderer = renderer
         self.outputDirectory = outputDirectory
         self.exportFormats = exportFormats

@@ -9,12 +9,14 @@ extension PredictorWorker.Dependencies {
                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
         let checkpoint = configuration.checkpointPath, device = configuration.device
         let preset = configuration.modelName, threads = configuration.threads, formats = configuration.exportFormats
+        let kernels = configuration.kernels, precision = configuration.precision
         let sessionDirectory = configuration.sessionDirectory
         let cache = configuration.useEmbeddingCache
             ? EmbeddingCache(directory: configuration.cacheDirectory ?? EmbeddingCache.defaultDirectory(environment: environment))
             : nil
         return Self(
-            loadEngine: { try SegmentationEngine(checkpointPath: checkpoint, modelName: preset, device: device, threads: threads) },
+            loadEngine: { try SegmentationEngine(checkpointPath: checkpoint, modelName: preset, device: device, threads: threads,
+                                                     kernels: kernels, precision: precision) },
             loadImage: { path in (try RGBImage.load(path: path), try SHA256.hexDigest(ofFileAt: path)) },
             export: { job in
                 try Exporter(image: job.image, imagePath: job.imagePath, objects: job.objects, model: job.model)

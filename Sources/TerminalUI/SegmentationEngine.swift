@@ -10,8 +10,11 @@ final class SegmentationEngine: PredictionEngine {
     var slotCount: Int { predictors.count }
 
     /// Two slots: the image on screen and the next one, encoded ahead.
-    convenience init(checkpointPath: String, modelName: String?, device: ComputeDevice, threads: Int, slots: Int = 2) throws {
-        try self.init(model: Model(path: checkpointPath, modelName: modelName, device: device, threads: threads), slots: slots)
+    convenience init(checkpointPath: String, modelName: String?, device: ComputeDevice, threads: Int,
+                     kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto, slots: Int = 2) throws {
+        try self.init(model: Model(path: checkpointPath, modelName: modelName, device: device, threads: threads,
+                                   kernels: kernels, precision: precision),
+                      slots: slots)
     }
 
     init(model: Model, slots: Int = 2) throws {

@@ -61,7 +61,8 @@ struct Edit: ParsableCommand {
         }
         let configuration = EditorConfiguration(
             imagePaths: images, checkpointPath: checkpoint, modelName: modelOptions.model, device: modelOptions.device,
-            threads: modelOptions.threads, renderer: renderer, outputDirectory: out, exportFormats: exportFormats,
+            threads: modelOptions.threads, kernels: modelOptions.kernels, precision: modelOptions.precision,
+            renderer: renderer, outputDirectory: out, exportFormats: exportFormats,
             useEmbeddingCache: !noCache, sessionDirectory: sessionDir)
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
