@@ -1,4 +1,4 @@
-"""Fits the rational erf used by the decoder's GELU kernel (Sources/SamEngine/model/vector_kernels.cpp).
+"""Fits the rational erf used by the decoder's GELU kernel (Sources/SamEngine/kernels/vector_kernels.cpp).
 
 erf(z) ~ z P(z^2) / Q(z^2) on [0, 4] (erf is odd, and 1 in float beyond 4), P of degree 6 and
 Q of degree 4 with Q(0) = 1, by iteratively reweighted least squares on the relative error

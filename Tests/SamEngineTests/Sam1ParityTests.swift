@@ -9,40 +9,22 @@ import Segmentation
 import XCTest
 
 final class Sam1ParityTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/sam1")
+    static let fixture = ParityFixture("sam1")
+    static let fixtures = fixture.folder
     static let modelName = "sam_test_tiny"
 
     struct Manifest: Decodable {
         let model: String
         let low_res_size: Int
-        let logits_sample: Sample
+        let logits_sample: LogitsSample
         let mask_input_encoding: MaskInputEncoding
-        let cases: [Case]
+        let cases: [ParityCase]
         let resized_outputs: [ResizedOutput]
-
-        struct Sample: Decodable {
-            let start: Int
-            let step: Int
-        }
 
         struct MaskInputEncoding: Decodable {
             let zero: Float
             let scale: Float
         }
-    }
-
-    struct Case: Decodable {
-        let name: String
-        let image: String
-        let points: [[Float]]?
-        let labels: [Int32]?
-        let box: [Float]?
-        let multimask: Bool
-        let mask_input: String?
-        let candidates: Int
-        let best: Int
     }
 
     struct ResizedOutput: Decodable {
@@ -52,17 +34,13 @@ final class Sam1ParityTests: XCTestCase {
         let mask: String
     }
 
-    static func path(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+    static func path(_ name: String) -> String { fixture.path(name) }
 
     static func manifest() throws -> Manifest {
-        try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: fixtures.appendingPathComponent("cases.json")))
+        try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: path("cases.json"))))
     }
 
-    static func image(_ name: String) throws -> RGBImage {
-        let array = try NumpyArray.read(path: path("image_\(name).npy"))
-        XCTAssertEqual(array.shape.count, 3)
-        return RGBImage(width: array.shape[1], height: array.shape[0], pixels: try XCTUnwrap(array.bytes))
-    }
+    static func image(_ name: String) throws -> RGBImage { try fixture.image(name) }
 
     /// The mask input the reference was given: one byte per logit, (byte - zero) / scale.
     static func maskInput(_ file: String, _ encoding: Manifest.MaskInputEncoding) throws -> [Float] {
@@ -70,14 +48,8 @@ final class Sam1ParityTests: XCTestCase {
         return codes.map { (Float($0) - encoding.zero) / encoding.scale }
     }
 
-    static func prompt(for testCase: Case, _ manifest: Manifest) throws -> Prompt {
-        var prompt = Prompt(multimask: testCase.multimask)
-        for (point, label) in zip(testCase.points ?? [], testCase.labels ?? []) {
-            prompt.points.append(PromptPoint(x: point[0], y: point[1], label: try XCTUnwrap(PointLabel(rawValue: label))))
-        }
-        if let box = testCase.box { prompt.box = PromptBox(x0: box[0], y0: box[1], x1: box[2], y1: box[3]) }
-        if let file = testCase.mask_input { prompt.maskInput = try maskInput(file, manifest.mask_input_encoding) }
-        return prompt
+    static func prompt(for testCase: ParityCase, _ manifest: Manifest) throws -> Prompt {
+        try fixture.prompt(for: testCase, maskInput: try testCase.mask_input.map { try maskInput($0, manifest.mask_input_encoding) })
     }
 
     static func mask(_ file: String) throws -> BinaryMask {
@@ -117,52 +89,9 @@ final class Sam1ParityTests: XCTestCase {
 
     func assertEveryCaseMatches(model: Model, label: String) throws {
         let manifest = try Self.manifest()
-        XCTAssertGreaterThanOrEqual(manifest.cases.count, 8)
-        let predictor = try Predictor(model: model)
-        let side = manifest.low_res_size
-        let sampled = Array(stride(from: manifest.logits_sample.start, to: side, by: manifest.logits_sample.step))
-        var currentImage = ""
-        for testCase in manifest.cases {
-            if testCase.image != currentImage {
-                try predictor.setImage(try Self.image(testCase.image))
-                currentImage = testCase.image
-            }
-            let result = try predictor.predict(try Self.prompt(for: testCase, manifest))
-            let name = "\(label): \(testCase.name)"
-            XCTAssertEqual(result.count, testCase.candidates, name)
-            XCTAssertEqual(result.best, testCase.best, name)
-
-            let scores = try XCTUnwrap(try NumpyArray.read(path: Self.path("\(testCase.name)_scores.npy")).floats)
-            for (index, score) in scores.enumerated() {
-                XCTAssertEqual(result.scores[index], score, accuracy: 1e-4, "\(name): score \(index)")
-            }
-
-            let sample = try NumpyArray.read(path: Self.path("\(testCase.name)_logits_sample.npy"))
-            XCTAssertEqual(sample.shape, [testCase.candidates, sampled.count, sampled.count], name)
-            let reference = try XCTUnwrap(sample.floats)
-            for candidate in 0..<result.count {
-                let logits = result.lowResLogits(at: candidate)
-                var worst: Float = 0
-                for (row, y) in sampled.enumerated() {
-                    for (column, x) in sampled.enumerated() {
-                        let expected = reference[(candidate * sampled.count + row) * sampled.count + column]
-                        worst = max(worst, abs(logits[y * side + x] - expected))
-                    }
-                }
-                XCTAssertLessThanOrEqual(worst, 1e-3, "\(name): low-res logits of candidate \(candidate)")
-            }
-
-            let masks = try NumpyArray.read(path: Self.path("\(testCase.name)_masks.npy"))
-            XCTAssertEqual(masks.shape, [testCase.candidates, result.maskHeight, result.maskWidth], name)
-            let maskBytes = try XCTUnwrap(masks.bytes)
-            let pixels = result.maskWidth * result.maskHeight
-            for candidate in 0..<result.count {
-                let expected = BinaryMask(width: result.maskWidth, height: result.maskHeight,
-                                          bytes: Array(maskBytes[candidate * pixels..<(candidate + 1) * pixels]))
-                let mask = try XCTUnwrap(result.mask(at: candidate), name)
-                XCTAssertGreaterThanOrEqual(mask.iou(expected), 0.999, "\(name): mask \(candidate)")
-            }
-        }
+        try Self.fixture.assertEveryCaseMatches(manifest.cases, lowResSize: manifest.low_res_size,
+                                                sample: manifest.logits_sample, predictor: try Predictor(model: model),
+                                                label: label, prompt: { try Self.prompt(for: $0, manifest) })
     }
 
     /// Masks at sizes other than the image's go through SAM 1's padded square and crop, as
