@@ -7,10 +7,15 @@ import Segmentation
 import XCTest
 
 final class PrecisionTests: XCTestCase {
-    /// The largest low-res logit difference from float32 measured on the fixtures: 0.50 with bf16
-    /// (8 bits of mantissa) on LibTorch 1.13, where the largest logits are about 30 (docs/parity.md
-    /// has the figures); fp16 keeps 11 bits.
+    /// The largest low-res logit difference from float32 measured on the fixtures: with bf16 (8
+    /// bits of mantissa) 0.50 on LibTorch 1.13 and 0.53 on 2.15, where the largest logits are 32;
+    /// with fp16 (11 bits, CPU autocast from LibTorch 2.x) 0.06. docs/parity.md has the figures.
     static let logitTolerance: [ComputePrecision: Float] = [.bf16: 0.75, .fp16: 0.2]
+    /// The smallest mask IoU measured: bf16 0.989 on LibTorch 1.13 and 0.979 on 2.15, whose CPU
+    /// autocast runs more operations in bfloat16; fp16 0.996. The random-weight fixture's masks
+    /// are speckled, with most low-res logits within 0.5 of the threshold, so a few hundredths of
+    /// logit flip pixels that a trained model's masks would not have.
+    static let maskIoUFloor: [ComputePrecision: Double] = [.bf16: 0.975, .fp16: 0.99]
 
     func testHalfPrecisionStaysCloseToFloat32() throws {
         let checkpoint = Sam2ParityTests.path("tiny_sam2.1.pt")
@@ -50,7 +55,8 @@ final class PrecisionTests: XCTestCase {
                     largestLogit = max(largestLogit, expected.lowResLogits(at: index).map(abs).max() ?? 0)
                     let iou = try XCTUnwrap(result.mask(at: index)).iou(try XCTUnwrap(expected.mask(at: index)))
                     worstIoU = min(worstIoU, iou)
-                    XCTAssertGreaterThanOrEqual(iou, 0.98, "\(precision) \(testCase.name): mask \(index)")
+                    XCTAssertGreaterThanOrEqual(iou, try XCTUnwrap(Self.maskIoUFloor[precision]),
+                                                "\(precision) \(testCase.name): mask \(index)")
                 }
             }
             print("\(precision) against fp32 on the fixtures: worst logit difference \(worstLogit) "

@@ -159,6 +159,8 @@ at::Tensor layer_norm_float(const at::Tensor& x, at::IntArrayRef shape, const at
                         eps);
 }
 
+at::Tensor softmax_float(const at::Tensor& x, int64_t dim) { return at::softmax(x, dim, at::kFloat); }
+
 at::Tensor layer_norm_channels(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias, double eps) {
   const at::Tensor x = input.to(weight.scalar_type());  // in float32, as layer_norm_float
   const at::Tensor mean = x.mean(1, true);

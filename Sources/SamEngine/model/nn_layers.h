@@ -61,6 +61,10 @@ at::Tensor product_across_threads(const at::Tensor& bias, const at::Tensor& a, c
 at::Tensor layer_norm_float(const at::Tensor& x, at::IntArrayRef shape, const at::Tensor& weight,
                             const at::Tensor& bias, double eps);
 
+// Softmax over `dim` computed and returned in float32 whatever x's type, as CUDA's autocast runs
+// softmax (the CPU's autocast would keep bfloat16, losing the GPU's accuracy in the tests).
+at::Tensor softmax_float(const at::Tensor& x, int64_t dim);
+
 // Normalisation over the last dimension (nn.LayerNorm).
 struct LayerNorm {
   at::Tensor weight, bias;

@@ -30,7 +30,7 @@ at::Tensor Attention::operator()(const at::Tensor& q, const at::Tensor& k, const
   const at::Tensor kh = separate_heads(k_proj(k), num_heads);
   const at::Tensor vh = separate_heads(v_proj(v), num_heads);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim()));
-  const at::Tensor attention = at::softmax(at::matmul(qh, kh.transpose(-2, -1)) * scale, -1);
+  const at::Tensor attention = softmax_float(at::matmul(qh, kh.transpose(-2, -1)) * scale, -1);
   return out_proj(recombine_heads(at::matmul(attention, vh)));
 }
 

@@ -208,8 +208,8 @@ at::Tensor VitBlock::forward_batched(const at::Tensor& x) const {
   scores = scores.view({windows, heads, side, side, side, side})
                .add_(rel_h.unsqueeze(-1))
                .add_(rel_w.unsqueeze(-2))
-               .view({windows, heads, tokens, tokens})
-               .softmax(-1);
+               .view({windows, heads, tokens, tokens});
+  scores = softmax_float(scores, -1);
   at::Tensor attended = at::matmul(scores, v)  // [windows, heads, T, hd] -> [1, rows S, cols S, C]
                             .view({rows, cols, heads, side, side, hd})
                             .permute({0, 3, 1, 4, 2, 5})

@@ -70,7 +70,7 @@ void attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64
     auto split = [&](const at::Tensor& t) {
       return t.reshape({windows, t.size(1), heads, head_dim}).transpose(1, 2).reshape({-1, t.size(1), head_dim});
     };
-    const at::Tensor scores = at::bmm(split(q), split(k).transpose(1, 2)).softmax(-1);
+    const at::Tensor scores = softmax_float(at::bmm(split(q), split(k).transpose(1, 2)), -1);
     out.copy_(at::bmm(scores, split(v)).view({windows, heads, queries, head_dim}).transpose(1, 2).reshape(out.sizes()));
     return;
   }
