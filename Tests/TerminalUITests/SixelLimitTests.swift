@@ -104,3 +104,31 @@ final class SixelLimitTests: XCTestCase {
         }
     }
 }
+
+/// What `samterm inspect --terminal` prints from the terminal's answers.
+final class TerminalProbeTests: XCTestCase {
+    func testTheReportNamesTheAnswersAndTheRendererChosen() {
+        let xterm = Array("\u{1b}[6;20;10t\u{1b}[?2;0;1000;1000S\u{1b}[?1;0;1024S\u{1b}[?63;1;2;4c".utf8)
+        let report = TerminalProbe.describe(replies: xterm, environment: ["TERM": "xterm-256color"], terminfoColors: 256,
+                                            terminfoHasRGB: false, kernelCellSize: nil)
+        for line in ["TERM              xterm-256color", "TMUX              (unset)", "DA1               63;1;2;4 (4: sixel)",
+                     "sixel limit       1000x1000 (XTSMGRAPHICS)", "colour registers  1024",
+                     "cell size         10x20 pixels (ESC [ 16 t)", "replies           ESC[6;20;10tESC[?2;0;1000;1000S",
+                     "renderer          sixel"] {
+            XCTAssertTrue(report.contains(line), "\(line) in\n\(report)")
+        }
+        let tmux = TerminalProbe.describe(replies: Array("\u{1b}[?1;2c".utf8), environment: ["TMUX": "/tmp/tmux-0/default,1,0",
+                                          "COLORTERM": "truecolor"], terminfoColors: 256, terminfoHasRGB: false,
+                                          kernelCellSize: (9, 18))
+        for line in ["DA1               1;2 (no 4: no sixel)", "sixel limit       no answer, no sixel", "cell size         9x18 pixels (TIOCGWINSZ)",
+                     "renderer          truecolor", "TMUX              /tmp/tmux-0/default,1,0"] {
+            XCTAssertTrue(tmux.contains(line), "\(line) in\n\(tmux)")
+        }
+        let silent = TerminalProbe.describe(replies: Array("\u{1b}[?62;4c".utf8), environment: [:], terminfoColors: -1,
+                                            terminfoHasRGB: false, kernelCellSize: nil)
+        XCTAssertTrue(silent.contains("no XTSMGRAPHICS answer: 1000x1000 assumed"), silent)
+        XCTAssertTrue(silent.contains("renderer          mono: sixel needs the cell size"), silent)
+        XCTAssertTrue(TerminalProbe.describe(replies: [], environment: [:], terminfoColors: 8, terminfoHasRGB: false,
+                                             kernelCellSize: nil).contains("replies           (none within a second)"))
+    }
+}
