@@ -63,6 +63,36 @@ final class FrameBytesTests: XCTestCase {
         return before
     }
 
+    struct ClickFrame {
+        var bytes: [UInt8]
+        var terminal: VirtualTerminal
+        /// The cells that differ between the frame with the point's mark and the one with its mask.
+        var changed: Set<CellPosition>
+        /// What sending those cells on their own costs (`updateBytes`).
+        var bound: Int
+    }
+
+    /// The frame that brings a click's mask, after the first frame and the one with its mark,
+    /// checked to leave the screen showing the new grid.
+    func clickFrame(_ renderer: RendererKind, mask inside: @escaping (Int, Int) -> Bool,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> ClickFrame {
+        var state = F.loadedState()
+        let layer = ImageLayer(renderer: renderer, cellPixelWidth: 8, cellPixelHeight: 16)
+        var terminal = VirtualTerminal(columns: 40, rows: 10)
+        terminal.feed(try layer.bytes(for: state))
+        let pressed = try click(&state, mask: inside)
+        terminal.feed(try layer.bytes(for: pressed))  // the point's mark, before the mask comes
+        terminal.resetTouched()
+
+        let bytes = try layer.bytes(for: state)
+        terminal.feed(bytes)
+        let after = try grid(state, renderer: renderer)
+        assertShows(terminal, after, depth: renderer.colorDepth, file: file, line: line)
+        let changed = changedCells(try grid(pressed, renderer: renderer), after, origin: CellPosition(column: 0, row: 0))
+        return ClickFrame(bytes: bytes, terminal: terminal, changed: changed,
+                          bound: updateBytes(of: changed, in: after, origin: CellPosition(column: 0, row: 0), depth: renderer.colorDepth))
+    }
+
     func testAClickSendsOnlyTheCellsItsMaskChangedAndNoMoreThanTheirUpdates() throws {
         // 80 x 40 pixels in 40 x 10 cells: 2 x 4 pixels a cell. The mask covers cells 15..<25 x 3..<7,
         // around the cursor at the image's centre (cell 20, 5), whose crosshair lies inside it.
@@ -70,46 +100,22 @@ final class FrameBytesTests: XCTestCase {
         // Without colour the crosshair's glyphs hide whatever the mask did under them.
         let crosshair = Set([(20, 5), (19, 5), (21, 5), (20, 4), (20, 6)].map { CellPosition(column: $0, row: $1) })
         for renderer in textRenderers {
-            var state = F.loadedState()
-            let layer = ImageLayer(renderer: renderer, cellPixelWidth: 8, cellPixelHeight: 16)
-            var terminal = VirtualTerminal(columns: 40, rows: 10)
-            terminal.feed(try layer.bytes(for: state))
-            let pressed = try click(&state) { x, y in (30..<50).contains(x) && (12..<28).contains(y) }
-            terminal.feed(try layer.bytes(for: pressed))  // the point's mark, before the mask comes
-            terminal.resetTouched()
-
-            let bytes = try layer.bytes(for: state)
-            terminal.feed(bytes)
-            let after = try grid(state, renderer: renderer)
-            let changed = changedCells(try grid(pressed, renderer: renderer), after, origin: CellPosition(column: 0, row: 0))
-            XCTAssertEqual(changed, renderer == .mono ? maskCells.subtracting(crosshair) : maskCells,
+            let frame = try clickFrame(renderer) { x, y in (30..<50).contains(x) && (12..<28).contains(y) }
+            XCTAssertEqual(frame.changed, renderer == .mono ? maskCells.subtracting(crosshair) : maskCells,
                            "\(renderer): the mask's cells, and no others")
-            XCTAssertEqual(terminal.touched, changed, "\(renderer): only the changed cells are written")
-            assertShows(terminal, after, depth: renderer.colorDepth)
-            let bound = updateBytes(of: changed, in: after, origin: CellPosition(column: 0, row: 0), depth: renderer.colorDepth)
-            XCTAssertLessThanOrEqual(Double(bytes.count), Double(bound) * 1.05, "\(renderer): \(bytes.count) B for \(changed.count) cells")
+            XCTAssertEqual(frame.terminal.touched, frame.changed, "\(renderer): only the changed cells are written")
+            XCTAssertLessThanOrEqual(Double(frame.bytes.count), Double(frame.bound) * 1.05,
+                                     "\(renderer): \(frame.bytes.count) B for \(frame.changed.count) cells")
         }
     }
 
     func testASpeckledMaskIsSentWithinItsCellsUpdates() throws {
         // Every other cell column of the mask changes: gaps of one unchanged cell between changes.
         for renderer in textRenderers {
-            var state = F.loadedState()
-            let layer = ImageLayer(renderer: renderer, cellPixelWidth: 8, cellPixelHeight: 16)
-            var terminal = VirtualTerminal(columns: 40, rows: 10)
-            terminal.feed(try layer.bytes(for: state))
-            let pressed = try click(&state) { x, y in (x / 2) % 2 == 0 && (8..<32).contains(y) }
-            terminal.feed(try layer.bytes(for: pressed))
-            terminal.resetTouched()
-
-            let bytes = try layer.bytes(for: state)
-            terminal.feed(bytes)
-            let after = try grid(state, renderer: renderer)
-            let changed = changedCells(try grid(pressed, renderer: renderer), after, origin: CellPosition(column: 0, row: 0))
-            XCTAssertGreaterThan(changed.count, 50)
-            assertShows(terminal, after, depth: renderer.colorDepth)
-            let bound = updateBytes(of: changed, in: after, origin: CellPosition(column: 0, row: 0), depth: renderer.colorDepth)
-            XCTAssertLessThanOrEqual(Double(bytes.count), Double(bound) * 1.05, "\(renderer): \(bytes.count) B for \(changed.count) cells")
+            let frame = try clickFrame(renderer) { x, y in (x / 2) % 2 == 0 && (8..<32).contains(y) }
+            XCTAssertGreaterThan(frame.changed.count, 50)
+            XCTAssertLessThanOrEqual(Double(frame.bytes.count), Double(frame.bound) * 1.05,
+                                     "\(renderer): \(frame.bytes.count) B for \(frame.changed.count) cells")
         }
     }
 
