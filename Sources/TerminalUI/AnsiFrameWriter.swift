@@ -37,21 +37,16 @@ struct AnsiFrameWriter {
                 let cell = grid[column, row]
                 if let reference, reference[column, row] == cell { continue }
                 let position = CellPosition(column: origin.column + column, row: origin.row + row)
-                if cursor != position {
+                if let from = cursor, from.row == position.row, from.column < position.column {
+                    skip(grid, row: row, columns: (from.column - origin.column)..<column, attributes: &attributes, to: &out)
+                } else if cursor != position {
                     out.append(contentsOf: [0x1b, UInt8(ascii: "[")])
                     out.appendDecimal(position.row + 1)
                     out.append(UInt8(ascii: ";"))
                     out.appendDecimal(position.column + 1)
                     out.append(UInt8(ascii: "H"))
                 }
-                let wanted = SGRState(cell: cell, depth: depth)
-                wanted.appendTransition(from: attributes, to: &out)
-                attributes = wanted
-                if let ascii = cell.glyph.asciiValue {
-                    out.append(ascii)
-                } else {
-                    out.append(contentsOf: String(cell.glyph).utf8)
-                }
+                append(cell, attributes: &attributes, to: &out)
                 cursor = CellPosition(column: position.column + 1, row: position.row)
             }
         }
@@ -59,6 +54,37 @@ struct AnsiFrameWriter {
         previous = grid
         previousOrigin = origin
         return out
+    }
+
+    /// Writes one cell at the cursor, changing the rendition only as far as needed.
+    private func append(_ cell: Cell, attributes: inout SGRState?, to out: inout [UInt8]) {
+        let wanted = SGRState(cell: cell, depth: depth)
+        wanted.appendTransition(from: attributes, to: &out)
+        attributes = wanted
+        if let ascii = cell.glyph.asciiValue {
+            out.append(ascii)
+        } else {
+            out.append(contentsOf: String(cell.glyph).utf8)
+        }
+    }
+
+    /// Moves the cursor right over unchanged cells of the row: `CSI n C`, or the cells written
+    /// again when that is shorter (a gap of a cell or two in a speckled mask's edge).
+    private func skip(_ grid: CellGrid, row: Int, columns: Range<Int>, attributes: inout SGRState?, to out: inout [UInt8]) {
+        var move: [UInt8] = [0x1b, UInt8(ascii: "[")]
+        if columns.count > 1 { move.appendDecimal(columns.count) }
+        move.append(UInt8(ascii: "C"))
+        if columns.count <= 2 {
+            var rewrite: [UInt8] = []
+            var rewritten = attributes
+            for column in columns { append(grid[column, row], attributes: &rewritten, to: &rewrite) }
+            if rewrite.count <= move.count {
+                out += rewrite
+                attributes = rewritten
+                return
+            }
+        }
+        out += move
     }
 }
 

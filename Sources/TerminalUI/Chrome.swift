@@ -77,6 +77,9 @@ public enum Chrome {
         if state.multimaskAlways { flags.append("multimask") }
         if !state.document.suggestions.isEmpty { flags.append("\(state.document.suggestions.count) found") }
         if !state.overlayVisible { flags.append("overlay off") } else if state.outlineMode { flags.append("outline") }
+        if let limit = state.layout.pictureLimited {
+            flags.append("picture limited to \(limit.width)x\(limit.height) by the terminal")
+        }
         if !flags.isEmpty { parts.append([StyledSpan(flags.joined(separator: " "))]) }
         if let latency = state.lastLatencyMilliseconds {
             parts.append([StyledSpan(String(format: "%.0f ms", latency))])

@@ -48,7 +48,7 @@ final class CursesScreen {
         mousemask(cncurses_all_mouse_events | cncurses_report_mouse_position, nil)
         mouseinterval(0)
 
-        let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        let noColor = TerminalCapabilities.noColor(environment)
         if has_colors() && !noColor {
             start_color()
             use_default_colors()
@@ -58,12 +58,8 @@ final class CursesScreen {
         }
         let reply = Self.queryTerminal()
         queriedCellSize = TerminalCapabilities.cellSize(in: reply)
-        let attributes = TerminalCapabilities.primaryDeviceAttributes(in: reply) ?? []
-        capabilities = TerminalCapabilities(
-            supportsSixel: TerminalCapabilities.repliesSixel(attributes),
-            colorDepth: TerminalCapabilities.colorDepth(environment: environment, terminfoColors: Int(tigetnum("colors")),
-                                                        terminfoHasRGB: tigetflag("RGB") > 0),
-            chromeWithoutColor: noColor)
+        capabilities = TerminalCapabilities(replies: reply, environment: environment, terminfoColors: Int(tigetnum("colors")),
+                                            terminfoHasRGB: tigetflag("RGB") > 0)
         refreshSize()
     }
 
@@ -78,10 +74,10 @@ final class CursesScreen {
         fflush(cncurses_stdout())
     }
 
-    /// Sends DA1 after the cell-size query; every terminal answers DA1, so once its answer is
-    /// in, any answer to the first has come too. Waits at most a second (slow SSH links).
-    private static func queryTerminal() -> [UInt8] {
-        writeAll(Array("\u{1b}[16t\u{1b}[c".utf8))
+    /// Sends DA1 after the other queries; every terminal answers DA1, so once its answer is
+    /// in, any answers to the others have come too. Waits at most a second (slow SSH links).
+    static func queryTerminal() -> [UInt8] {
+        writeAll(Array(TerminalCapabilities.queries.utf8))
         var reply: [UInt8] = []
         let deadline = ProcessInfo.processInfo.systemUptime + 1
         var buffer = [UInt8](repeating: 0, count: 256)

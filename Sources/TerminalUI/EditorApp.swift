@@ -119,13 +119,11 @@ private final class MainLoop {
         self.configuration = configuration
         self.screen = screen
         self.wake = wake
-        let capabilities = screen.capabilities
-        let renderer = configuration.renderer ?? capabilities.bestRenderer
-        // Forced sixel without a known cell size: assume a common 10 x 20 font.
-        layer = ImageLayer(renderer: renderer, cellPixelWidth: capabilities.cellPixelWidth ?? 10,
-                           cellPixelHeight: capabilities.cellPixelHeight ?? 20)
+        let renderer = configuration.renderer ?? screen.capabilities.bestRenderer
+        let size = Self.size(of: screen, renderer: renderer)
+        layer = ImageLayer(renderer: renderer, cellPixelWidth: size.cellPixelWidth ?? 10, cellPixelHeight: size.cellPixelHeight ?? 20)
         let checkpointName = URL(fileURLWithPath: configuration.checkpointPath).deletingPathExtension().lastPathComponent
-        state = EditorState(imagePaths: configuration.imagePaths, terminal: screen.size,
+        state = EditorState(imagePaths: configuration.imagePaths, terminal: size,
                             setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
                                               renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory))
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
@@ -150,6 +148,18 @@ private final class MainLoop {
 
     private var now: Double { ProcessInfo.processInfo.systemUptime }
 
+    /// The screen's size as the editor lays it out: for sixel, with the terminal's largest image
+    /// (the image area shrinks to fit it) and, forced without a known cell size, a common
+    /// 10 x 20 font.
+    private static func size(of screen: CursesScreen, renderer: RendererKind) -> TerminalSize {
+        var size = screen.size
+        guard renderer == .sixel else { return size }
+        size.cellPixelWidth = size.cellPixelWidth ?? 10
+        size.cellPixelHeight = size.cellPixelHeight ?? 20
+        size.pictureLimit = screen.capabilities.sixelLimit ?? TerminalCapabilities.assumedSixelLimit
+        return size
+    }
+
     func run() -> Int32 {
         perform(state.startEffects, inputTime: nil)
         worker.start()
@@ -166,7 +176,7 @@ private final class MainLoop {
                 case .resize:
                     screen.handleResize()
                     layer.invalidate()
-                    dispatch(.resize(screen.size), inputTime: time)
+                    dispatch(.resize(Self.size(of: screen, renderer: layer.renderer)), inputTime: time)
                 }
                 pendingInputTime = pendingInputTime ?? time
             }

@@ -15,6 +15,19 @@ public enum FrameBenchmark {
         public var truecolorColumns = 0, truecolorRows = 0
         public var sixelWidth = 0, sixelHeight = 0
         public var sixelBytes = 0
+        /// Bytes written per action by the text renderers (truecolor, then 256 colours).
+        public var textBytes: [(renderer: RendererKind, bytes: ActionBytes)] = []
+    }
+
+    /// What each editor action writes to the terminal, in bytes: what it costs on a slow link.
+    public struct ActionBytes: Sendable {
+        public var firstFrame = 0
+        public var cursorMove = 0
+        /// A first point: the frame with its mark, then the one with its mask.
+        public var click = 0
+        /// A second point on the same object, fed the first one's logits.
+        public var refiningClick = 0
+        public var candidateSwitch = 0
     }
 
     /// `image` is encoded once; each measurement is repeated `runs` times.
@@ -42,6 +55,10 @@ public enum FrameBenchmark {
             _ = try layer.bytes(for: state)
         }
 
+        report.textBytes = try [RendererKind.truecolor, .palette256].map {
+            ($0, try actionBytes(renderer: $0, image: image, terminal: truecolor, engine: engine))
+        }
+
         state = readyState(image: image, terminal: sixel, renderer: .sixel)
         let sixelLayer = ImageLayer(renderer: .sixel, cellPixelWidth: cellPixels.width, cellPixelHeight: cellPixels.height)
         _ = try sixelLayer.bytes(for: state)
@@ -67,12 +84,36 @@ public enum FrameBenchmark {
         return state
     }
 
-    /// Milliseconds from the key to the bytes of the frame with its prediction, drawing the
-    /// frame that shows the new mark on the way, as the editor does.
+    /// Bytes of each action in one renderer, one after another on the same screen.
+    private static func actionBytes(renderer: RendererKind, image: RGBImage, terminal: TerminalSize,
+                                    engine: SegmentationEngine) throws -> ActionBytes {
+        var state = readyState(image: image, terminal: terminal, renderer: renderer)
+        let layer = ImageLayer(renderer: renderer, cellPixelWidth: 8, cellPixelHeight: 16)
+        var bytes = ActionBytes()
+        bytes.firstFrame = try layer.bytes(for: state).count
+        _ = state.apply(.key(.right))
+        bytes.cursorMove = try layer.bytes(for: state).count
+        bytes.click = try click(.character(" "), state: &state, layer: layer, engine: engine)
+        _ = state.apply(.key(.tab))
+        bytes.candidateSwitch = try layer.bytes(for: state).count
+        for _ in 0..<3 { _ = state.apply(.key(.down)) }
+        _ = try layer.bytes(for: state)
+        bytes.refiningClick = try click(.character("x"), state: &state, layer: layer, engine: engine)
+        return bytes
+    }
+
+    /// Milliseconds from the key to the bytes of the frame with its prediction.
     private static func timeClick(_ key: Key, state: inout EditorState, layer: ImageLayer, engine: SegmentationEngine) throws -> Double {
         let started = ProcessInfo.processInfo.systemUptime
+        _ = try click(key, state: &state, layer: layer, engine: engine)
+        return (ProcessInfo.processInfo.systemUptime - started) * 1000
+    }
+
+    /// A prompt key through to the frame with its prediction, drawing the frame that shows the
+    /// new mark on the way, as the editor does; the bytes of both frames.
+    private static func click(_ key: Key, state: inout EditorState, layer: ImageLayer, engine: SegmentationEngine) throws -> Int {
         let effects = state.apply(.key(key))
-        _ = try layer.bytes(for: state)
+        let markBytes = try layer.bytes(for: state).count
         let requests = effects.compactMap { effect -> PredictRequest? in
             if case .predict(let request) = effect { return request } else { return nil }
         }
@@ -82,7 +123,8 @@ public enum FrameBenchmark {
                                             maskHeight: request.maskHeight)
             _ = state.apply(.prediction(requestID: request.id, result: result))
         }
-        guard try !layer.bytes(for: state).isEmpty else { throw EditorError("the benchmark's prediction changed no pixel") }
-        return (ProcessInfo.processInfo.systemUptime - started) * 1000
+        let maskBytes = try layer.bytes(for: state).count
+        guard maskBytes > 0 else { throw EditorError("the benchmark's prediction changed no pixel") }
+        return markBytes + maskBytes
     }
 }

@@ -50,18 +50,33 @@ public struct CellRect: Equatable, Sendable {
 }
 
 /// The terminal's size in cells and, when the terminal reports it, in pixels.
+/// A size in screen pixels.
+public struct PixelSize: Equatable, Sendable {
+    public var width: Int
+    public var height: Int
+
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+}
+
 public struct TerminalSize: Equatable, Sendable {
     public var columns: Int
     public var rows: Int
     /// Size of one cell in screen pixels, when known (TIOCGWINSZ or `ESC [ 16 t`).
     public var cellPixelWidth: Int?
     public var cellPixelHeight: Int?
+    /// The largest picture the terminal shows (sixel's limit), when the renderer has one: the
+    /// image area shrinks to fit it.
+    public var pictureLimit: PixelSize?
 
-    public init(columns: Int, rows: Int, cellPixelWidth: Int? = nil, cellPixelHeight: Int? = nil) {
+    public init(columns: Int, rows: Int, cellPixelWidth: Int? = nil, cellPixelHeight: Int? = nil, pictureLimit: PixelSize? = nil) {
         self.columns = columns
         self.rows = rows
         self.cellPixelWidth = cellPixelWidth
         self.cellPixelHeight = cellPixelHeight
+        self.pictureLimit = pictureLimit
     }
 
     /// Height over width of one cell: measured when the terminal says its pixel size, else the

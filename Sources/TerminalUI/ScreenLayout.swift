@@ -13,13 +13,24 @@ public struct ScreenLayout: Equatable, Sendable {
     public let objectPanel: CellRect?
     public let statusRow: Int
     public let messageRow: Int
+    /// The terminal's picture limit, when it made the image area smaller than the room for it.
+    public let pictureLimited: PixelSize?
 
     public init(terminal: TerminalSize) {
         self.terminal = terminal
         let hasPanel = terminal.columns >= Self.panelMinimumScreenColumns
         let panelWidth = hasPanel ? Self.panelWidth : 0
         let imageRows = max(terminal.rows - 2, 0)
-        imageArea = CellRect(column: 0, row: 0, width: max(terminal.columns - panelWidth, 0), height: imageRows)
+        let room = CellRect(column: 0, row: 0, width: max(terminal.columns - panelWidth, 0), height: imageRows)
+        if let limit = terminal.pictureLimit, let cellWidth = terminal.cellPixelWidth, let cellHeight = terminal.cellPixelHeight,
+           cellWidth > 0, cellHeight > 0, room.width * cellWidth > limit.width || room.height * cellHeight > limit.height {
+            imageArea = CellRect(column: 0, row: 0, width: min(room.width, limit.width / cellWidth),
+                                 height: min(room.height, limit.height / cellHeight))
+            pictureLimited = limit
+        } else {
+            imageArea = room
+            pictureLimited = nil
+        }
         objectPanel = hasPanel
             ? CellRect(column: terminal.columns - panelWidth, row: 0, width: panelWidth, height: imageRows)
             : nil

@@ -15,7 +15,9 @@ struct Bench: ParsableCommand {
             click-to-masks: one positive point, multimask, every candidate upsampled to the original size.
             click-to-display: the same prompt, only the best candidate, at the display size — what the editor needs.
             --editor adds the editor's path without a terminal: a point key (and a refining one) to the bytes of the \
-            truecolor frame showing its mask at 200x60 cells, and a zoom key to a whole sixel frame of a 1024x768 view.
+            truecolor frame showing its mask at 200x60 cells, and a zoom key to a whole sixel frame of a 1024x768 view; \
+            and the bytes each action writes in truecolor and 256 colours (first frame, cursor move, click, refining click, \
+            candidate switch).
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -38,7 +40,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the editor's frames (see above), each --clicks times.")
     var editor = false
 
-    @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas (with --editor also point_to_frame_ms, refine_to_frame_ms, sixel_frame_ms).")
+    @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas (with --editor also point_to_frame_ms, refine_to_frame_ms, sixel_frame_ms, sixel_frame_bytes, frame_bytes).")
     var json = false
 
     func validate() throws {
@@ -127,6 +129,11 @@ struct BenchReport {
             object["refine_to_frame_ms"] = Summary(frames.refineToFrame).json
             object["sixel_frame_ms"] = Summary(frames.sixelFrame).json
             object["sixel_frame_bytes"] = frames.sixelBytes
+            object["frame_bytes"] = Dictionary(uniqueKeysWithValues: frames.textBytes.map { entry in
+                (entry.renderer.rawValue, ["first_frame": entry.bytes.firstFrame, "cursor_move": entry.bytes.cursorMove,
+                                           "click": entry.bytes.click, "refining_click": entry.bytes.refiningClick,
+                                           "candidate_switch": entry.bytes.candidateSwitch])
+            })
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
@@ -149,6 +156,11 @@ struct BenchReport {
             refine to frame   \(Summary(frames.refineToFrame).text)   (second point with the first one's logits)
             sixel frame       \(Summary(frames.sixelFrame).text)   (\(frames.sixelWidth)x\(frames.sixelHeight) view, \(frames.sixelBytes / 1024) KiB)
             """
+            for (renderer, bytes) in frames.textBytes {
+                text += "\n" + "bytes \(renderer.rawValue)".padding(toLength: 18, withPad: " ", startingAt: 0)
+                    + "first frame \(bytes.firstFrame), cursor move \(bytes.cursorMove), click \(bytes.click), "
+                    + "refining click \(bytes.refiningClick), candidate switch \(bytes.candidateSwitch)"
+            }
         }
         return text
     }

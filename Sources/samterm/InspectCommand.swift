@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import Segmentation
+import TerminalUI
 
 /// `samterm inspect`: what a checkpoint holds and which model it is, without building the model.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Describe a checkpoint: detected model, tensors, values, dtypes, load time.")
+        abstract: "Describe a checkpoint: detected model, tensors, values, dtypes, load time (or the runtime, or the terminal).")
 
     @Argument(help: "A torch.save checkpoint (.pt / .pth).")
     var checkpoint: String?
@@ -16,13 +17,23 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print the engine's runtime: LibTorch version, BLAS, threads, CUDA and its devices.")
     var system = false
 
+    @Flag(help: "Ask the terminal what the editor asks (DA1, XTSMGRAPHICS, cell size) and print its answers, TERM, TMUX, COLORTERM and the renderer chosen.")
+    var terminal = false
+
     func validate() throws {
-        if checkpoint == nil && !system {
-            throw ValidationError("Missing expected argument '<checkpoint>' (or pass --system).")
+        if checkpoint == nil && !system && !terminal {
+            throw ValidationError("Missing expected argument '<checkpoint>' (or pass --system or --terminal).")
+        }
+        if terminal && json {
+            throw ValidationError("--terminal prints text only, not --json.")
         }
     }
 
     func run() throws {
+        if terminal {
+            print(try TerminalProbe.report(environment: ProcessInfo.processInfo.environment))
+            if checkpoint == nil && !system { return }
+        }
         let report = try checkpoint.map(CheckpointReport.init(path:))
         if json {
             print(try jsonText(report))

@@ -22,6 +22,17 @@ final class BenchCommandTests: XCTestCase {
         }
         XCTAssertGreaterThan(report["sixel_frame_bytes"] as? Int ?? 0, 10_000, "a whole 1024x768 sixel frame")
         XCTAssertGreaterThan(report["peak_rss_mb"] as? Double ?? 0, 0)
+        let frameBytes = try XCTUnwrap(report["frame_bytes"] as? [String: [String: Int]], run.output)
+        XCTAssertEqual(Set(frameBytes.keys), ["truecolor", "256"])
+        for (renderer, bytes) in frameBytes {
+            let first = bytes["first_frame"] ?? 0
+            XCTAssertGreaterThan(first, 0, renderer)
+            XCTAssertGreaterThan(bytes["cursor_move"] ?? 0, 0, renderer)
+            XCTAssertLessThan(bytes["cursor_move"] ?? .max, first / 10, "\(renderer): a cursor move redraws the crosshair only")
+            XCTAssertGreaterThan(bytes["click"] ?? 0, 0, renderer)
+            XCTAssertGreaterThan(bytes["refining_click"] ?? 0, 0, renderer)
+            XCTAssertNotNil(bytes["candidate_switch"], renderer)
+        }
     }
 
     func testBadOptionsAreUsageErrors() throws {
