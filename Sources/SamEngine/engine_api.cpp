@@ -19,17 +19,12 @@
 #include "amg/automatic_masks.h"
 #include "model/predictor.h"
 #include "model/sam_model.h"
+#include "system_info.h"
 
 struct sam_model {
   std::unique_ptr<sam::SamModel> model;
   std::string device_name;
 };
-
-// What this LibTorch can run on (system_info.cpp).
-namespace sam {
-bool cuda_built();
-int cuda_compute_capability_major(int device);
-}
 
 struct sam_predictor {
   std::unique_ptr<sam::Predictor> predictor;

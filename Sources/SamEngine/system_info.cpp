@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "include/sam_engine.h"
+#include "system_info.h"
 
 namespace {
 
