@@ -2,6 +2,14 @@ import ArgumentParser
 import Foundation
 import Segmentation
 
+/// A coordinate as people write it: decimal digits, a sign, a point, an exponent. Swift's
+/// Float(String) would also read hexadecimal ("0x10" as 16), "inf" and "nan".
+func decimalCoordinate<S: StringProtocol>(_ text: S) -> Float? {
+    guard !text.isEmpty, text.allSatisfy({ "0123456789+-.eE".contains($0) }), let value = Float(String(text)),
+          value.isFinite else { return nil }
+    return value
+}
+
 /// `--point X,Y[,LABEL]`: original-image pixels, fractions allowed; label 1 foreground (default), 0 background.
 struct PointArgument: ExpressibleByArgument {
     let point: PromptPoint
@@ -9,7 +17,7 @@ struct PointArgument: ExpressibleByArgument {
     init?(argument: String) {
         let fields = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 2 || fields.count == 3,
-              let x = Float(fields[0]), let y = Float(fields[1]), x.isFinite, y.isFinite else { return nil }
+              let x = decimalCoordinate(fields[0]), let y = decimalCoordinate(fields[1]) else { return nil }
         var label = PointLabel.foreground
         if fields.count == 3 {
             guard let value = Int32(fields[2]), value == 0 || value == 1 else { return nil }
@@ -26,8 +34,8 @@ struct BoxArgument: ExpressibleByArgument {
     let box: PromptBox
 
     init?(argument: String) {
-        let values = argument.split(separator: ",", omittingEmptySubsequences: false).compactMap { Float($0) }
-        guard values.count == 4, values.allSatisfy(\.isFinite) else { return nil }
+        let values = argument.split(separator: ",", omittingEmptySubsequences: false).compactMap(decimalCoordinate)
+        guard values.count == 4 else { return nil }
         box = PromptBox(x0: values[0], y0: values[1], x1: values[2], y1: values[3])
     }
 }
@@ -52,10 +60,13 @@ struct Segment: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .customLong("point"), help: "A point X,Y[,LABEL]; LABEL 1 = foreground (default), 0 = background. Repeatable.")
+    // Values may start with a minus (a point left of the image is an error about the image, not
+    // a missing value), so the word after the option is always its value.
+    @Option(name: .customLong("point"), parsing: .unconditionalSingleValue,
+            help: "A point X,Y[,LABEL] (decimal); LABEL 1 = foreground (default), 0 = background. Repeatable.")
     var points: [PointArgument] = []
 
-    @Option(help: "A box X0,Y0,X1,Y1.")
+    @Option(parsing: .unconditional, help: "A box X0,Y0,X1,Y1 (decimal).")
     var box: BoxArgument?
 
     @Option(help: "Low-res logits of an earlier prediction: FILE.npy of shape [256,256] or [1,256,256], or FILE.npy:INDEX for one row of [C,256,256].")
@@ -66,6 +77,10 @@ struct Segment: ParsableCommand {
 
     @Flag(help: "One candidate (same as --disable-multimask).")
     var single = false
+
+    /// `--multimask`, as SAM's multimask_output: three candidates, the default anyway.
+    @Flag(name: .customLong("multimask"), help: .hidden)
+    var multimaskWord = false
 
     @Option(help: "Write mask-N.png, logits.npy, best-logits.npy and result.json into this folder (a batch: into OUT/NAME/ per image).")
     var out: String?
