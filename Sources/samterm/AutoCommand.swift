@@ -5,9 +5,9 @@ import Segmentation
 /// The generator's settings as flags named after the official generator's arguments; a flag
 /// left out takes the model family's default.
 struct AutomaticMaskArguments: ParsableArguments {
-    @Option(help: "Grid points along each side of the image (default 32).")
+    @Option(help: "Grid points along each side of the image, 1 to \(Self.maxPointsPerSide) (default 32).")
     var pointsPerSide: Int?
-    @Option(help: "Points decoded together (default 64).")
+    @Option(help: "Points decoded together, 1 to \(Self.maxPointsPerBatch) (default 64).")
     var pointsPerBatch: Int?
     @Option(help: "Keep masks whose predicted IoU is above this (SAM 2: 0.8, SAM 1: 0.88).")
     var predIouThresh: Float?
@@ -34,12 +34,22 @@ struct AutomaticMaskArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "SAM 2: three candidates per point (default) or one.")
     var multimaskOutput: Bool?
 
+    /// Bounds on the work one run may ask for: 1024 x 1024 points per crop are a million
+    /// decodes (hours), and a batch of 1024 points holds 800 MB of candidate logits.
+    static let maxPointsPerSide = 1024
+    static let maxPointsPerBatch = 1024
+
     func validate() throws {
         func atLeast(_ value: Int?, _ minimum: Int, _ name: String) throws {
             if let value, value < minimum { throw ValidationError("--\(name) must be at least \(minimum), not \(value).") }
         }
+        func atMost(_ value: Int?, _ maximum: Int, _ name: String) throws {
+            if let value, value > maximum { throw ValidationError("--\(name) must be at most \(maximum), not \(value).") }
+        }
         try atLeast(pointsPerSide, 1, "points-per-side")
         try atLeast(pointsPerBatch, 1, "points-per-batch")
+        try atMost(pointsPerSide, Self.maxPointsPerSide, "points-per-side")
+        try atMost(pointsPerBatch, Self.maxPointsPerBatch, "points-per-batch")
         try atLeast(cropNLayers, 0, "crop-n-layers")
         try atLeast(cropNPointsDownscaleFactor, 1, "crop-n-points-downscale-factor")
         try atLeast(minMaskRegionArea, 0, "min-mask-region-area")
@@ -109,7 +119,9 @@ struct Auto: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let size, Bench.dimensions(size) == nil { throw ValidationError("--size \(size) is not WIDTHxHEIGHT.") }
+        if let size, Bench.dimensions(size) == nil {
+            throw ValidationError("--size \(size) is not WIDTHxHEIGHT of at most \(Bench.maxPixels / 1_000_000) megapixels.")
+        }
     }
 
     func run() throws {

@@ -75,9 +75,12 @@ struct Bench: ParsableCommand {
         print(json ? try report.jsonText() : report.text)
     }
 
+    /// The largest image a --size may ask for: the same 100 megapixels as an image file.
+    static let maxPixels = 100_000_000
+
     static func dimensions(_ text: String) -> (width: Int, height: Int)? {
-        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= maxPixels / parts[1] else { return nil }
         return (parts[0], parts[1])
     }
 

@@ -99,6 +99,16 @@ final class AutomaticMaskParityTests: XCTestCase {
             XCTAssertEqual((error as? EngineError)?.status, .argument)
             XCTAssertTrue("\(error)".contains("points_per_side"), "\(error)")
         }
+        // Unbounded work is refused before any is done.
+        for (side, batch) in [(100_000, 64), (32, 100_000)] {
+            options = AutomaticMaskOptions.defaults(for: model)
+            options.pointsPerSide = side
+            options.pointsPerBatch = batch
+            XCTAssertThrowsError(try predictor.generateMasks(image: image, options: options)) { error in
+                XCTAssertEqual((error as? EngineError)?.status, .argument)
+                XCTAssertTrue("\(error)".contains(side > 1024 ? "points_per_side" : "points_per_batch"), "\(error)")
+            }
+        }
         options = AutomaticMaskOptions.defaults(for: model)
         options.pointsPerSide = 4
         options.cropNLayers = 2

@@ -274,10 +274,10 @@ std::vector<AutomaticMask> generate_automatic_masks(Predictor& predictor, const 
   require(rgb != nullptr, "generate masks: no pixels given");
   require(width > 0 && height > 0, "generate masks: image size " + std::to_string(width) + "x" +
                                        std::to_string(height) + " is not positive");
-  require(options.points_per_side >= 1, "points_per_side must be at least 1, not " +
-                                            std::to_string(options.points_per_side));
-  require(options.points_per_batch >= 1, "points_per_batch must be at least 1, not " +
-                                             std::to_string(options.points_per_batch));
+  require(options.points_per_side >= 1 && options.points_per_side <= 1024,
+          "points_per_side must be in 1...1024, not " + std::to_string(options.points_per_side));
+  require(options.points_per_batch >= 1 && options.points_per_batch <= 1024,
+          "points_per_batch must be in 1...1024, not " + std::to_string(options.points_per_batch));
   require(options.crop_n_layers >= 0 && options.crop_n_layers <= 6,
           "crop_n_layers must be in 0...6, not " + std::to_string(options.crop_n_layers));
   require(options.crop_n_points_downscale_factor >= 1, "crop_n_points_downscale_factor must be at least 1, not " +
