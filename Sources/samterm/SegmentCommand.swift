@@ -159,7 +159,7 @@ struct Segment: ParsableCommand {
         if let box = box?.box, box.x0 < 0 || box.y0 < 0 || box.x1 > width || box.y1 > height {
             throw UsageError("--box \(box.x0),\(box.y0),\(box.x1),\(box.y1) reaches outside the \(picture.width)x\(picture.height) image \(image)")
         }
-        return Prompt(points: points.map(\.point), box: box?.box, maskInput: try readMaskInput(),
+        return Prompt(points: points.map(\.point), box: box?.box, maskInput: try readFiniteMaskInput(),
                       multimask: multimask && !single)
     }
 
@@ -183,11 +183,23 @@ struct Segment: ParsableCommand {
         case (3, let index?) where shape[1] == shape[2] && (0..<shape[0]).contains(index):
             let side = shape[1] * shape[2]
             return Array(values[index * side..<(index + 1) * side])
+        case (3, let index?) where shape[1] == shape[2]:
+            throw UsageError("--mask-input \(maskInput): index \(index) is out of range: \(path) holds \(shape[0]) rows (0...\(shape[0] - 1))")
         case (3, nil) where shape[1] == shape[2]:
             throw UsageError("--mask-input \(path) holds \(shape[0]) candidates: pick one with \(path):INDEX")
         default:
             throw UsageError("--mask-input \(maskInput): shape \(shape) is not [256,256], [1,256,256] or a row of [C,256,256]")
         }
+    }
+
+    /// The mask input's logits, refused when any is not a finite number (NaN would spread
+    /// through the model into every output).
+    private func readFiniteMaskInput() throws -> [Float]? {
+        guard let values = try readMaskInput() else { return nil }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw UsageError("--mask-input \(maskInput ?? ""): value \(bad) is \(values[bad]), not a finite number")
+        }
+        return values
     }
 
     func writeOutputs(_ result: SegmentResult, candidates: MaskCandidates, into folder: String) throws {

@@ -72,12 +72,20 @@ final class SegmentToolTests: XCTestCase {
         let out = folder.appendingPathComponent("out").path
         let wrongShape = folder.appendingPathComponent("wrong.npy").path
         try NumpyArray(shape: [2, 64, 64], floats: [Float](repeating: 0, count: 2 * 64 * 64)).write(path: wrongShape)
+        let threeRows = folder.appendingPathComponent("three.npy").path
+        try NumpyArray(shape: [3, 256, 256], floats: [Float](repeating: 0, count: 3 * 256 * 256)).write(path: threeRows)
+        let notANumber = folder.appendingPathComponent("nan.npy").path
+        try NumpyArray(shape: [256, 256], floats: [Float](repeating: .nan, count: 256 * 256)).write(path: notANumber)
         let cases: [([String], String)] = [
             ([], "--point"),
             (["--point", "64.5,10"], "outside"),
             (["--point", "10,x"], "--point"),
             (["--box", "40,10,20,30"], "x1"),
             (["--point", "10,10", "--mask-input", wrongShape], "--mask-input"),
+            (["--point", "10,10", "--mask-input", threeRows + ":5"], "index 5 is out of range"),
+            (["--point", "10,10", "--mask-input", notANumber], "not a finite number"),
+            (["--point", "-5,-5"], "outside"),
+            (["--point", "0x10,0x10"], "--point"),
         ]
         for (arguments, mention) in cases {
             let run = try segment(arguments + ["--out", out])
