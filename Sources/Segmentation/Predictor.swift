@@ -71,7 +71,13 @@ public final class Predictor: @unchecked Sendable {
                 }
             }
         }
-        return MaskCandidates(handle: result!, lowResSize: side)
+        let candidates = MaskCandidates(handle: result!, lowResSize: side)
+        // A NaN anywhere upstream (weights, a damaged embedding file) ends in the scores.
+        if let bad = candidates.scores.first(where: { !$0.isFinite }) {
+            throw EngineError(status: .model, message:
+                "the model answered with a score of \(bad), not a finite number: its weights or the image's embedding hold NaN or infinity")
+        }
+        return candidates
     }
 }
 

@@ -180,9 +180,11 @@ struct Auto: ParsableCommand {
         let (masks, generateMs) = generated
         let coco = try AutomaticMaskCOCO.encode(imageFileName: imageFileName, width: image.width, height: image.height,
                                                 masks: masks, model: predictor.model.name)
+        // The COCO file and the overlay are one set: both, or neither.
+        let files = StagedFiles()
         if let outputFolder {
-            try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
-            try AtomicFileWriter.write(coco, to: OutputFolders.jsonFile(for: imageFileName, in: outputFolder))
+            try AtomicFileWriter.createFolder(outputFolder)
+            try files.stage(coco, at: OutputFolders.jsonFile(for: imageFileName, in: outputFolder))
         }
         if let overlay {
             var random = SplitMix64(seed: seed)
@@ -190,8 +192,9 @@ struct Auto: ParsableCommand {
                 (mask: mask.segmentation.decode(),
                  color: RGBColor(red: random.nextByte(), green: random.nextByte(), blue: random.nextByte()))
             }
-            try PNGWriter(image: MaskRendering.overlay(image: image, masks: layers)).write(to: overlay)
+            try files.stage(try PNGWriter(image: MaskRendering.overlay(image: image, masks: layers)).encodePNG(), at: overlay)
         }
+        try files.commit()
         let summary: [String: Any] = [
             "image": imageFileName, "width": image.width, "height": image.height, "model": predictor.model.name,
             "masks": masks.count, "timings_ms": ["generate": generateMs],

@@ -122,14 +122,17 @@ struct Segment: ParsableCommand {
         let result = SegmentResult(
             model: model, image: picture, prompt: prompt, candidates: candidates,
             timings: ["load": loadMs, "set_image": setImageMs, "predict": predictMs])
-        if let out { try writeOutputs(result, candidates: candidates, into: out) }
+        // The outputs and the overlay are one set: all of them, or none.
+        let files = StagedFiles()
+        if let out { try stageOutputs(result, candidates: candidates, into: out, files: files) }
         if let overlay, let best = candidates.bestMask {
             let color = ObjectPalette.color(at: 0)
             let tinted = MaskRendering.overlay(image: picture, masks: [(best, color)])
             // Titled as the seed tutorial titles its figures.
             let title = String(format: "Mask %d, Score: %.3f", candidates.best + 1, candidates.scores[candidates.best])
-            try PNGWriter(image: Caption.draw(title, on: tinted)).write(to: overlay)
+            try files.stage(try PNGWriter(image: Caption.draw(title, on: tinted)).encodePNG(), at: overlay)
         }
+        try files.commit()
         if json {
             print(try result.jsonText())
         } else {
@@ -202,21 +205,28 @@ struct Segment: ParsableCommand {
         return values
     }
 
+    /// Writes mask-N.png, logits.npy, best-logits.npy and result.json into `folder` as a set.
     func writeOutputs(_ result: SegmentResult, candidates: MaskCandidates, into folder: String) throws {
+        let files = StagedFiles()
+        try stageOutputs(result, candidates: candidates, into: folder, files: files)
+        try files.commit()
+    }
+
+    private func stageOutputs(_ result: SegmentResult, candidates: MaskCandidates, into folder: String, files: StagedFiles) throws {
         try AtomicFileWriter.createFolder(folder)
         let side = candidates.lowResSize
         var logits: [Float] = []
         for index in 0..<candidates.count {
             if let mask = candidates.mask(at: index) {
-                try PNGWriter(gray8: mask.grayBytes, width: mask.width, height: mask.height)
-                    .write(to: "\(folder)/mask-\(index).png")
+                try files.stage(try PNGWriter(gray8: mask.grayBytes, width: mask.width, height: mask.height).encodePNG(),
+                                at: "\(folder)/mask-\(index).png")
             }
             logits += candidates.lowResLogits(at: index)
         }
-        try NumpyArray(shape: [candidates.count, side, side], floats: logits).write(path: "\(folder)/logits.npy")
-        try NumpyArray(shape: [1, side, side], floats: candidates.lowResLogits(at: candidates.best))
-            .write(path: "\(folder)/best-logits.npy")
-        try AtomicFileWriter.write(Array((try result.jsonText() + "\n").utf8), to: "\(folder)/result.json")
+        try files.stage(NumpyArray(shape: [candidates.count, side, side], floats: logits).encoded(), at: "\(folder)/logits.npy")
+        try files.stage(NumpyArray(shape: [1, side, side], floats: candidates.lowResLogits(at: candidates.best)).encoded(),
+                        at: "\(folder)/best-logits.npy")
+        try files.stage(Array((try result.jsonText() + "\n").utf8), at: "\(folder)/result.json")
     }
 }
 

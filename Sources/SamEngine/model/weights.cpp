@@ -62,6 +62,11 @@ at::Tensor Weights::get(const std::string& name, at::IntArrayRef shape) {
     misshapen_.push_back(name + " is " + shape_string(found->second.sizes()) + ", expected " + shape_string(shape));
     return at::zeros(shape, found->second.options());
   }
+  // One NaN or infinity in a weight spreads into every output (scores, logits, masks): refuse
+  // the file instead of answering every click with garbage.
+  if (at::isFloatingType(found->second.scalar_type()) && !at::isfinite(found->second).all().item<bool>()) {
+    not_finite_.push_back(name);
+  }
   return found->second;
 }
 
@@ -72,6 +77,13 @@ void Weights::check_complete(const std::string& model_name) const {
     bool ignored = false;
     for (const auto& prefix : ignored_prefixes_) ignored = ignored || entry.first.rfind(prefix, 0) == 0;
     if (!ignored) unexpected.push_back(entry.first);
+  }
+  if (!not_finite_.empty()) {
+    std::ostringstream out;
+    out << "checkpoint is damaged: " << not_finite_.size() << " tensor" << (not_finite_.size() > 1 ? "s hold" : " holds")
+        << " values that are not finite numbers (NaN or infinity): " << not_finite_.front()
+        << (not_finite_.size() > 1 ? ", ..." : "");
+    throw Error(SAM_ERROR_MODEL, out.str());
   }
   if (missing_.empty() && misshapen_.empty() && unexpected.empty()) return;
   std::ostringstream out;

@@ -31,7 +31,8 @@ class Weights {
   // Keys under these prefixes are known but unused by the image predictor (video memory modules).
   void ignore_prefix(const std::string& prefix) { ignored_prefixes_.push_back(prefix); }
 
-  // Throws sam::Error(SAM_ERROR_MODEL) listing missing, wrongly shaped and unexpected tensors.
+  // Throws sam::Error(SAM_ERROR_MODEL) naming tensors that hold NaN or infinity, or listing
+  // missing, wrongly shaped and unexpected ones.
   void check_complete(const std::string& model_name) const;
 
  private:
@@ -41,6 +42,7 @@ class Weights {
   std::vector<std::string> ignored_prefixes_;
   std::vector<std::string> missing_;
   std::vector<std::string> misshapen_;
+  std::vector<std::string> not_finite_;
 };
 
 // A checkpoint tensor as an at::Tensor (a copy, contiguous, in its own dtype).

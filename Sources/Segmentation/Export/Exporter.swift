@@ -65,8 +65,8 @@ public enum ExportError: Error, Equatable, CustomStringConvertible, Sendable {
     case filesExist([String])
     /// The output folder cannot be created or is not a folder; nothing was written.
     case folder(FileWriteError)
-    /// Writing one file failed; `written` lists the files completed before it, which stay.
-    case writeFailed(FileWriteError, written: [String])
+    /// Writing one file failed; none of the export's files was placed.
+    case writeFailed(FileWriteError)
     /// Encoding a picture failed (out of memory...).
     case encoding(path: String, reason: String)
 
@@ -80,9 +80,8 @@ public enum ExportError: Error, Equatable, CustomStringConvertible, Sendable {
                 + "nothing was written (overwrite with --force)"
         case .folder(let error):
             return "\(error.path): cannot use it as the output folder: \(error.reasonText)"
-        case .writeFailed(let error, let written):
-            let kept = written.isEmpty ? "" : " (the \(written.count) file\(written.count == 1 ? "" : "s") written before it are complete and kept)"
-            return "\(error)\(kept)"
+        case .writeFailed(let error):
+            return "\(error); none of the export's files was written"
         case .encoding(let path, let reason):
             return "\(path): \(reason)"
         }
@@ -193,20 +192,17 @@ public struct Exporter: Sendable {
             let existing = planned.map(\.path).filter { FileManager.default.fileExists(atPath: $0) }
             if !existing.isEmpty { throw ExportError.filesExist(existing) }
         }
-        var written: [String] = []
-        // Each picture is built only when its turn comes, so memory holds one at a time.
-        for file in planned {
-            let path = file.path
-            let bytes = try encode(file)
-            do {
-                try AtomicFileWriter.write(bytes, to: path, replacing: force)
-            } catch let error as FileWriteError {
-                if error.reason == .alreadyExists { throw ExportError.filesExist([path]) }
-                throw ExportError.writeFailed(error, written: written)
-            }
-            written.append(path)
+        // The files are one set: staged one by one (each picture is built only when its turn
+        // comes, so memory holds one at a time), then all placed, or none.
+        let files = StagedFiles(replacing: force)
+        do {
+            for file in planned { try files.stage(try encode(file), at: file.path) }
+            try files.commit()
+        } catch let error as FileWriteError {
+            if error.reason == .alreadyExists { throw ExportError.filesExist([error.path]) }
+            throw ExportError.writeFailed(error)
         }
-        return written
+        return planned.map(\.path)
     }
 
     private func encode(_ file: PlannedFile) throws -> [UInt8] {
