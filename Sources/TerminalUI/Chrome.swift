@@ -54,6 +54,7 @@ public enum Chrome {
         parts.append([StyledSpan(image, .bold)])
         parts.append([StyledSpan("\(state.setup.modelName) \(state.setup.device)")])
         parts.append([StyledSpan(state.setup.renderer)])
+        if let hint = state.setup.pixelsHint { parts.append([StyledSpan(hint, .highlight)]) }
         let objectCount = document.objects.count
         if objectCount > 0 && state.currentObject == nil {
             parts.append([StyledSpan("\(objectCount) object\(objectCount == 1 ? "" : "s"), next click starts another")])

@@ -63,6 +63,7 @@ public enum EditorApp {
                             environment: environment)
         let status = loop.run()
         loop.finishSaving()
+        loop.removePictures()
         screen.stop()
         TerminalGuard.uninstall()
         if !loop.finishWorker() {
@@ -119,13 +120,25 @@ private final class MainLoop {
         self.configuration = configuration
         self.screen = screen
         self.wake = wake
-        let renderer = configuration.renderer ?? screen.capabilities.bestRenderer
+        // Inside tmux the answers are tmux's: whether pictures get through is tmux's to say.
+        let tmux = TmuxInfo.detect(environment: environment)
+        var renderer = screen.capabilities.bestRenderer
+        var hint: String?
+        if let tmux { (renderer, hint) = tmux.renderer(fallback: renderer) }
+        if let chosen = configuration.renderer {
+            renderer = chosen
+            hint = nil
+        }
         let size = Self.size(of: screen, renderer: renderer)
-        layer = ImageLayer(renderer: renderer, cellPixelWidth: size.cellPixelWidth ?? 10, cellPixelHeight: size.cellPixelHeight ?? 20)
+        let transport = tmux?.transport ?? .direct
+        layer = ImageLayer(renderer: renderer, cellPixelWidth: size.cellPixelWidth ?? 10, cellPixelHeight: size.cellPixelHeight ?? 20,
+                           kittyTransport: transport)
+        if renderer == .kitty { TerminalGuard.setGraphicsCleanup(KittyLayer.cleanup(transport)) }
         let checkpointName = URL(fileURLWithPath: configuration.checkpointPath).deletingPathExtension().lastPathComponent
         state = EditorState(imagePaths: configuration.imagePaths, terminal: size,
                             setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
-                                              renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory))
+                                              renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory,
+                                              pixelsHint: hint))
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
            FileManager.default.createFile(atPath: path, contents: nil) {
             frameLog = FileHandle(forWritingAtPath: path)
@@ -148,14 +161,15 @@ private final class MainLoop {
 
     private var now: Double { ProcessInfo.processInfo.systemUptime }
 
-    /// The screen's size as the editor lays it out: for sixel, with the terminal's largest image
-    /// (the image area shrinks to fit it) and, forced without a known cell size, a common
-    /// 10 x 20 font.
+    /// The screen's size as the editor lays it out: for pictures, forced without a known cell
+    /// size, a common 10 x 20 font; for sixel, with the terminal's largest image (the image area
+    /// shrinks to fit it).
     private static func size(of screen: CursesScreen, renderer: RendererKind) -> TerminalSize {
         var size = screen.size
-        guard renderer == .sixel else { return size }
+        guard renderer.drawsPixels else { return size }
         size.cellPixelWidth = size.cellPixelWidth ?? 10
         size.cellPixelHeight = size.cellPixelHeight ?? 20
+        guard renderer == .sixel else { return size }
         size.pictureLimit = screen.capabilities.sixelLimit ?? TerminalCapabilities.assumedSixelLimit
         return size
     }
@@ -195,6 +209,11 @@ private final class MainLoop {
     /// Waits for the session writes handed over so far.
     func finishSaving() {
         autosaver.flush()
+    }
+
+    /// Deletes the pictures the terminal keeps after samterm (kitty's images).
+    func removePictures() {
+        CursesScreen.writeAll(layer.farewell())
     }
 
     /// Stops the worker; false when it is still inside a long engine call after a grace period.

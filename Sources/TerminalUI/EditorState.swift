@@ -110,12 +110,16 @@ public struct EditorSetup: Equatable, Sendable {
     public var device: String
     public var renderer: String
     public var outputDirectory: String?
+    /// How to get pictures where the terminal could show them but something in between keeps
+    /// them away (tmux without passthrough); shown on the status line.
+    public var pixelsHint: String?
 
-    public init(modelName: String, device: String, renderer: String, outputDirectory: String? = nil) {
+    public init(modelName: String, device: String, renderer: String, outputDirectory: String? = nil, pixelsHint: String? = nil) {
         self.modelName = modelName
         self.device = device
         self.renderer = renderer
         self.outputDirectory = outputDirectory
+        self.pixelsHint = pixelsHint
     }
 }
 

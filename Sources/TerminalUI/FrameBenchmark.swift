@@ -15,7 +15,7 @@ public enum FrameBenchmark {
         public var truecolorColumns = 0, truecolorRows = 0
         public var sixelWidth = 0, sixelHeight = 0
         public var sixelBytes = 0
-        /// Bytes written per action by the text renderers (truecolor, then 256 colours).
+        /// Bytes written per action by the kitty renderer and the text renderers (truecolor, 256 colours).
         public var textBytes: [(renderer: RendererKind, bytes: ActionBytes)] = []
     }
 
@@ -55,7 +55,7 @@ public enum FrameBenchmark {
             _ = try layer.bytes(for: state)
         }
 
-        report.textBytes = try [RendererKind.truecolor, .palette256].map {
+        report.textBytes = try [RendererKind.kitty, .truecolor, .palette256].map {
             ($0, try actionBytes(renderer: $0, image: image, terminal: truecolor, engine: engine))
         }
 

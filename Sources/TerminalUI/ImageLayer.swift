@@ -4,13 +4,15 @@ import Segmentation
 
 /// Produces the bytes that bring the image area up to date with the state. The picture under
 /// the marks (image and masks, resampled) is kept per zoom, pan and mask set, so moving the
-/// cursor only redraws marks; text renderers then send only the cells that changed, and the
-/// sixel renderer sends nothing while its picture is unchanged.
+/// cursor only redraws marks; text renderers then send only the cells that changed, the sixel
+/// renderer sends nothing while its picture is unchanged, and the kitty renderer sends each of
+/// its stacked pictures only when it changes (KittyLayer).
 final class ImageLayer {
     let renderer: RendererKind
-    /// Screen pixels per cell, for sixel.
+    /// Screen pixels per cell, for sixel and kitty.
     var cellPixelWidth: Int
     var cellPixelHeight: Int
+    private let kitty: KittyLayer?
 
     private var writer: AnsiFrameWriter
     private var base: (key: BaseKey, grid: CellGrid?, raster: Raster?)?
@@ -49,11 +51,13 @@ final class ImageLayer {
         var origin: CellPosition
     }
 
-    init(renderer: RendererKind, cellPixelWidth: Int, cellPixelHeight: Int) {
+    /// `kittyTransport`: how kitty graphics reach the terminal (through tmux or not).
+    init(renderer: RendererKind, cellPixelWidth: Int, cellPixelHeight: Int, kittyTransport: KittyTransport = .direct) {
         self.renderer = renderer
         self.cellPixelWidth = cellPixelWidth
         self.cellPixelHeight = cellPixelHeight
         writer = AnsiFrameWriter(depth: renderer.colorDepth)
+        kitty = renderer == .kitty ? KittyLayer(cellWidth: cellPixelWidth, cellHeight: cellPixelHeight, transport: kittyTransport) : nil
     }
 
     /// The terminal was cleared or drawn over: send everything next time.
@@ -61,6 +65,13 @@ final class ImageLayer {
         writer.invalidate()
         lastSixel = nil
         lastSixelRaster = nil
+        kitty?.invalidate()
+    }
+
+    /// What removes the pictures samterm left in the terminal (kitty keeps images until told),
+    /// for when it quits.
+    func farewell() -> [UInt8] {
+        kitty?.hide() ?? []
     }
 
     /// Whether the state shows an image at all (not while a message or the help covers it).
@@ -71,12 +82,15 @@ final class ImageLayer {
     /// The bytes for this frame; empty when the area already shows it.
     func bytes(for state: EditorState) throws -> [UInt8] {
         lastEncodeSeconds = nil
-        guard Self.showsImage(state), let image = state.document.image, let viewport = state.viewport else { return [] }
+        guard Self.showsImage(state), let image = state.document.image, let viewport = state.viewport else {
+            // Kitty's images are drawn over text: take them away from whatever covers the view.
+            return kitty?.hide() ?? []
+        }
         let scene = OverlayScene(state: state)
         let key = BaseKey(imageIndex: state.currentImage, width: image.width, height: image.height, viewport: viewport,
                           masks: scene.maskIdentities, outline: scene.outline,
-                          cellPixelWidth: renderer == .sixel ? cellPixelWidth : 0,
-                          cellPixelHeight: renderer == .sixel ? cellPixelHeight : 0)
+                          cellPixelWidth: renderer.drawsPixels ? cellPixelWidth : 0,
+                          cellPixelHeight: renderer.drawsPixels ? cellPixelHeight : 0)
         let area = state.layout.imageArea
         let origin = CellPosition(column: area.column, row: area.row)
         switch renderer {
@@ -84,6 +98,12 @@ final class ImageLayer {
             var grid = baseGrid(key: key, image: image, viewport: viewport, scene: scene)
             GlyphOverlay.draw(scene, viewport: viewport, on: &grid, colored: renderer != .mono)
             return writer.render(grid, at: origin)
+        case .kitty:
+            let geometry = SixelRenderer.geometry(for: viewport, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+            return try kitty?.bytes(scene: scene, image: image, imageIndex: state.currentImage, geometry: geometry, origin: origin,
+                                    columns: viewport.columns, rows: viewport.rows) {
+                sampledImage(state.currentImage, image: image, geometry: geometry)
+            } ?? []
         case .sixel:
             let signature = SixelSignature(base: key, points: scene.points, box: scene.box, pendingBox: scene.pendingBox,
                                            cursor: scene.cursor, origin: origin)

@@ -103,14 +103,36 @@ public struct SixelError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// Pixels that marks can be drawn on: the sixel frame, or the kitty renderer's overlay.
+protocol PixelCanvas {
+    var width: Int { get }
+    var height: Int { get }
+    mutating func set(x: Int, y: Int, to color: RGBColor)
+}
+
+extension Raster: PixelCanvas {}
+
 /// Prompt marks and the crosshair drawn into pixels, each with a dark rim so it shows on any
 /// picture.
 enum PixelMarks {
-    static func draw(_ scene: OverlayScene, geometry: RasterGeometry, markSize: Int, into raster: inout Raster) {
-        func position(_ point: PixelPoint) -> (x: Int, y: Int) {
-            let p = geometry.rasterPosition(of: point)
-            return (Int(p.x.rounded(.down)), Int(p.y.rounded(.down)))
+    static func draw<Canvas: PixelCanvas>(_ scene: OverlayScene, geometry: RasterGeometry, markSize: Int, into raster: inout Canvas) {
+        drawPrompts(scene, geometry: geometry, markSize: markSize, into: &raster)
+        if let cursor = scene.cursor {
+            let (x, y) = position(cursor, geometry: geometry)
+            drawCrosshair(x: x, y: y, markSize: markSize, into: &raster)
         }
+    }
+
+    /// The raster pixel an image point falls in.
+    static func position(_ point: PixelPoint, geometry: RasterGeometry) -> (x: Int, y: Int) {
+        let p = geometry.rasterPosition(of: point)
+        return (Int(p.x.rounded(.down)), Int(p.y.rounded(.down)))
+    }
+
+    /// The box, the box being drawn and the points: everything but the crosshair.
+    static func drawPrompts<Canvas: PixelCanvas>(_ scene: OverlayScene, geometry: RasterGeometry, markSize: Int,
+                                                 into raster: inout Canvas) {
+        func position(_ point: PixelPoint) -> (x: Int, y: Int) { Self.position(point, geometry: geometry) }
         if let box = scene.box { rectangle(box, color: EditorColors.box, geometry: geometry, into: &raster) }
         if let box = scene.pendingBox { rectangle(box, color: EditorColors.cursor, geometry: geometry, into: &raster) }
         for point in scene.points {
@@ -121,14 +143,17 @@ enum PixelMarks {
                 cross(x: x, y: y, arm: markSize, color: EditorColors.backgroundPoint, into: &raster)
             }
         }
-        if let cursor = scene.cursor {
-            let (x, y) = position(cursor)
-            plus(x: x, y: y, arm: markSize * 2, thickness: 0, gap: markSize / 2, color: EditorColors.cursor, into: &raster)
-        }
+    }
+
+    /// How far the crosshair reaches from its centre, its rim included.
+    static func crosshairReach(markSize: Int) -> Int { markSize * 2 + 1 }
+
+    static func drawCrosshair<Canvas: PixelCanvas>(x: Int, y: Int, markSize: Int, into raster: inout Canvas) {
+        plus(x: x, y: y, arm: markSize * 2, thickness: 0, gap: markSize / 2, color: EditorColors.cursor, into: &raster)
     }
 
     /// Fills a square brush of radius `radius` at (x, y), clipped to the raster.
-    private static func dab(x: Int, y: Int, radius: Int, color: RGBColor, into raster: inout Raster) {
+    private static func dab(x: Int, y: Int, radius: Int, color: RGBColor, into raster: inout some PixelCanvas) {
         for dy in -radius...radius {
             for dx in -radius...radius { raster.set(x: x + dx, y: y + dy, to: color) }
         }
@@ -136,7 +161,7 @@ enum PixelMarks {
 
     /// A "+" of half-width `thickness` (0 is one pixel), arms of length `arm`, an empty centre
     /// of radius `gap`, drawn over a dark rim.
-    private static func plus(x: Int, y: Int, arm: Int, thickness: Int, gap: Int, color: RGBColor, into raster: inout Raster) {
+    private static func plus(x: Int, y: Int, arm: Int, thickness: Int, gap: Int, color: RGBColor, into raster: inout some PixelCanvas) {
         for (radius, paint) in [(thickness + 1, RGBColor.black), (thickness, color)] {
             for offset in -arm...arm where abs(offset) >= gap {
                 dab(x: x + offset, y: y, radius: radius, color: paint, into: &raster)
@@ -145,7 +170,7 @@ enum PixelMarks {
         }
     }
 
-    private static func cross(x: Int, y: Int, arm: Int, color: RGBColor, into raster: inout Raster) {
+    private static func cross(x: Int, y: Int, arm: Int, color: RGBColor, into raster: inout some PixelCanvas) {
         let reach = max(arm * 7 / 10, 2)
         for (radius, paint) in [(2, RGBColor.black), (1, color)] {
             for offset in -reach...reach {
@@ -155,7 +180,7 @@ enum PixelMarks {
         }
     }
 
-    private static func rectangle(_ box: PromptBox, color: RGBColor, geometry: RasterGeometry, into raster: inout Raster) {
+    private static func rectangle(_ box: PromptBox, color: RGBColor, geometry: RasterGeometry, into raster: inout some PixelCanvas) {
         let a = geometry.rasterPosition(of: box.topLeft)
         let b = geometry.rasterPosition(of: box.bottomRight)
         // Clip to just outside the raster: a zoomed-in box may be far larger than the screen.

@@ -1,6 +1,7 @@
 // What the terminal can show, from its answers and the environment, and which renderer follows.
 
 public enum RendererKind: String, CaseIterable, Sendable {
+    case kitty
     case sixel
     case truecolor
     case palette256 = "256"
@@ -8,14 +9,19 @@ public enum RendererKind: String, CaseIterable, Sendable {
 
     var colorDepth: ColorDepth {
         switch self {
-        case .sixel, .truecolor: return .truecolor
+        case .kitty, .sixel, .truecolor: return .truecolor
         case .palette256: return .palette256
         case .mono: return .monochrome
         }
     }
+
+    /// Pictures at the terminal's pixels, rather than coloured characters.
+    var drawsPixels: Bool { self == .kitty || self == .sixel }
 }
 
 public struct TerminalCapabilities: Equatable, Sendable {
+    /// The terminal answered the kitty graphics query with OK.
+    public var supportsKitty = false
     public var supportsSixel = false
     public var colorDepth = ColorDepth.monochrome
     public var cellPixelWidth: Int?
@@ -32,12 +38,14 @@ public struct TerminalCapabilities: Equatable, Sendable {
     public static let assumedSixelLimit = PixelSize(width: 1000, height: 1000)
 
     /// What the editor asks the terminal, in order: the cell size, the largest sixel image, the
-    /// colour registers, then DA1, which every terminal answers (so it ends the wait).
-    public static let queries = "\u{1b}[16t\u{1b}[?2;1;0S\u{1b}[?1;1;0S\u{1b}[c"
+    /// colour registers, kitty graphics, then DA1, which every terminal answers (so it ends the
+    /// wait: a terminal that speaks kitty graphics answers its query before DA1).
+    public static let queries = "\u{1b}[16t\u{1b}[?2;1;0S\u{1b}[?1;1;0S" + KittyGraphics.query + "\u{1b}[c"
 
-    public init(supportsSixel: Bool = false, colorDepth: ColorDepth = .monochrome, cellPixelWidth: Int? = nil,
+    public init(supportsKitty: Bool = false, supportsSixel: Bool = false, colorDepth: ColorDepth = .monochrome, cellPixelWidth: Int? = nil,
                 cellPixelHeight: Int? = nil, chromeWithoutColor: Bool = false, sixelLimit: PixelSize? = nil,
                 sixelColorRegisters: Int? = nil) {
+        self.supportsKitty = supportsKitty
         self.supportsSixel = supportsSixel
         self.colorDepth = colorDepth
         self.cellPixelWidth = cellPixelWidth
@@ -50,16 +58,19 @@ public struct TerminalCapabilities: Equatable, Sendable {
     /// The capabilities the answers to `queries` show; `environment` and terminfo give the colours.
     public init(replies bytes: [UInt8], environment: [String: String], terminfoColors: Int, terminfoHasRGB: Bool) {
         let sixel = Self.repliesSixel(Self.primaryDeviceAttributes(in: bytes) ?? [])
-        self.init(supportsSixel: sixel,
+        self.init(supportsKitty: KittyGraphics.queryAnswer(in: bytes) == true, supportsSixel: sixel,
                   colorDepth: Self.colorDepth(environment: environment, terminfoColors: terminfoColors, terminfoHasRGB: terminfoHasRGB),
                   chromeWithoutColor: Self.noColor(environment),
                   sixelLimit: sixel ? Self.sixelGeometry(in: bytes) ?? Self.assumedSixelLimit : nil,
                   sixelColorRegisters: Self.colorRegisters(in: bytes))
     }
 
-    /// Sixel when the terminal has it and says how big its cells are; else the deepest colour.
+    /// Kitty graphics, then sixel, when the terminal has them and says how big its cells are;
+    /// else the deepest colour.
     public var bestRenderer: RendererKind {
-        if supportsSixel, cellPixelWidth != nil, cellPixelHeight != nil { return .sixel }
+        let knowsCells = cellPixelWidth != nil && cellPixelHeight != nil
+        if supportsKitty, knowsCells { return .kitty }
+        if supportsSixel, knowsCells { return .sixel }
         switch colorDepth {
         case .truecolor: return .truecolor
         case .palette256: return .palette256

@@ -20,6 +20,10 @@ enum TerminalGuard {
         return buffer
     }()
 
+    /// Deletes the kitty images samterm placed, written before `restoreSequence` (empty unless the
+    /// kitty renderer is in use); preallocated like it, since a handler cannot allocate.
+    nonisolated(unsafe) private static var graphicsCleanup = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+
     static let terminationSignals: [Int32] = [SIGTERM, SIGHUP, SIGINT, SIGQUIT]
     static let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
 
@@ -37,6 +41,13 @@ enum TerminalGuard {
         for signalNumber in crashSignals { setHandler(signalNumber, onCrash) }
     }
 
+    /// What a direct restore also writes to remove samterm's pictures. Call once, before any is drawn.
+    static func setGraphicsCleanup(_ bytes: [UInt8]) {
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+        _ = buffer.initialize(from: bytes)
+        graphicsCleanup = buffer
+    }
+
     /// Puts the default handlers back (after curses has restored the terminal).
     static func uninstall() {
         for signalNumber in terminationSignals + crashSignals { signal(signalNumber, SIG_DFL) }
@@ -52,6 +63,7 @@ enum TerminalGuard {
 
     /// Async-signal-safe: raw writes and tcsetattr only.
     static func restoreDirectly() {
+        if graphicsCleanup.count > 0 { _ = write(STDOUT_FILENO, graphicsCleanup.baseAddress, graphicsCleanup.count) }
         _ = write(STDOUT_FILENO, restoreSequence.baseAddress, restoreSequence.count)
         if hasSavedTerminal { _ = tcsetattr(STDIN_FILENO, TCSANOW, &savedTerminal) }
     }

@@ -24,12 +24,14 @@ public enum TerminalProbe {
             && window.ws_row > 0
             ? (width: Int(window.ws_xpixel) / Int(window.ws_col), height: Int(window.ws_ypixel) / Int(window.ws_row)) : nil
         return describe(replies: replies, environment: environment, terminfoColors: hasTerminfo ? Int(tigetnum("colors")) : -1,
-                        terminfoHasRGB: hasTerminfo && tigetflag("RGB") > 0, kernelCellSize: kernel)
+                        terminfoHasRGB: hasTerminfo && tigetflag("RGB") > 0, kernelCellSize: kernel,
+                        tmux: TmuxInfo.detect(environment: environment))
     }
 
-    /// One line per finding; `kernelCellSize` is TIOCGWINSZ's, which the editor prefers.
+    /// One line per finding; `kernelCellSize` is TIOCGWINSZ's, which the editor prefers; `tmux`
+    /// what tmux said when samterm runs in it.
     static func describe(replies: [UInt8], environment: [String: String], terminfoColors: Int, terminfoHasRGB: Bool,
-                         kernelCellSize: (width: Int, height: Int)?) -> String {
+                         kernelCellSize: (width: Int, height: Int)?, tmux: TmuxInfo? = nil) -> String {
         var capabilities = TerminalCapabilities(replies: replies, environment: environment, terminfoColors: terminfoColors,
                                                 terminfoHasRGB: terminfoHasRGB)
         let queried = TerminalCapabilities.cellSize(in: replies)
@@ -46,6 +48,14 @@ public enum TerminalProbe {
         lines.append("DA1               " + (attributes.map { list in
             list.map(String.init).joined(separator: ";") + (capabilities.supportsSixel ? " (4: sixel)" : " (no 4: no sixel)")
         } ?? "no answer"))
+        lines.append("kitty graphics    " + (KittyGraphics.queryReply(in: replies).map {
+            printable(Array($0.utf8)) + (capabilities.supportsKitty ? " (spoken)" : " (an error: not spoken)")
+        } ?? "no answer (not spoken)"))
+        if let tmux {
+            lines.append("tmux              passthrough \(tmux.allowsPassthrough ? "allowed" : "off"), client terminal "
+                + (tmux.clientTerminal.isEmpty ? "(unknown)" : tmux.clientTerminal)
+                + (tmux.outerSpeaksKitty ? " (speaks kitty graphics)" : "") + ", pane at \(tmux.paneColumn),\(tmux.paneRow)")
+        }
         let geometry = TerminalCapabilities.sixelGeometry(in: replies)
         lines.append("sixel limit       " + (geometry.map { "\($0.width)x\($0.height) (XTSMGRAPHICS)" }
             ?? (capabilities.sixelLimit.map { "no XTSMGRAPHICS answer: \($0.width)x\($0.height) assumed" } ?? "no answer, no sixel")))
@@ -53,12 +63,25 @@ public enum TerminalProbe {
         lines.append("cell size         " + (cell.map { "\($0.width)x\($0.height) pixels (\(kernelCellSize != nil ? "TIOCGWINSZ" : "ESC [ 16 t"))" }
             ?? "unknown (neither TIOCGWINSZ nor ESC [ 16 t)"))
         lines.append("colours           \(capabilities.colorDepth.rawValue)")
-        let renderer = capabilities.bestRenderer
-        let why: String
+        var renderer = capabilities.bestRenderer
+        var why: String
+        let knowsCells = cell != nil
         switch renderer {
+        case .kitty: why = "the terminal speaks kitty graphics and its cell size is known"
         case .sixel: why = "the terminal has sixel and its cell size is known"
-        case _ where capabilities.supportsSixel: why = "sixel needs the cell size in pixels; the deepest colour instead"
-        default: why = "no sixel; the deepest colour (COLORTERM, then terminfo)"
+                + (capabilities.supportsKitty ? " (kitty graphics need the cell size too)" : "; no kitty graphics")
+        case _ where (capabilities.supportsKitty || capabilities.supportsSixel) && !knowsCells:
+            why = "\(capabilities.supportsKitty ? "kitty graphics need" : "sixel needs") the cell size in pixels; the deepest colour instead"
+        default: why = "neither kitty graphics nor sixel; the deepest colour (COLORTERM, then terminfo)"
+        }
+        if let tmux {
+            let (chosen, hint) = tmux.renderer(fallback: renderer)
+            if chosen == .kitty {
+                why = "tmux passes kitty graphics through to \(tmux.clientTerminal)"
+            } else if let hint {
+                why += "; tmux keeps pictures from \(tmux.clientTerminal) (\(hint))"
+            }
+            renderer = chosen
         }
         lines.append("renderer          \(renderer.rawValue): \(why)")
         return lines.joined(separator: "\n")

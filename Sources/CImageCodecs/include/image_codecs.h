@@ -46,6 +46,19 @@ void image_codec_jpeg_decode_rgb8(const uint8_t *data, size_t size, uint8_t *rgb
 void image_codec_png_encode(const void *samples, uint32_t width, uint32_t height, int channels,
                             int bit_depth, uint8_t **png, size_t *png_size, image_codec_result *result);
 
+typedef struct image_codec_png_encode_options {
+    const uint8_t *palette;  // RGB triples: with channels 1 and bit depth 8, samples are indices
+    int palette_count;       // 1...256
+    const uint8_t *alpha;    // tRNS: the alpha of the first alpha_count palette entries
+    int alpha_count;
+    int level;               // zlib level 0...9, or -1 for libpng's default
+} image_codec_png_encode_options;
+
+/// image_codec_png_encode with a palette (colour type 3) and a compression level.
+void image_codec_png_encode_with(const void *samples, uint32_t width, uint32_t height, int channels,
+                                 int bit_depth, const image_codec_png_encode_options *options, uint8_t **png,
+                                 size_t *png_size, image_codec_result *result);
+
 void image_codec_free(void *pointer);
 
 #ifdef __cplusplus

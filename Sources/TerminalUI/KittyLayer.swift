@@ -1,0 +1,168 @@
+// What the kitty renderer sends when: the image once per view, the masks and marks when they
+// change, and for a cursor move only a new placement of the crosshair.
+import Segmentation
+
+/// Three stacked images over the image area, each under its own id: the view's image (z 0),
+/// the overlay of masks and marks (z 1) and the crosshair (z 2). Re-sending an id replaces the
+/// image and drops its placements, so the overlay alternates between two ids: the new one is
+/// placed before the old one is deleted, and no frame shows the image without its masks.
+final class KittyLayer {
+    enum ID {
+        static let base: UInt32 = 0x53_41_4D_01
+        static let overlays: [UInt32] = [0x53_41_4D_02, 0x53_41_4D_03]
+        static let crosshair: UInt32 = 0x53_41_4D_04
+        static let all = [base] + overlays + [crosshair]
+        /// Every image has one placement, under this id: placing it again moves it.
+        static let placement: UInt32 = 1
+    }
+
+    let cellWidth: Int
+    let cellHeight: Int
+    let transport: KittyTransport
+
+    private var shownBase: BaseKey?
+    private var shownOverlay: (signature: OverlaySignature, id: UInt32?)?
+    private var crosshairSent = false
+    private var shownCrosshair: CrosshairPlacement??
+    /// Images may be left from before a clear or an invalidation: delete them first.
+    private var needsCleanup = false
+
+    struct BaseKey: Equatable {
+        var imageIndex: Int
+        var width: Int
+        var height: Int
+        var geometry: RasterGeometry
+        var origin: CellPosition
+        var columns: Int
+        var rows: Int
+    }
+
+    private struct OverlaySignature: Equatable {
+        var base: BaseKey
+        var masks: [OverlayScene.MaskLayerIdentity]
+        var outline: Bool
+        var points: [PromptPoint]
+        var box: PromptBox?
+        var pendingBox: PromptBox?
+    }
+
+    /// Where the crosshair image goes: a cell of the screen, an offset inside it, and the part of
+    /// the image that lies inside the image area.
+    struct CrosshairPlacement: Equatable {
+        var cell: CellPosition
+        var offsetX: Int
+        var offsetY: Int
+        var crop: (x: Int, y: Int, width: Int, height: Int)
+        var cropped: Bool
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.cell == b.cell && a.offsetX == b.offsetX && a.offsetY == b.offsetY && a.crop == b.crop && a.cropped == b.cropped
+        }
+    }
+
+    init(cellWidth: Int, cellHeight: Int, transport: KittyTransport = .direct) {
+        self.cellWidth = cellWidth
+        self.cellHeight = cellHeight
+        self.transport = transport
+    }
+
+    /// The terminal may have dropped or kept any of the images (a clear, text drawn over the
+    /// area): delete what is left and send everything again.
+    func invalidate() {
+        shownBase = nil
+        shownOverlay = nil
+        crosshairSent = false
+        shownCrosshair = nil
+        needsCleanup = true
+    }
+
+    /// Deletes every image samterm placed (the view is covered, or samterm is leaving).
+    func hide() -> [UInt8] {
+        let shown = shownBase != nil || crosshairSent || needsCleanup
+        invalidate()
+        needsCleanup = false
+        return shown ? Self.cleanup(transport) : []
+    }
+
+    /// The deletions of all of samterm's images, with their data.
+    static func cleanup(_ transport: KittyTransport) -> [UInt8] {
+        ID.all.flatMap { transport.write(KittyGraphics.delete(id: $0)) }
+    }
+
+    /// The bytes that bring the area (cells at `origin`, `columns` x `rows`) up to date.
+    /// `sampled` gives the view's image at screen pixels (the caller keeps it per view).
+    func bytes(scene: OverlayScene, image: RGBImage, imageIndex: Int, geometry: RasterGeometry, origin: CellPosition,
+               columns: Int, rows: Int, sampled: () -> Raster) throws -> [UInt8] {
+        var out: [UInt8] = []
+        if needsCleanup {
+            out += Self.cleanup(transport)
+            needsCleanup = false
+        }
+        let key = BaseKey(imageIndex: imageIndex, width: image.width, height: image.height, geometry: geometry, origin: origin,
+                          columns: columns, rows: rows)
+        let size = "c=\(columns),r=\(rows)"
+        if key != shownBase {
+            let png = try KittyPictures.base(sampled())
+            out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(ID.base),p=\(ID.placement),z=0,C=1,\(size)", data: png),
+                                   at: origin)
+            shownBase = key
+        }
+
+        let signature = OverlaySignature(base: key, masks: scene.maskIdentities, outline: scene.outline, points: scene.points,
+                                         box: scene.box, pendingBox: scene.pendingBox)
+        if signature != shownOverlay?.signature {
+            let previous = shownOverlay?.id ?? nil
+            let canvas = KittyPictures.overlay(scene, image: image, geometry: geometry, cellWidth: cellWidth, cellHeight: cellHeight)
+            var id: UInt32?
+            // Only the cells around what is drawn: deflate needs about a byte per 250 transparent pixels.
+            if let cells = canvas.drawnCells(cellWidth: cellWidth, cellHeight: cellHeight) {
+                let next = previous == ID.overlays[0] ? ID.overlays[1] : ID.overlays[0]
+                let piece = canvas.cropped(to: cells, cellWidth: cellWidth, cellHeight: cellHeight)
+                out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(next),p=\(ID.placement),z=1,C=1,c=\(cells.width),r=\(cells.height)",
+                                                              data: try piece.png(level: KittyPictures.compressionLevel)),
+                                       at: CellPosition(column: origin.column + cells.column, row: origin.row + cells.row))
+                id = next
+            }
+            if let previous { out += transport.write(KittyGraphics.delete(id: previous)) }
+            shownOverlay = (signature, id)
+        }
+
+        if !crosshairSent {
+            let png = try KittyPictures.crosshair(cellHeight: cellHeight).png(level: KittyPictures.compressionLevel)
+            out += transport.write(KittyGraphics.transmit(keys: "a=t,f=100,i=\(ID.crosshair)", data: png))
+            crosshairSent = true
+        }
+        let placement = scene.cursor.flatMap { crosshairPlacement($0, geometry: geometry, origin: origin) }
+        if shownCrosshair != .some(placement) {
+            if let placement {
+                var keys = "a=p,i=\(ID.crosshair),p=\(ID.placement),z=2,C=1,q=2"
+                if placement.offsetX > 0 { keys += ",X=\(placement.offsetX)" }
+                if placement.offsetY > 0 { keys += ",Y=\(placement.offsetY)" }
+                if placement.cropped {
+                    keys += ",x=\(placement.crop.x),y=\(placement.crop.y),w=\(placement.crop.width),h=\(placement.crop.height)"
+                }
+                out += transport.write(KittyGraphics.command(keys), at: placement.cell)
+            } else if shownCrosshair != nil {
+                out += transport.write(KittyGraphics.deletePlacement(id: ID.crosshair, placement: ID.placement))
+            }
+            shownCrosshair = .some(placement)
+        }
+        return out
+    }
+
+    /// The crosshair centred on the cursor's pixel, cut to the area; nil when none of it is inside.
+    func crosshairPlacement(_ cursor: PixelPoint, geometry: RasterGeometry, origin: CellPosition) -> CrosshairPlacement? {
+        let reach = PixelMarks.crosshairReach(markSize: KittyPictures.markSize(cellHeight: cellHeight))
+        let side = 2 * reach + 1
+        let centre = PixelMarks.position(cursor, geometry: geometry)
+        let left = centre.x - reach, top = centre.y - reach
+        let cropX = max(0, -left), cropY = max(0, -top)
+        let cropRight = min(side, geometry.width - left), cropBottom = min(side, geometry.height - top)
+        guard cropRight > cropX, cropBottom > cropY else { return nil }
+        let x = left + cropX, y = top + cropY
+        return CrosshairPlacement(cell: CellPosition(column: origin.column + x / cellWidth, row: origin.row + y / cellHeight),
+                                  offsetX: x % cellWidth, offsetY: y % cellHeight,
+                                  crop: (cropX, cropY, cropRight - cropX, cropBottom - cropY),
+                                  cropped: cropX > 0 || cropY > 0 || cropRight < side || cropBottom < side)
+    }
+}
