@@ -1,6 +1,5 @@
 #include "model/weights.h"
 
-#include <cmath>
 #include <sstream>
 
 #include "engine_error.h"
@@ -65,10 +64,7 @@ at::Tensor Weights::get(const std::string& name, at::IntArrayRef shape) {
   }
   // One NaN or infinity in a weight spreads into every output (scores, logits, masks): refuse
   // the file instead of answering every click with garbage.
-  // A sum in double is NaN or infinite exactly when an element is (float32 values cannot
-  // overflow it), and costs one pass without a mask tensor.
-  if (at::isFloatingType(found->second.scalar_type()) &&
-      !std::isfinite(found->second.sum(at::kDouble).item<double>())) {
+  if (at::isFloatingType(found->second.scalar_type()) && !at::isfinite(found->second).all().item<bool>()) {
     not_finite_.push_back(name);
   }
   return found->second;
