@@ -110,7 +110,8 @@ public enum Chrome {
             left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
         case .help, .normal:
             if let message = state.message {
-                left = [StyledSpan(" " + message.text, message.isError ? .error : .normal)]
+                let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
+                left = [StyledSpan(" " + MessageFitting.fit(message.text, width: max(room, 10)), message.isError ? .error : .normal)]
             } else {
                 left = [StyledSpan(" ? help  Space/x point  b box  Tab candidate  n new object  e export  q quit", .dim)]
             }
