@@ -89,12 +89,12 @@ struct Auto: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Segment everything: masks for a grid of points over the image, as COCO JSON.",
         discussion: """
-            Flags are the official SAM2AutomaticMaskGenerator's arguments in kebab case; defaults
-            follow the model family (SAM 1 models: SamAutomaticMaskGenerator's). Without --out the
+            Flags are the official SAM2AutomaticMaskGenerator's arguments in kebab case; defaults \
+            follow the model family (SAM 1 models: SamAutomaticMaskGenerator's). Without --out the \
             COCO JSON goes to standard output (unless --json asks for the summary there).
 
-            Several images, folders or @LIST files run as a batch with the model loaded once:
-            --out DIR is then required and gets DIR/NAME.json per image; an image whose file exists
+            Several images, folders or @LIST files run as a batch with the model loaded once: \
+            --out DIR is then required and gets DIR/NAME.json per image; an image whose file exists \
             is skipped (--overwrite redoes it), so a killed run resumes where it stopped.
             """)
 

@@ -12,12 +12,17 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure model load, set_image, click-to-masks and click-to-display.",
         discussion: """
-            click-to-masks: one positive point, multimask, every candidate upsampled to the original size.
-            click-to-display: the same prompt, only the best candidate, at the display size — what the editor needs.
-            --editor adds the editor's path without a terminal: a point key (and a refining one) to the bytes of the \
-            truecolor frame showing its mask at 200x60 cells, and a zoom key to a whole sixel frame of a 1024x768 view; \
-            and the bytes each action writes in truecolor and 256 colours (first frame, cursor move, click, refining click, \
-            candidate switch).
+            click-to-masks: one positive point, multimask, every candidate upsampled to the \
+            original size.
+
+            click-to-display: the same prompt, only the best candidate, at the display size: what \
+            the editor needs.
+
+            --editor adds the editor's path without a terminal: a point key (and a refining one) to \
+            the bytes of the truecolor frame showing its mask at 200x60 cells, and a zoom key to a \
+            whole sixel frame of a 1024x768 view; and the bytes each action writes in kitty, \
+            truecolor and 256 colours (first frame, cursor move, click, refining click, candidate \
+            switch).
             """)
 
     @OptionGroup var modelOptions: ModelOptions

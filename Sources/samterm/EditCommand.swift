@@ -10,13 +10,14 @@ struct Edit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Segment images interactively, in any terminal (locally or over SSH).",
         discussion: """
-            Move the crosshair with the arrows or h/j/k/l (Shift: 10 cells), Space or Enter for a
-            foreground point, x for a background point, b for a box, Tab or 1 2 3 for a candidate,
-            n to accept the object and start another, e to export, q to quit; ? shows every key.
+            Move the crosshair with the arrows or h/j/k/l (Shift: 10 cells), Space or Enter for a \
+            foreground point, x for a background point, b for a box, Tab or 1 2 3 for a candidate, \
+            n to accept the object and start another, e to export, q to quit; ? shows every key. \
             The mouse works too: left click foreground, right click background, drag for a box.
-            Every change is saved at once in the image's session (IMAGE.samterm.json, or --session-dir);
-            opening the image again restores its objects. Encoded images are cached under
-            $XDG_CACHE_HOME/samterm (or ~/.cache/samterm).
+
+            Every change is saved at once in the image's session (IMAGE.samterm.json, or \
+            --session-dir); opening the image again restores its objects. Encoded images are cached \
+            under $XDG_CACHE_HOME/samterm (or ~/.cache/samterm).
             """)
 
     @Argument(help: "PNG or JPEG images, or folders of them.")
@@ -24,7 +25,7 @@ struct Edit: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "sixel, truecolor, 256 or mono (default: the best the terminal supports).")
+    @Option(help: "kitty, sixel, truecolor, 256 or mono (default: the best the terminal supports; `samterm inspect --terminal` says which and why).")
     var renderer: RendererKind?
 
     @Option(help: "Export into this folder instead of next to each image.")
