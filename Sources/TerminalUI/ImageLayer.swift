@@ -17,8 +17,10 @@ final class ImageLayer {
     /// The image resampled for the current view, without masks: a new mask only re-blends.
     private var sampled: (key: SampleKey, raster: Raster)?
     private var lastSixel: SixelSignature?
-    /// The sixel frame the terminal shows, to send only the strips that change.
+    /// The sixel frame the terminal shows, to send only the bands that change.
     private var lastSixelRaster: Raster?
+    /// The estimated cost of sixel images, its per-cell part measured on each whole frame.
+    private var sixelCost = SixelPatches.Cost()
     /// Seconds the last sixel encoding took, for the frame log.
     private(set) var lastEncodeSeconds: Double?
 
@@ -91,23 +93,33 @@ final class ImageLayer {
             var raster = baseRaster(key: key, image: image, viewport: viewport, scene: scene)
             SixelRenderer.drawMarks(scene, viewport: viewport, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight, into: &raster)
             let started = ProcessInfo.processInfo.systemUptime
+            let columns = raster.width / cellPixelWidth, rows = raster.height / cellPixelHeight
             let pieces: [CellRect]
+            var whole = false
             if let previous = lastSixelRaster, lastSixel?.origin == origin,
-               let strips = SixelPatches.changedStrips(from: previous, to: raster, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight) {
-                pieces = strips
+               let bands = SixelPatches.changedBands(from: previous, to: raster, cellWidth: cellPixelWidth,
+                                                     cellHeight: cellPixelHeight, cost: sixelCost) {
+                // A band of a quarter of the view or more is split, to encode on several cores.
+                let quarter = max(columns * rows / 4, 1)
+                pieces = bands.flatMap { SixelPatches.split($0, count: min(Self.encoders, $0.width * $0.height / quarter + 1)) }
             } else {
-                pieces = SixelPatches.bands(columns: raster.width / cellPixelWidth, rows: raster.height / cellPixelHeight,
-                                            count: Self.encoders)
+                pieces = SixelPatches.bands(columns: columns, rows: rows, count: Self.encoders)
+                whole = true
             }
             let encoded = try SixelRenderer.encode(pieces.map {
                 SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
-            })
+            }, paletteSize: whole ? 128 : Self.bandPalette)
             var out: [UInt8] = []
             for (piece, bytes) in zip(pieces, encoded) {
                 out += Self.moveTo(row: origin.row + piece.row, column: origin.column + piece.column)
                 out += bytes
             }
             lastEncodeSeconds = ProcessInfo.processInfo.systemUptime - started
+            if whole, columns * rows > 0 {
+                // What this picture's pixels cost, for the next choice between bands and a whole frame.
+                let data = encoded.reduce(0) { $0 + $1.count } - Int(sixelCost.perImage) * encoded.count
+                sixelCost.perCell = max(Double(data) / Double(columns * rows), 1)
+            }
             lastSixel = signature
             lastSixelRaster = raster
             return out
@@ -117,6 +129,10 @@ final class ImageLayer {
     /// Pieces of a full sixel frame encoded side by side: libsixel's encoder is single-threaded
     /// and takes most of a frame's time.
     private static let encoders = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+
+    /// Colours of a band's palette: in a narrow band every colour costs its own pass over each
+    /// sixel row, so fewer colours save bytes there.
+    static let bandPalette = 64
 
     private static func moveTo(row: Int, column: Int) -> [UInt8] {
         Array("\u{1b}[\(row + 1);\(column + 1)H".utf8)

@@ -75,13 +75,13 @@ enum SixelRenderer {
     }
 
     /// Each raster as its own sixel image (its own palette), encoded concurrently.
-    static func encode(_ pieces: [Raster]) throws -> [[UInt8]] {
-        if pieces.count == 1 { return [try encode(pieces[0])] }
+    static func encode(_ pieces: [Raster], paletteSize: Int = 128) throws -> [[UInt8]] {
+        if pieces.count == 1 { return [try encode(pieces[0], paletteSize: paletteSize)] }
         var results = [Result<[UInt8], Error>](repeating: .success([]), count: pieces.count)
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
-                slots[index] = Result { try encode(pieces[index]) }
+                slots[index] = Result { try encode(pieces[index], paletteSize: paletteSize) }
             }
         }
         return try results.map { try $0.get() }
