@@ -4,7 +4,9 @@
 // The bytes go to a temporary file in the target's folder (same file system, so the final
 // rename is atomic), are flushed with fsync, then take the target's name. Replacing uses
 // rename(2); refusing to replace uses link(2), which fails with EEXIST instead of overwriting,
-// so a file that appears between a check and the write is still never clobbered.
+// so a file that appears between a check and the write is still never clobbered. What stands
+// at the path is respected (OutputTarget): a symbolic link is written through, a device or a
+// pipe is written to, never replaced by a file.
 
 #if canImport(Glibc)
 import Glibc
@@ -17,9 +19,9 @@ public enum AtomicFileWriter {
     /// - Parameter replacing: false refuses to overwrite an existing file (`.alreadyExists`).
     /// - Parameter mode: permissions of a new file (the umask applies).
     public static func write(_ bytes: [UInt8], to path: String, replacing: Bool = true, mode: mode_t = 0o644) throws {
-        try write(bytes, to: path, replacing: replacing) { folder, name in
-            try openTemporaryFile(folder: folder, name: name, mode: mode)
-        }
+        let files = StagedFiles(replacing: replacing, mode: mode)
+        try files.stage(bytes, at: path)
+        try files.commit()
     }
 
     public static func write(_ data: Data, to path: String, replacing: Bool = true, mode: mode_t = 0o644) throws {
@@ -33,39 +35,23 @@ public enum AtomicFileWriter {
     /// is how tests reach failures no file system produces on demand: handing back a
     /// descriptor of /dev/full makes the write fail as on a full disk.
     public static func write(_ bytes: [UInt8], to path: String, replacing: Bool,
-                             openTemporary: TemporaryOpener) throws {
-        let name = (path as NSString).lastPathComponent
-        guard !name.isEmpty, !path.hasSuffix("/") else {
-            throw FileWriteError(path: path, reason: .system("the path names a folder, not a file"))
-        }
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary = try openTemporary(folder.isEmpty ? "." : folder, name)
-        var placed = false
-        defer { if !placed { unlink(temporary.path) } }
+                             openTemporary: @escaping TemporaryOpener) throws {
+        let files = StagedFiles(replacing: replacing, openTemporary: openTemporary)
+        try files.stage(bytes, at: path)
+        try files.commit()
+    }
 
-        do {
-            defer { close(temporary.descriptor) }
-            var written = 0
-            while written < bytes.count {
-                let count = bytes.withUnsafeBytes { systemWrite(temporary.descriptor, $0.baseAddress! + written, $0.count - written) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw FileWriteError(path: path, errno: errno)
-                }
-                written += count
+    /// Writes all of `bytes` to `descriptor`; the error names `path`.
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileWriteError(path: path, errno: errno)
             }
-            // Data must be on disk before the name points at it, or a crash could leave an empty file.
-            guard fsync(temporary.descriptor) == 0 else { throw FileWriteError(path: path, errno: errno) }
+            written += count
         }
-
-        if replacing {
-            guard rename(temporary.path, path) == 0 else { throw FileWriteError(path: path, errno: errno) }
-        } else {
-            try linkWithoutReplacing(temporary.path, to: path)
-            unlink(temporary.path)
-        }
-        placed = true
-        syncFolder(folder.isEmpty ? "." : folder)
     }
 
     private static func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
@@ -76,7 +62,7 @@ public enum AtomicFileWriter {
         #endif
     }
 
-    private static func linkWithoutReplacing(_ source: String, to path: String) throws {
+    static func linkWithoutReplacing(_ source: String, to path: String) throws {
         if link(source, path) == 0 { return }
         let code = errno
         // Some file systems (FAT, some network mounts) have no hard links: fall back to a check
@@ -90,7 +76,7 @@ public enum AtomicFileWriter {
 
     /// A new file `.NAME.partial-XXXXXX` beside the target, created with `mode` (the umask
     /// applies, as for any new file) and O_EXCL, so an existing file is never reused.
-    private static func openTemporaryFile(folder: String, name: String, mode: mode_t) throws -> (descriptor: Int32, path: String) {
+    static func openTemporaryFile(folder: String, name: String, mode: mode_t) throws -> (descriptor: Int32, path: String) {
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         for _ in 0..<100 {
             let suffix = String((0..<6).map { _ in letters.randomElement()! })
@@ -109,8 +95,8 @@ public enum AtomicFileWriter {
         throw FileWriteError(path: folder, reason: .system("cannot find a free temporary file name"))
     }
 
-    /// Makes the rename itself durable. Failing here no longer endangers any data.
-    private static func syncFolder(_ folder: String) {
+    /// Makes a rename durable. Failing here no longer endangers any data.
+    static func syncFolder(_ folder: String) {
         let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = fsync(descriptor)
