@@ -110,6 +110,8 @@ private final class MainLoop {
     private var framesWritten = 0
     /// The newest prediction the state shows, for the frame log.
     private var shownRequest: Int?
+    /// Something other than the clock changed since the last frame was drawn.
+    private var newerState = false
     private var state: EditorState
     private var running = true
     private var needsRedraw = true
@@ -200,6 +202,8 @@ private final class MainLoop {
                 dispatch(event, inputTime: nil)
             }
             if isBusy { dispatch(.tick(now: now), inputTime: nil) }
+            // A newer state waits for the frame on its way: end that one after its current piece.
+            if newerState && !output.isIdle && !layer.showsPicture(of: state) { output.stopEarly() }
         }
         return 0
     }
@@ -240,6 +244,10 @@ private final class MainLoop {
     private func dispatch(_ event: EditorEvent, inputTime: Double?) {
         let effects = state.apply(event)
         needsRedraw = true
+        switch event {
+        case .tick, .latencyMeasured: break
+        default: newerState = true
+        }
         perform(effects, inputTime: inputTime)
     }
 
@@ -261,6 +269,7 @@ private final class MainLoop {
 
     private func draw() {
         needsRedraw = false
+        newerState = false
         let started = now
         let showsImage = ImageLayer.showsImage(state)
         // Curses believes the image area is blank, so it would leave the picture behind the
@@ -276,7 +285,9 @@ private final class MainLoop {
             screen.drawChrome(state)
         }
         // DECSC ... DECRC keep the cursor and attributes curses believes in.
-        if !bytes.isEmpty { output.send(Array("\u{1b}7".utf8) + bytes + Array("\u{1b}8".utf8)) }
+        if !bytes.isEmpty {
+            output.send(Array("\u{1b}7".utf8) + bytes, breaks: layer.lastBreaks.map { $0 + 2 }, suffix: Array("\u{1b}8".utf8))
+        }
         // Whatever curses draws in the image area meanwhile (help, a message) is painted over
         // when the image comes back.
         if !showsImage { layer.invalidate() }
@@ -301,6 +312,11 @@ private final class MainLoop {
     private func frameWritten() {
         guard let frame = frameInFlight else { return }
         frameInFlight = nil
+        if let pieces = output.piecesWritten {
+            layer.frameCut(piecesWritten: pieces)
+            log(String(format: "frame-cut sequence=%d pieces=%d of %d", frame.sequence, pieces, layer.lastBreaks.count))
+            needsRedraw = true
+        }
         if frame.bytes > 0 {
             log(String(format: "frame-written sequence=%d request=%@ bytes=%d at=%.4f", frame.sequence,
                        frame.request.map(String.init) ?? "none", frame.bytes, now))

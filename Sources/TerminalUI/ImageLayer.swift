@@ -21,6 +21,11 @@ final class ImageLayer {
     private var lastSixelRaster: Raster?
     /// The estimated cost of sixel images, its per-cell part measured on each whole frame.
     private var sixelCost = SixelPatches.Cost()
+    /// The sixel frame's pieces, where each ends in the bytes, and what the terminal showed
+    /// before: if the frame is cut short, the terminal shows the old picture with some pieces.
+    private(set) var lastBreaks: [Int] = []
+    private var lastPieces: [CellRect] = []
+    private var shownBefore: Raster?
     /// Seconds the last sixel encoding took, for the frame log.
     private(set) var lastEncodeSeconds: Double?
 
@@ -65,6 +70,39 @@ final class ImageLayer {
         lastSixelRaster = nil
     }
 
+    /// The last frame was cut short after `count` pieces (a newer one waited on a slow link):
+    /// the terminal shows the picture before it with those pieces, which the next frame is
+    /// compared with. Without that picture (a whole frame), the next frame is whole.
+    func frameCut(piecesWritten count: Int) {
+        guard renderer == .sixel else { return invalidate() }
+        lastSixel = nil
+        guard var shown = shownBefore, let new = lastSixelRaster, shown.width == new.width, shown.height == new.height else {
+            return invalidate()
+        }
+        for piece in lastPieces.prefix(count) {
+            let rowBytes = piece.width * cellPixelWidth * 3
+            for y in (piece.row * cellPixelHeight)..<((piece.row + piece.height) * cellPixelHeight) {
+                let start = (y * new.width + piece.column * cellPixelWidth) * 3
+                shown.pixels.replaceSubrange(start..<(start + rowBytes), with: new.pixels[start..<(start + rowBytes)])
+            }
+        }
+        lastSixelRaster = shown
+    }
+
+    /// Whether the last sixel frame made (perhaps still on its way) already shows `state`'s
+    /// picture: a status line change then need not stop it.
+    func showsPicture(of state: EditorState) -> Bool {
+        guard renderer == .sixel, let lastSixel, Self.showsImage(state), let image = state.document.image,
+              let viewport = state.viewport else { return false }
+        let scene = OverlayScene(state: state)
+        let area = state.layout.imageArea
+        let key = BaseKey(imageIndex: state.currentImage, width: image.width, height: image.height, viewport: viewport,
+                          masks: scene.maskIdentities, outline: scene.outline, cellPixelWidth: cellPixelWidth,
+                          cellPixelHeight: cellPixelHeight)
+        return lastSixel == SixelSignature(base: key, points: scene.points, box: scene.box, pendingBox: scene.pendingBox,
+                                           cursor: scene.cursor, origin: CellPosition(column: area.column, row: area.row))
+    }
+
     /// Whether the state shows an image at all (not while a message or the help covers it).
     static func showsImage(_ state: EditorState) -> Bool {
         !state.layout.isTooSmall && state.mode != .help && state.viewport != nil && state.document.image != nil
@@ -73,6 +111,7 @@ final class ImageLayer {
     /// The bytes for this frame; empty when the area already shows it.
     func bytes(for state: EditorState) throws -> [UInt8] {
         lastEncodeSeconds = nil
+        lastBreaks = []
         guard Self.showsImage(state), let image = state.document.image, let viewport = state.viewport else { return [] }
         let scene = OverlayScene(state: state)
         let key = BaseKey(imageIndex: state.currentImage, width: image.width, height: image.height, viewport: viewport,
@@ -99,21 +138,27 @@ final class ImageLayer {
             if let previous = lastSixelRaster, lastSixel?.origin == origin,
                let bands = SixelPatches.changedBands(from: previous, to: raster, cellWidth: cellPixelWidth,
                                                      cellHeight: cellPixelHeight, cost: sixelCost) {
-                // A band of a quarter of the view or more is split, to encode on several cores.
+                // A band of a quarter of the view or more is split, to encode on several cores and
+                // so that a slow link can stop a frame that is out of date after a short piece.
                 let quarter = max(columns * rows / 4, 1)
-                pieces = bands.flatMap { SixelPatches.split($0, count: min(Self.encoders, $0.width * $0.height / quarter + 1)) }
+                pieces = bands.flatMap { SixelPatches.split($0, count: $0.width * $0.height / quarter + 1) }
             } else {
-                pieces = SixelPatches.bands(columns: columns, rows: rows, count: Self.encoders)
+                pieces = SixelPatches.bands(columns: columns, rows: rows, count: max(Self.encoders, 4))
                 whole = true
             }
-            let encoded = try SixelRenderer.encode(pieces.map {
-                SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
-            }, paletteSize: whole ? 128 : Self.bandPalette)
+            let encoded = whole
+                ? try SixelRenderer.encodeBands(raster, bands: pieces, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                : try SixelRenderer.encode(pieces.map {
+                    SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                }, paletteSize: Self.bandPalette)
             var out: [UInt8] = []
             for (piece, bytes) in zip(pieces, encoded) {
                 out += Self.moveTo(row: origin.row + piece.row, column: origin.column + piece.column)
                 out += bytes
+                lastBreaks.append(out.count)
             }
+            lastPieces = pieces
+            shownBefore = lastSixel?.origin == origin ? lastSixelRaster : nil
             lastEncodeSeconds = ProcessInfo.processInfo.systemUptime - started
             if whole, columns * rows > 0 {
                 // What this picture's pixels cost, for the next choice between bands and a whole frame.

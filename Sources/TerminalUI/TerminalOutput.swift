@@ -8,6 +8,11 @@ final class TerminalOutput {
     private let descriptor: Int32
     private var pending: [UInt8] = []
     private var offset = 0
+    /// Where the frame may stop early (the end of each whole piece), and what ends it then.
+    private var breaks: [Int] = []
+    private var suffix: [UInt8] = []
+    /// Pieces of the last frame written when it was stopped early; nil when it went out whole.
+    private(set) var piecesWritten: Int?
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -16,13 +21,25 @@ final class TerminalOutput {
     /// Nothing left to write: the terminal has (or its link holds) everything sent.
     var isIdle: Bool { offset >= pending.count }
 
-    /// Starts writing a frame; only when the last one is out (a half-written escape sequence
-    /// or sixel image must be finished before anything else is written).
-    func send(_ bytes: [UInt8]) {
+    /// Starts writing a frame, `bytes` then `suffix`; only when the last one is out (a
+    /// half-written escape sequence or sixel image must be finished before anything else).
+    /// `breaks` are offsets in `bytes` after which the frame may be cut short (`stopEarly`).
+    func send(_ bytes: [UInt8], breaks: [Int] = [], suffix: [UInt8] = []) {
         precondition(isIdle, "a frame is sent while the last one is still being written")
-        pending = bytes
+        pending = bytes + suffix
         offset = 0
+        self.breaks = breaks
+        self.suffix = suffix
+        piecesWritten = nil
         writeAvailable()
+    }
+
+    /// A newer frame waits: end this one after the piece being written, then the suffix.
+    func stopEarly() {
+        guard !isIdle, piecesWritten == nil,
+              let index = breaks.firstIndex(where: { $0 >= offset && $0 < pending.count - suffix.count }) else { return }
+        pending = Array(pending[..<breaks[index]]) + suffix
+        piecesWritten = index + 1
     }
 
     /// Writes what the terminal takes now, without waiting; true when everything is written.

@@ -20,13 +20,14 @@ final class SlowLinkTests: XCTestCase {
         let image = EditorEndToEndTests.repositoryRoot.appendingPathComponent("Resources/samples/astronaut.jpg")
         let checkpoint = EditorEndToEndTests.fixtures.appendingPathComponent("tiny_sam2.1.pt")
 
-        // 100 x 30 cells in truecolor: a whole frame is about 100 KB, 0.4 s at this rate; ten
-        // clicks' frames queued one after another would take several seconds.
-        let terminal = try SlowTerminal(columns: 100, rows: 30, rate: Self.rate)
+        // Sixel in 80 x 24 cells of 8 x 16 pixels: the random-weight model's speckled masks make
+        // most click frames nearly whole, about 150 KB, 0.6 s at this rate, more than the time
+        // between predictions: queued one after another they would take seconds.
+        let terminal = try SlowTerminal(columns: 80, rows: 24, cellWidth: 8, cellHeight: 16, sixel: true, rate: Self.rate)
         defer { terminal.close() }
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["edit", image.path, "--checkpoint", checkpoint.path, "--device", "cpu", "--renderer", "truecolor",
+        process.arguments = ["edit", image.path, "--checkpoint", checkpoint.path, "--device", "cpu",
                              "--session-dir", folder.path]
         process.environment = ["TERM": "xterm-256color", "LC_ALL": "C.UTF-8", "HOME": folder.path,
                                "XDG_CACHE_HOME": folder.appendingPathComponent("cache").path, "SAMTERM_FRAME_LOG": log.path,
@@ -39,9 +40,10 @@ final class SlowLinkTests: XCTestCase {
 
         try waitFor("the image encoded", timeout: 60) { Self.lines(log).contains { $0.hasPrefix("image-encoded") } }
         try waitFor("the first frame read", timeout: 20) { terminal.isDrained(after: 0.3) }
-        for _ in 0..<10 {
+        // A click every 0.15 s: faster than a frame crosses the link.
+        for _ in 1...10 {
             terminal.send("ll ")
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.15)
         }
         // The tenth click's prediction: the newest one made.
         var last = 0
@@ -62,6 +64,7 @@ final class SlowLinkTests: XCTestCase {
         // Everything written up to that frame is read by the time the link has drained what was
         // written before it.
         let onScreen = try XCTUnwrap(terminal.timeAllRead(writtenBy: frames[shown].at))
+        XCTAssertTrue(Self.lines(log).contains { $0.contains("renderer=sixel") }, "sixel chosen")
         XCTAssertLessThanOrEqual(onScreen - predicted, 1.0, "the last click's mask reached the screen \(onScreen - predicted) s after its prediction")
         let requests = frames.compactMap(\.request)
         XCTAssertEqual(requests, requests.sorted(), "no frame shows an older prediction than the one before it")
@@ -69,6 +72,7 @@ final class SlowLinkTests: XCTestCase {
         let sent = frames.map(\.bytes).reduce(0, +)
         print("slow link: \(predictions.count) predictions, \(frames.count) frames written (\(sent) B), last mask on screen "
               + String(format: "%.2f s after its prediction", onScreen - predicted))
+        if onScreen - predicted > 1.0 { print(Self.lines(log).filter { !$0.hasPrefix("input-to") }.joined(separator: "\n")) }
         process.terminate()
         process.waitUntilExit()
     }
@@ -115,21 +119,23 @@ final class SlowTerminal: @unchecked Sendable {
     private var lastRead = ProcessInfo.processInfo.systemUptime
     private var running = true
 
-    init(columns: Int, rows: Int, rate: Double) throws {
+    init(columns: Int, rows: Int, cellWidth: Int, cellHeight: Int, sixel: Bool, rate: Double) throws {
         master = c_posix_openpt(O_RDWR | O_NOCTTY)
         guard master >= 0, c_grantpt(master) == 0, c_unlockpt(master) == 0, let name = c_ptsname(master) else {
             throw CocoaError(.fileNoSuchFile)
         }
-        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
+        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: UInt16(columns * cellWidth),
+                           ws_ypixel: UInt16(rows * cellHeight))
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
         let descriptor = open(name, O_RDWR | O_NOCTTY)
         guard descriptor >= 0 else { throw CocoaError(.fileNoSuchFile) }
         slave = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         let master = self.master
-        Thread { [weak self] in self?.read(master: master, rate: rate) }.start()
+        let answer = sixel ? "\u{1b}[?62;4;22c" : "\u{1b}[?62;1;2;22c"  // DA1 of a VT220-like terminal, with or without sixel
+        Thread { [weak self] in self?.read(master: master, rate: rate, answer: answer) }.start()
     }
 
-    private func read(master: Int32, rate: Double) {
+    private func read(master: Int32, rate: Double, answer: String) {
         let started = ProcessInfo.processInfo.systemUptime
         var total = 0
         var buffer = [UInt8](repeating: 0, count: 2_500)
@@ -157,7 +163,7 @@ final class SlowTerminal: @unchecked Sendable {
                 if recent.count > 64 { recent.removeFirst(recent.count - 64) }
                 if String(decoding: recent, as: UTF8.self).contains("\u{1b}[c") {
                     answered = true
-                    send("\u{1b}[?62;1;2;22c")  // a VT220-like terminal without sixel
+                    send(answer)
                 }
             }
         }
@@ -177,7 +183,9 @@ final class SlowTerminal: @unchecked Sendable {
     /// written by then is at most what had been read or was waiting at the first read after it.
     func timeAllRead(writtenBy time: Double) -> Double? {
         lock.withLock {
-            guard let next = reads.first(where: { $0.at >= time }) else { return nil }
+            // No read after it: the reader had already taken everything (it reads as soon as the
+            // bytes are there, and `time` was taken just after the write).
+            guard let next = reads.first(where: { $0.at >= time }) else { return time }
             return reads.first { $0.total >= next.written }?.at
         }
     }
