@@ -105,6 +105,14 @@ private final class MainLoop {
     private let layer: ImageLayer
     private let frameLog: FileHandle?
     private let autosaver: SessionAutosaver
+    private let output = TerminalOutput(descriptor: STDOUT_FILENO)
+    /// The frame being written: what it shows, to log and measure once it is out.
+    private var frameInFlight: (sequence: Int, request: Int?, latency: (id: Int, inputTime: Double)?, bytes: Int)?
+    private var framesWritten = 0
+    /// The newest prediction the state shows, for the frame log.
+    private var shownRequest: Int?
+    /// Something other than the clock changed since the last frame was drawn.
+    private var newerState = false
     private var state: EditorState
     private var running = true
     private var needsRedraw = true
@@ -177,10 +185,13 @@ private final class MainLoop {
     func run() -> Int32 {
         perform(state.startEffects, inputTime: nil)
         worker.start()
+        defer { output.finish() }
         while running {
-            if needsRedraw { draw() }
+            // While a frame is still on its way, the next waits, so that it shows the newest state.
+            if needsRedraw && output.isIdle { draw() }
             waitForActivity()
             if let signalNumber = TerminalGuard.terminationSignal { return 128 + signalNumber }
+            if output.writeAvailable() { frameWritten() }
             wake.drain()
             for input in screen.readInput() {
                 let time = now
@@ -195,13 +206,18 @@ private final class MainLoop {
                 pendingInputTime = pendingInputTime ?? time
             }
             for event in inbox.takeAll() {
-                if case .prediction(let id, _) = event, let time = requestTimes.removeValue(forKey: id) {
-                    answeredRequest = (id, time)
+                if case .prediction(let id, _) = event {
+                    log(String(format: "prediction request=%d at=%.4f", id, now))
+                    shownRequest = max(shownRequest ?? id, id)
+                    if let time = requestTimes.removeValue(forKey: id) { answeredRequest = (id, time) }
                 }
                 if case .predictionDropped(let id) = event { requestTimes.removeValue(forKey: id) }
+                if case .imageEncoded(let index, _, _) = event { log("image-encoded index=\(index)") }
                 dispatch(event, inputTime: nil)
             }
             if isBusy { dispatch(.tick(now: now), inputTime: nil) }
+            // A newer state waits for the frame on its way: end that one after its current piece.
+            if newerState && !output.isIdle && !layer.showsPicture(of: state) { output.stopEarly() }
         }
         return 0
     }
@@ -235,9 +251,11 @@ private final class MainLoop {
 
     private func waitForActivity() {
         var descriptors = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: wake.readDescriptor, events: Int16(POLLIN), revents: 0)]
+                           pollfd(fd: wake.readDescriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: STDOUT_FILENO, events: Int16(POLLOUT), revents: 0)]
         // A signal (SIGWINCH included) interrupts poll; the input read that follows sees the resize.
-        _ = poll(&descriptors, 2, isBusy ? 100 : -1)
+        let timeout: Int32 = needsRedraw && output.isIdle ? 0 : isBusy ? 100 : -1
+        _ = poll(&descriptors, output.isIdle ? 2 : 3, timeout)
     }
 
     /// Every event goes through `update` here, and its effects are carried out: those that
@@ -245,6 +263,10 @@ private final class MainLoop {
     private func dispatch(_ event: EditorEvent, inputTime: Double?) {
         let effects = state.apply(event)
         needsRedraw = true
+        switch event {
+        case .tick, .latencyMeasured: break
+        default: newerState = true
+        }
         perform(effects, inputTime: inputTime)
     }
 
@@ -266,6 +288,7 @@ private final class MainLoop {
 
     private func draw() {
         needsRedraw = false
+        newerState = false
         let started = now
         let showsImage = ImageLayer.showsImage(state)
         // Curses believes the image area is blank, so it would leave the picture behind the
@@ -280,7 +303,10 @@ private final class MainLoop {
             dispatch(.failure("Cannot draw the image: \(error)"), inputTime: nil)
             screen.drawChrome(state)
         }
-        screen.writeAroundCurses(bytes)
+        // DECSC ... DECRC keep the cursor and attributes curses believes in.
+        if !bytes.isEmpty {
+            output.send(Array("\u{1b}7".utf8) + bytes, breaks: layer.lastBreaks.map { $0 + 2 }, suffix: Array("\u{1b}8".utf8))
+        }
         // Whatever curses draws in the image area meanwhile (help, a message) is painted over
         // when the image comes back.
         if !showsImage { layer.invalidate() }
@@ -294,12 +320,30 @@ private final class MainLoop {
             log(String(format: "frame %.2f ms renderer=%@ bytes=%d", (finished - started) * 1000, layer.renderer.rawValue, bytes.count)
                 + (layer.lastEncodeSeconds.map { String(format: " sixel-encode %.2f ms", $0 * 1000) } ?? ""))
         }
-        if let answered = answeredRequest {
-            answeredRequest = nil
-            let milliseconds = (finished - answered.inputTime) * 1000
+        framesWritten += 1
+        frameInFlight = (framesWritten, shownRequest, answeredRequest, bytes.count)
+        answeredRequest = nil
+        if output.isIdle { frameWritten() }
+    }
+
+    /// The frame in flight is all written: log it, and show the click-to-display latency of the
+    /// prediction it brought (measured to its last byte, which is when a slow link shows it).
+    private func frameWritten() {
+        guard let frame = frameInFlight else { return }
+        frameInFlight = nil
+        if let pieces = output.piecesWritten {
+            layer.frameCut(piecesWritten: pieces)
+            log(String(format: "frame-cut sequence=%d pieces=%d of %d", frame.sequence, pieces, layer.lastBreaks.count))
+            needsRedraw = true
+        }
+        if frame.bytes > 0 {
+            log(String(format: "frame-written sequence=%d request=%@ bytes=%d at=%.4f", frame.sequence,
+                       frame.request.map(String.init) ?? "none", frame.bytes, now))
+        }
+        if let answered = frame.latency {
+            let milliseconds = (now - answered.inputTime) * 1000
             log(String(format: "click-to-display %.2f ms request=%d", milliseconds, answered.id))
             dispatch(.latencyMeasured(milliseconds: milliseconds), inputTime: nil)
-            screen.drawChrome(state)
         }
     }
 

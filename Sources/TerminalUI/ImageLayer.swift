@@ -19,8 +19,15 @@ final class ImageLayer {
     /// The image resampled for the current view, without masks: a new mask only re-blends.
     private var sampled: (key: SampleKey, raster: Raster)?
     private var lastSixel: SixelSignature?
-    /// The sixel frame the terminal shows, to send only the strips that change.
+    /// The sixel frame the terminal shows, to send only the bands that change.
     private var lastSixelRaster: Raster?
+    /// The estimated cost of sixel images, its per-cell part measured on each whole frame.
+    private var sixelCost = SixelPatches.Cost()
+    /// The sixel frame's pieces, where each ends in the bytes, and what the terminal showed
+    /// before: if the frame is cut short, the terminal shows the old picture with some pieces.
+    private(set) var lastBreaks: [Int] = []
+    private var lastPieces: [CellRect] = []
+    private var shownBefore: Raster?
     /// Seconds the last sixel encoding took, for the frame log.
     private(set) var lastEncodeSeconds: Double?
 
@@ -74,6 +81,39 @@ final class ImageLayer {
         kitty?.hide() ?? []
     }
 
+    /// The last frame was cut short after `count` pieces (a newer one waited on a slow link):
+    /// the terminal shows the picture before it with those pieces, which the next frame is
+    /// compared with. Without that picture (a whole frame), the next frame is whole.
+    func frameCut(piecesWritten count: Int) {
+        guard renderer == .sixel else { return invalidate() }
+        lastSixel = nil
+        guard var shown = shownBefore, let new = lastSixelRaster, shown.width == new.width, shown.height == new.height else {
+            return invalidate()
+        }
+        for piece in lastPieces.prefix(count) {
+            let rowBytes = piece.width * cellPixelWidth * 3
+            for y in (piece.row * cellPixelHeight)..<((piece.row + piece.height) * cellPixelHeight) {
+                let start = (y * new.width + piece.column * cellPixelWidth) * 3
+                shown.pixels.replaceSubrange(start..<(start + rowBytes), with: new.pixels[start..<(start + rowBytes)])
+            }
+        }
+        lastSixelRaster = shown
+    }
+
+    /// Whether the last sixel frame made (perhaps still on its way) already shows `state`'s
+    /// picture: a status line change then need not stop it.
+    func showsPicture(of state: EditorState) -> Bool {
+        guard renderer == .sixel, let lastSixel, Self.showsImage(state), let image = state.document.image,
+              let viewport = state.viewport else { return false }
+        let scene = OverlayScene(state: state)
+        let area = state.layout.imageArea
+        let key = BaseKey(imageIndex: state.currentImage, width: image.width, height: image.height, viewport: viewport,
+                          masks: scene.maskIdentities, outline: scene.outline, cellPixelWidth: cellPixelWidth,
+                          cellPixelHeight: cellPixelHeight)
+        return lastSixel == SixelSignature(base: key, points: scene.points, box: scene.box, pendingBox: scene.pendingBox,
+                                           cursor: scene.cursor, origin: CellPosition(column: area.column, row: area.row))
+    }
+
     /// Whether the state shows an image at all (not while a message or the help covers it).
     static func showsImage(_ state: EditorState) -> Bool {
         !state.layout.isTooSmall && state.mode != .help && state.viewport != nil && state.document.image != nil
@@ -82,6 +122,7 @@ final class ImageLayer {
     /// The bytes for this frame; empty when the area already shows it.
     func bytes(for state: EditorState) throws -> [UInt8] {
         lastEncodeSeconds = nil
+        lastBreaks = []
         guard Self.showsImage(state), let image = state.document.image, let viewport = state.viewport else {
             // Kitty's images are drawn over text: take them away from whatever covers the view.
             return kitty?.hide() ?? []
@@ -111,23 +152,39 @@ final class ImageLayer {
             var raster = baseRaster(key: key, image: image, viewport: viewport, scene: scene)
             SixelRenderer.drawMarks(scene, viewport: viewport, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight, into: &raster)
             let started = ProcessInfo.processInfo.systemUptime
+            let columns = raster.width / cellPixelWidth, rows = raster.height / cellPixelHeight
             let pieces: [CellRect]
+            var whole = false
             if let previous = lastSixelRaster, lastSixel?.origin == origin,
-               let strips = SixelPatches.changedStrips(from: previous, to: raster, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight) {
-                pieces = strips
+               let bands = SixelPatches.changedBands(from: previous, to: raster, cellWidth: cellPixelWidth,
+                                                     cellHeight: cellPixelHeight, cost: sixelCost) {
+                // A band of a quarter of the view or more is split, to encode on several cores and
+                // so that a slow link can stop a frame that is out of date after a short piece.
+                let quarter = max(columns * rows / 4, 1)
+                pieces = bands.flatMap { SixelPatches.split($0, count: $0.width * $0.height / quarter + 1) }
             } else {
-                pieces = SixelPatches.bands(columns: raster.width / cellPixelWidth, rows: raster.height / cellPixelHeight,
-                                            count: Self.encoders)
+                pieces = SixelPatches.bands(columns: columns, rows: rows, count: max(Self.encoders, 4))
+                whole = true
             }
-            let encoded = try SixelRenderer.encode(pieces.map {
-                SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
-            })
+            let encoded = whole
+                ? try SixelRenderer.encodeBands(raster, bands: pieces, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                : try SixelRenderer.encode(pieces.map {
+                    SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                }, paletteSize: Self.bandPalette)
             var out: [UInt8] = []
             for (piece, bytes) in zip(pieces, encoded) {
                 out += Self.moveTo(row: origin.row + piece.row, column: origin.column + piece.column)
                 out += bytes
+                lastBreaks.append(out.count)
             }
+            lastPieces = pieces
+            shownBefore = lastSixel?.origin == origin ? lastSixelRaster : nil
             lastEncodeSeconds = ProcessInfo.processInfo.systemUptime - started
+            if whole, columns * rows > 0 {
+                // What this picture's pixels cost, for the next choice between bands and a whole frame.
+                let data = encoded.reduce(0) { $0 + $1.count } - Int(sixelCost.perImage) * encoded.count
+                sixelCost.perCell = max(Double(data) / Double(columns * rows), 1)
+            }
             lastSixel = signature
             lastSixelRaster = raster
             return out
@@ -137,6 +194,10 @@ final class ImageLayer {
     /// Pieces of a full sixel frame encoded side by side: libsixel's encoder is single-threaded
     /// and takes most of a frame's time.
     private static let encoders = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+
+    /// Colours of a band's palette: in a narrow band every colour costs its own pass over each
+    /// sixel row, so fewer colours save bytes there.
+    static let bandPalette = 64
 
     private static func moveTo(row: Int, column: Int) -> [UInt8] {
         Array("\u{1b}[\(row + 1);\(column + 1)H".utf8)

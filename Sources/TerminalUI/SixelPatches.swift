@@ -1,19 +1,30 @@
-// Which parts of a sixel frame changed, so a cursor move resends a few strips, not the picture.
+// Which parts of a sixel frame changed, so a click or a cursor move resends a few bands of cell
+// rows, not the picture.
 import Foundation
 
 enum SixelPatches {
-    /// Above this share of changed cells a whole frame is cheaper than many strips.
-    static let wholeFrameShare = 0.3
+    /// What a sixel image costs, to choose between bands and a whole frame before encoding.
+    struct Cost: Equatable {
+        /// Header and palette: up to 128 colour definitions of about 17 bytes each.
+        var perImage: Double = 2_200
+        /// Pixel data per cell, measured on the last whole frame (`ImageLayer`).
+        var perCell: Double = 40
+
+        func of(_ rect: CellRect) -> Double { perImage + perCell * Double(rect.width * rect.height) }
+
+        /// A whole frame sent as `pieces` bands.
+        func whole(columns: Int, rows: Int, pieces: Int) -> Double {
+            perImage * Double(pieces) + perCell * Double(columns * rows)
+        }
+    }
 
     /// For each cell row of the area whose pixels differ between `old` and `new`, the run of
     /// cells from the first to the last changed one (area-relative, one row tall). Both rasters
-    /// cover the same area at `cellWidth` x `cellHeight` pixels per cell. nil when so much
-    /// changed that the whole frame should be sent.
+    /// cover the same area at `cellWidth` x `cellHeight` pixels per cell; nil when they do not.
     static func changedStrips(from old: Raster, to new: Raster, cellWidth: Int, cellHeight: Int) -> [CellRect]? {
         guard old.width == new.width, old.height == new.height, cellWidth > 0, cellHeight > 0 else { return nil }
         let columns = new.width / cellWidth, rows = new.height / cellHeight
         var strips: [CellRect] = []
-        var changedCells = 0
         old.pixels.withUnsafeBufferPointer { before in
             new.pixels.withUnsafeBufferPointer { after in
                 for row in 0..<rows {
@@ -22,14 +33,65 @@ enum SixelPatches {
                                                                  cellWidth: cellWidth, cellHeight: cellHeight) {
                         if first < 0 { first = column }
                         last = column
-                        changedCells += 1
                     }
                     if first >= 0 { strips.append(CellRect(column: first, row: row, width: last - first + 1, height: 1)) }
                 }
             }
         }
-        if Double(changedCells) > wholeFrameShare * Double(max(columns * rows, 1)) { return nil }
         return strips
+    }
+
+    /// The changed rows merged into bands (each one sixel image covering a run of rows and the
+    /// union of their changed columns), chosen to cost the fewest estimated bytes: every image
+    /// pays for its palette, every cell in a band for its pixels, changed or not. nil when a
+    /// whole frame is estimated to cost no more.
+    static func changedBands(from old: Raster, to new: Raster, cellWidth: Int, cellHeight: Int, cost: Cost) -> [CellRect]? {
+        guard let strips = changedStrips(from: old, to: new, cellWidth: cellWidth, cellHeight: cellHeight) else { return nil }
+        let bands = merge(strips, cost: cost)
+        let estimate = bands.reduce(0) { $0 + cost.of($1) }
+        // Against a whole frame in one image: a band as large is no cheaper, and the whole frame
+        // is encoded on several cores.
+        let whole = cost.whole(columns: new.width / cellWidth, rows: new.height / cellHeight, pieces: 1)
+        return estimate < whole ? bands : nil
+    }
+
+    /// The cheapest partition of the strips (top to bottom, one per row) into runs, each sent as
+    /// its bounding rectangle: dynamic programming over where each band starts.
+    static func merge(_ strips: [CellRect], cost: Cost) -> [CellRect] {
+        guard !strips.isEmpty else { return [] }
+        var best = [Double](repeating: 0, count: strips.count + 1)
+        var start = [Int](repeating: 0, count: strips.count + 1)
+        for end in 1...strips.count {
+            best[end] = .infinity
+            var left = Int.max, right = Int.min
+            for first in stride(from: end - 1, through: 0, by: -1) {
+                left = min(left, strips[first].column)
+                right = max(right, strips[first].column + strips[first].width)
+                let band = CellRect(column: left, row: strips[first].row, width: right - left,
+                                    height: strips[end - 1].row - strips[first].row + 1)
+                let total = best[first] + cost.of(band)
+                if total < best[end] { best[end] = total; start[end] = first }
+            }
+        }
+        var bands: [CellRect] = []
+        var end = strips.count
+        while end > 0 {
+            let first = start[end]
+            let left = strips[first..<end].map(\.column).min()!
+            let right = strips[first..<end].map { $0.column + $0.width }.max()!
+            bands.append(CellRect(column: left, row: strips[first].row, width: right - left,
+                                  height: strips[end - 1].row - strips[first].row + 1))
+            end = first
+        }
+        return bands.reversed()
+    }
+
+    /// A band split into up to `count` bands of whole rows, so that a large one is encoded on
+    /// several cores (each piece pays its own palette, so only large bands are split).
+    static func split(_ band: CellRect, count: Int) -> [CellRect] {
+        bands(columns: band.width, rows: band.height, count: count).map {
+            CellRect(column: band.column, row: band.row + $0.row, width: band.width, height: $0.height)
+        }
     }
 
     private static func cellDiffers(_ before: UnsafeBufferPointer<UInt8>, _ after: UnsafeBufferPointer<UInt8>,

@@ -280,7 +280,8 @@ final class RendererTests: XCTestCase {
         XCTAssertEqual(patched.pixels, after.pixels)
 
         F.press([.character("+")], on: &state)
-        XCTAssertNil(SixelPatches.changedStrips(from: after, to: frame(), cellWidth: 4, cellHeight: 8), "a zoom resends the whole frame")
+        XCTAssertNil(SixelPatches.changedBands(from: after, to: frame(), cellWidth: 4, cellHeight: 8, cost: .init()),
+                     "a zoom resends the whole frame")
     }
 
     func testWholeSixelFramesAreBandsOfCellRowsThatTileTheArea() throws {
