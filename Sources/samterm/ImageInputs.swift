@@ -11,7 +11,9 @@ enum ImageInputs {
     static func paths(named argument: String) throws -> [String] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else {
-            throw UsageError("\(argument): no such file or folder")
+            // An empty or blank argument would read as nothing at all: quote it.
+            let shown = argument.isEmpty || argument.trimmingCharacters(in: .whitespaces) != argument ? "\"\(argument)\"" : argument
+            throw UsageError("\(shown): no such file or folder")
         }
         return isFolder.boolValue ? try images(inFolder: argument) : [argument]
     }

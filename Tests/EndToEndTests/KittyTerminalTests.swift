@@ -36,7 +36,10 @@ final class KittyTerminalTests: XCTestCase {
 
     /// kitty filling the screen (without a window manager it keeps the size it asks for), running `command`.
     private func kitty(running command: String) throws -> XvfbDisplay {
-        guard XvfbDisplay.which("kitty") != nil else { throw XCTSkip("kitty is missing: `make deps` installs it") }
+        guard XvfbDisplay.which("kitty") != nil else {
+            XCTFail("kitty is missing: `make deps` installs it")
+            throw CocoaError(.fileNoSuchFile)
+        }
         let display = try XvfbDisplay(width: 1280, height: 800)
         self.display = display
         try display.launch("kitty", ["--config", "NONE", "-o", "font_size=10", "-o", "remember_window_size=no",
@@ -105,13 +108,19 @@ final class KittyTerminalTests: XCTestCase {
                 $0.red < 8 && $0.green < 8 && $0.blue < 8
             } > 0.99
         }
-        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("exit-status"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        // The pictures go before samterm has finished (it then stops its worker): wait for its end.
+        let exitFile = folder.appendingPathComponent("exit-status")
+        let deadline = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: exitFile.path), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertEqual(try String(contentsOf: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
     }
 
     /// tmux in kitty, its options from a file so they hold before samterm asks.
     private func tmuxInKitty(passthrough: Bool) throws -> XvfbDisplay {
-        guard XvfbDisplay.which("tmux") != nil else { throw XCTSkip("tmux is missing") }
+        guard XvfbDisplay.which("tmux") != nil else {
+            XCTFail("tmux is missing: `make deps` installs it")
+            throw CocoaError(.fileNoSuchFile)
+        }
         let configuration = folder.appendingPathComponent("tmux.conf")
         try "set -g allow-passthrough \(passthrough ? "on" : "off")\nset -g status off\n".write(to: configuration, atomically: true, encoding: .utf8)
         let inner = samterm().replacingOccurrences(of: "'", with: "'\\''")

@@ -3,12 +3,15 @@ import Foundation
 import XCTest
 
 struct SamtermRun {
+    /// The exit status, or the signal's number when `killedBySignal`.
     let status: Int32
     let output: String
     let errors: String
+    var killedBySignal = false
 
-    /// `samterm ARGUMENTS`, without $SAMTERM_CHECKPOINT so every run names its model.
-    static func run(_ arguments: [String]) throws -> SamtermRun {
+    /// `samterm ARGUMENTS`, without $SAMTERM_CHECKPOINT so every run names its model; killed
+    /// (and failed) after `timeout` seconds.
+    static func run(_ arguments: [String], timeout: Double = 600) throws -> SamtermRun {
         let binary = EditorEndToEndTests.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build the samterm product with the tests")
@@ -28,10 +31,17 @@ struct SamtermRun {
         let errorReading = DispatchGroup()
         nonisolated(unsafe) var errorBytes = Data()
         DispatchQueue.global().async(group: errorReading) { errorBytes = errors.fileHandleForReading.readDataToEndOfFile() }
+        let watchdog = DispatchWorkItem { [process] in
+            XCTFail("samterm \(arguments.joined(separator: " ")) ran longer than \(Int(timeout)) s")
+            process.terminate()
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
         errorReading.wait()
         return SamtermRun(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
-                          errors: String(decoding: errorBytes, as: UTF8.self))
+                          errors: String(decoding: errorBytes, as: UTF8.self),
+                          killedBySignal: process.terminationReason == .uncaughtSignal)
     }
 }
