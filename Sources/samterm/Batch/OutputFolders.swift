@@ -1,4 +1,5 @@
 import Foundation
+import Segmentation
 
 /// The layout of batch commands that write files per image: OUT/NAME/ for each image, NAME
 /// being the image's file name without extension.
@@ -41,5 +42,40 @@ enum OutputFolders {
             let partial = name.hasPrefix(".") && name.contains(".partial-")
             if partial || isStale(name) { try removeIfPresent((folder as NSString).appendingPathComponent(name)) }
         }
+    }
+
+    /// Makes an image's folder of outputs whole or not at all, even when the run is killed:
+    /// `write` fills a new hidden folder `.NAME.partial-XXXXXX` beside `folder`, which then takes
+    /// the name (an earlier run's folder is moved aside first and removed after). A kill leaves
+    /// only hidden folders, which the image's next run removes.
+    static func replaceFolder(_ folder: String, write: (String) throws -> Void) throws {
+        let parent = (folder as NSString).deletingLastPathComponent
+        let name = (folder as NSString).lastPathComponent
+        try AtomicFileWriter.createFolder(parent.isEmpty ? "." : parent)
+        // Only this image's leftovers: another shard may be writing its own beside them.
+        try removeLeftovers(in: parent.isEmpty ? "." : parent) { $0.hasPrefix(".\(name).partial-") || $0.hasPrefix(".\(name).replaced-") }
+        let staging = try hiddenFolder(beside: folder, kind: "partial")
+        do {
+            try write(staging)
+            if FileManager.default.fileExists(atPath: folder) {
+                let aside = try hiddenFolder(beside: folder, kind: "replaced")
+                guard rename(folder, aside + "/" + name) == 0 else { throw FileWriteError(path: folder, errno: errno) }
+                guard rename(staging, folder) == 0 else { throw FileWriteError(path: folder, errno: errno) }
+                try? FileManager.default.removeItem(atPath: aside)
+            } else {
+                guard rename(staging, folder) == 0 else { throw FileWriteError(path: folder, errno: errno) }
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    private static func hiddenFolder(beside folder: String, kind: String) throws -> String {
+        let parent = (folder as NSString).deletingLastPathComponent
+        let template = (parent.isEmpty ? "." : parent) + "/.\((folder as NSString).lastPathComponent).\(kind)-XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard mkdtemp(&bytes) != nil else { throw FileWriteError(path: parent, errno: errno) }
+        return String(cString: bytes)
     }
 }

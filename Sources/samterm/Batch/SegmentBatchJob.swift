@@ -3,9 +3,9 @@ import Segmentation
 
 /// `samterm segment` over many images: the command's prompt against each image, outputs in
 /// OUT/NAME/ (NAME: the image file name without extension): mask-N.png, logits.npy,
-/// best-logits.npy, then result.json. Every file is written atomically and result.json last,
-/// so an image is complete exactly when its result.json exists; its model and prompt must be
-/// this run's, or the image fails rather than mixing two runs' outputs (--overwrite redoes it).
+/// best-logits.npy and result.json, the folder placed whole (OutputFolders.replaceFolder), so an
+/// image is complete exactly when its result.json exists; its model and prompt must be this
+/// run's, or the image fails rather than mixing two runs' outputs (--overwrite redoes it).
 struct SegmentBatchJob: BatchJob {
     let command: Segment
     let model: Model
@@ -46,17 +46,13 @@ struct SegmentBatchJob: BatchJob {
         let prompt = try command.makePrompt(for: picture, imagePath: input)
         let (_, setImageMs) = try measure { try predictor.setImage(picture) }
         let (candidates, predictMs) = try measure { try predictor.predict(prompt) }
-        let outputFolder = folder(for: input)
-        try AtomicFileWriter.createFolder(outputFolder)
-        // result.json goes first and comes back last, so a run killed in between leaves the
-        // image incomplete rather than complete with another run's masks.
-        try OutputFolders.removeIfPresent((outputFolder as NSString).appendingPathComponent("result.json"))
-        // Masks of an earlier run that made more candidates than this one would linger.
-        let masks = Set((0..<candidates.count).map { "mask-\($0).png" })
-        try OutputFolders.removeLeftovers(in: outputFolder) { $0.hasPrefix("mask-") && $0.hasSuffix(".png") && !masks.contains($0) }
         var result = SegmentResult(model: model, image: picture, prompt: prompt, candidates: candidates,
                                    timings: ["set_image": setImageMs, "predict": predictMs])
         result.source = input
-        try command.writeOutputs(result, candidates: candidates, into: outputFolder)
+        // The folder is written aside and takes its name whole: a run killed at any moment
+        // leaves an image's outputs complete or absent, never a mix of two runs.
+        try OutputFolders.replaceFolder(folder(for: input)) { staging in
+            try command.writeOutputs(result, candidates: candidates, into: staging)
+        }
     }
 }
