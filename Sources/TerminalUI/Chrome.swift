@@ -73,6 +73,10 @@ public enum Chrome {
             }
             parts.append(scores)
         }
+        // Typed ahead of a prediction: applied, in order, when it arrives.
+        if state.waitingInputCount > 0 {
+            parts.append([StyledSpan("\(state.waitingInputCount) key\(state.waitingInputCount == 1 ? "" : "s") waiting", .highlight)])
+        }
         var flags: [String] = []
         if let view = state.viewport, view.zoom > 1.001 { flags.append(String(format: "zoom %.1fx", view.zoom)) }
         if state.multimaskAlways { flags.append("multimask") }

@@ -150,6 +150,8 @@ public struct EditorState: Sendable {
     /// Files this editor exported: exporting again replaces them without asking.
     var exportedFiles: Set<String> = []
     var nextRequestID = 1
+    /// Keys and clicks typed ahead of a prediction they depend on, oldest first (Update+TypeAhead).
+    var waitingInputs: [WaitingInput] = []
 
     /// Display masks come back no larger than this along their long side; exports are predicted
     /// again at full size.

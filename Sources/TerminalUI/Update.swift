@@ -21,9 +21,21 @@ extension EditorState {
         if let index = event.changedImage, !images.indices.contains(index) { return [] }
         switch event {
         case .key(let key):
-            return handleKey(key)
+            return receive(.key(key))
         case .mouse(let input):
-            return handleMouse(input)
+            return receive(.mouse(input))
+        default:
+            // Any answer may be the one typed-ahead input waits for (Update+TypeAhead).
+            let effects = route(event)
+            return waitingInputs.isEmpty ? effects : effects + applyWaitingInputs()
+        }
+    }
+
+    /// The events that are not input.
+    private mutating func route(_ event: EditorEvent) -> [EditorEffect] {
+        switch event {
+        case .key, .mouse:
+            return []  // input goes through `receive`
         case .resize(let size):
             return resize(to: size)
         case .tick(let now):
@@ -72,7 +84,7 @@ extension EditorState {
         }
     }
 
-    private mutating func handleKey(_ key: Key) -> [EditorEffect] {
+    mutating func handleKey(_ key: Key) -> [EditorEffect] {
         guard mode == .normal else { return answerDialog(key) }
         guard let action = Keymap.action(for: key) else { return [] }
         message = nil

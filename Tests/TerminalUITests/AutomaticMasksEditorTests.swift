@@ -40,6 +40,7 @@ final class AutomaticMasksEditorTests: XCTestCase {
         // A background point never adopts.
         let background = try XCTUnwrap(F.predictRequests(F.press([.character("x")], on: &state)).first)
         XCTAssertEqual(background.prompting.points.first?.isForeground, false)
+        _ = state.apply(.prediction(requestID: background.id, result: F.result()))
         F.press([.character("c")], on: &state)
 
         // The cursor starts at (41, 22): inside the wide mask only.

@@ -55,19 +55,19 @@ final class AutosaveTests: XCTestCase {
         XCTAssertTrue(steps.dropFirst().allSatisfy(\.maskInput))
     }
 
-    func testARefinementBeforeThePreviousOneArrivesRecordsWhereItsMaskInputCameFrom() throws {
+    func testARefinementTypedBeforeThePreviousOneArrivesWaitsAndRefinesIt() throws {
         var state = F.loadedState()
         let a = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         _ = state.apply(.prediction(requestID: a.id, result: F.result(best: 1)))
         let b = try XCTUnwrap(F.predictRequests(F.press([.right, .character(" ")], on: &state)).first)
-        let c = try XCTUnwrap(F.predictRequests(F.press([.right, .character("x")], on: &state)).first)
-        XCTAssertEqual(c.prompting.maskInput?.first, 1, "b has not arrived: the shown candidate of a feeds c")
-        XCTAssertTrue(F.saves(state.apply(.prediction(requestID: b.id, result: F.result(count: 1, best: 0)))).isEmpty,
-                      "b's answer is stale")
+        XCTAssertTrue(F.predictRequests(F.press([.right, .character("x")], on: &state)).isEmpty, "c waits for b's answer")
+        let answered = state.apply(.prediction(requestID: b.id, result: F.result(count: 1, best: 0)))
+        let c = try XCTUnwrap(F.predictRequests(answered).first)
+        XCTAssertEqual(c.prompting.maskInput?.first, 0, "b's kept candidate feeds c, as if typed slowly")
         let saved = try XCTUnwrap(F.saves(state.apply(.prediction(requestID: c.id, result: F.result(count: 1, best: 0)))).last)
         let steps = try XCTUnwrap(saved.objects.first?.steps)
-        XCTAssertEqual(steps.map(\.points.count), [1, 3], "a, then c fed with a's candidate: b never fed anything")
-        XCTAssertEqual(steps.map(\.candidate), [1, 0])
+        XCTAssertEqual(steps.map(\.points.count), [1, 2, 3], "a, b, then c: each fed with the one before")
+        XCTAssertEqual(steps.map(\.candidate), [1, 0, 0])
     }
 
     func testNothingIsSavedBeforeTheSessionWasLookedFor() throws {

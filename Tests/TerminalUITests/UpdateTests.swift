@@ -68,21 +68,21 @@ final class UpdateTests: XCTestCase {
         let toggled = try XCTUnwrap(F.predictRequests(F.press([.character("m")], on: &state)).first, "the current object is predicted again")
         XCTAssertTrue(toggled.prompting.multimask)
         XCTAssertTrue(state.multimaskAlways)
+        _ = state.apply(.prediction(requestID: toggled.id, result: F.result()))
         let second = try XCTUnwrap(F.predictRequests(F.press([.left, .character(" ")], on: &state)).first)
         XCTAssertTrue(second.prompting.multimask)
         XCTAssertNotNil(second.prompting.maskInput)
     }
 
-    func testOnlyTheNewestRequestsResultIsShown() throws {
+    func testAnswersNobodyWaitsForAreIgnored() throws {
         var state = F.loadedState()
-        let first = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
-        let second = try XCTUnwrap(F.predictRequests(F.press([.left, .character(" ")], on: &state)).first)
-        _ = state.apply(.prediction(requestID: first.id, result: F.result(count: 3, best: 1)))
-        XCTAssertEqual(state.currentObject?.candidates.count, 0, "a stale answer is ignored")
-        XCTAssertEqual(state.currentObject?.prediction, .pending(requestID: second.id))
-        _ = state.apply(.prediction(requestID: second.id, result: F.result(count: 1, best: 0)))
-        XCTAssertEqual(state.currentObject?.candidates.count, 1)
-        XCTAssertEqual(state.currentObject?.prediction, .current)
+        let request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
+        F.press([.delete, .character("y")], on: &state)
+        XCTAssertEqual(state.document.objects.count, 0, "deleting needs no answer: it applies at once")
+        XCTAssertTrue(state.apply(.prediction(requestID: request.id, result: F.result())).isEmpty)
+        XCTAssertEqual(state.document.objects.count, 0, "the deleted object's answer is ignored")
+        _ = state.apply(.prediction(requestID: 99, result: F.result()))
+        XCTAssertNil(state.currentObject)
     }
 
     func testTabAndDigitsPickCandidates() throws {
@@ -104,8 +104,9 @@ final class UpdateTests: XCTestCase {
         let first = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         _ = state.apply(.prediction(requestID: first.id, result: F.result(best: 1)))
         F.press([.character("3")], on: &state)
-        _ = F.press([.right, .character("x")], on: &state)
+        let refined = try XCTUnwrap(F.predictRequests(F.press([.right, .character("x")], on: &state)).first)
         XCTAssertEqual(state.currentObject?.prompting.points.count, 2)
+        _ = state.apply(.prediction(requestID: refined.id, result: F.result(count: 1, best: 0)))
 
         let undo = try XCTUnwrap(F.predictRequests(F.press([.character("u")], on: &state)).first)
         XCTAssertEqual(undo.prompting.points.count, 1)
@@ -116,6 +117,7 @@ final class UpdateTests: XCTestCase {
         let redo = try XCTUnwrap(F.predictRequests(F.press([.control("r")], on: &state)).first)
         XCTAssertEqual(redo.prompting.points.count, 2)
         XCTAssertEqual(redo.prompting.maskInput?.first, 2, "the mask input it was first predicted with")
+        _ = state.apply(.prediction(requestID: redo.id, result: F.result(count: 1, best: 0)))
         F.press([.control("r")], on: &state)
         XCTAssertEqual(state.message?.text, "Nothing to redo")
     }
@@ -124,7 +126,8 @@ final class UpdateTests: XCTestCase {
         var state = F.loadedState()
         let first = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         _ = state.apply(.prediction(requestID: first.id, result: F.result()))
-        F.press(Array(repeating: .right, count: 8) + [.character("x"), .left], on: &state)
+        let added = try XCTUnwrap(F.predictRequests(F.press(Array(repeating: .right, count: 8) + [.character("x"), .left], on: &state)).first)
+        _ = state.apply(.prediction(requestID: added.id, result: F.result(count: 1, best: 0)))
         let removal = try XCTUnwrap(F.predictRequests(F.press([.character("d")], on: &state)).first)
         XCTAssertEqual(removal.prompting.points, [PromptPoint(position: PixelPoint(x: 41, y: 22), isForeground: true)],
                        "the background point, nearer the cursor, went")
@@ -155,6 +158,7 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual([box.x0, box.y0, box.x1, box.y1], [41, 22, 45, 26])
         XCTAssertFalse(request.prompting.multimask, "a box is not ambiguous")
         XCTAssertNil(state.boxAnchor)
+        _ = state.apply(.prediction(requestID: request.id, result: F.result(count: 1, best: 0)))
 
         XCTAssertTrue(F.press([.character("b"), .character("b")], on: &state).isEmpty)
         XCTAssertEqual(state.message?.isError, true, "a box of one cell is refused")
@@ -278,7 +282,9 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(steps.map(\.maskInput), [false, true])
         XCTAssertEqual(steps.map(\.multimask), [true, false])
         XCTAssertEqual(steps.map(\.candidate), [2, 0], "each step keeps the candidate whose logits went on")
-        _ = F.press([.character("d"), .character("d")], on: &state)
+        let removal = try XCTUnwrap(F.predictRequests(F.press([.character("d")], on: &state)).first)
+        _ = state.apply(.prediction(requestID: removal.id, result: F.result()))
+        _ = F.press([.character("d")], on: &state)
         XCTAssertEqual(state.currentObject?.steps.count, 0, "no prompts, no steps")
     }
 
@@ -326,9 +332,11 @@ final class UpdateTests: XCTestCase {
         _ = state.apply(.mouse(MouseInput(position: CellPosition(column: 5, row: 2), button: .left, kind: .press)))
         let click = F.predictRequests(state.apply(.mouse(MouseInput(position: CellPosition(column: 5, row: 2), button: .left, kind: .release))))
         XCTAssertEqual(click.first?.prompting.points, [PromptPoint(position: PixelPoint(x: 11, y: 10), isForeground: true)])
+        _ = state.apply(.prediction(requestID: try XCTUnwrap(click.first).id, result: F.result()))
         let right = F.predictRequests(state.apply(.mouse(MouseInput(position: CellPosition(column: 7, row: 2), button: .right, kind: .press))))
         XCTAssertEqual(right.first?.prompting.points.last, PromptPoint(position: PixelPoint(x: 15, y: 10), isForeground: false))
         XCTAssertEqual(state.cursor, PixelPoint(x: 15, y: 10), "the cursor follows the mouse")
+        _ = state.apply(.prediction(requestID: try XCTUnwrap(right.first).id, result: F.result(count: 1, best: 0)))
 
         _ = state.apply(.mouse(MouseInput(position: CellPosition(column: 1, row: 1), button: .left, kind: .press)))
         let drag = F.predictRequests(state.apply(.mouse(MouseInput(position: CellPosition(column: 4, row: 3), button: .left, kind: .release))))
@@ -356,7 +364,9 @@ final class UpdateTests: XCTestCase {
         var state = F.loadedState(paths: ["/a.png", "/b.png", "/c.png"])
         XCTAssertEqual(state.images[0].encoding, .ready(seconds: 0.5, fromCache: false))
         let pending = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
-        let effects = F.press([.character("]")], on: &state)
+        XCTAssertTrue(F.press([.character("]")], on: &state).isEmpty, "leaving waits for the image's prediction")
+        // The worker let it go unanswered: the object is predicted again on coming back.
+        let effects = state.apply(.predictionDropped(requestID: pending.id))
         guard case .openImage(let index, let path, let needsPixels, let lookForSession)? = effects.first else { return XCTFail("\(effects)") }
         XCTAssertEqual([index], [1])
         XCTAssertEqual(path, "/b.png")
@@ -365,7 +375,6 @@ final class UpdateTests: XCTestCase {
         XCTAssertNil(state.viewport, "nothing to show until the pixels arrive")
         XCTAssertNil(state.images[0].image, "pixels of images off screen are let go")
 
-        _ = state.apply(.predictionDropped(requestID: pending.id))
         XCTAssertEqual(state.images[0].objects.first?.prediction, .stale)
         _ = state.apply(.imageLoaded(index: 1, image: F.gradient(width: 20, height: 10)))
         let encoded = state.apply(.imageEncoded(index: 1, seconds: 1, fromCache: true))
