@@ -52,6 +52,7 @@ public enum Chrome {
         if let w = document.width, let h = document.height { image += " \(w)x\(h)" }
         if state.images.count > 1 { image += " (\(state.currentImage + 1)/\(state.images.count))" }
         parts.append([StyledSpan(image, .bold)])
+        if case .readOnly = document.autosave { parts.append([StyledSpan("read-only", .error)]) }
         parts.append([StyledSpan("\(state.setup.modelName) \(state.setup.device)")])
         parts.append([StyledSpan(state.setup.renderer)])
         if let hint = state.setup.pixelsHint { parts.append([StyledSpan(hint, .highlight)]) }

@@ -113,6 +113,8 @@ private final class MainLoop {
     private var shownRequest: Int?
     /// Something other than the clock changed since the last frame was drawn.
     private var newerState = false
+    /// The locks of the sessions this editor opened (released when it ends).
+    private let sessionGuard: SessionGuard
     private var state: EditorState
     private var running = true
     private var needsRedraw = true
@@ -155,8 +157,15 @@ private final class MainLoop {
         }
 
         let inbox = self.inbox, wake = self.wake
-        let sessionDirectory = configuration.sessionDirectory
-        autosaver = SessionAutosaver(store: { SessionStore(imagePath: $0, folder: sessionDirectory) },
+        let sessionGuard = SessionGuard(folder: configuration.sessionDirectory)
+        self.sessionGuard = sessionGuard
+        // Every session is looked for through the guard: it takes the image's lock first.
+        var dependencies = dependencies
+        let loadSession = dependencies.loadSession
+        dependencies.loadSession = { imagePath, sha256, model in
+            sessionGuard.open(imagePath: imagePath, sha256: sha256, model: model) { loadSession(imagePath, sha256, model) }
+        }
+        autosaver = SessionAutosaver(store: { sessionGuard.store(forImage: $0) }, sessionGuard: sessionGuard,
                                      report: { text in
                                          inbox.push(.failure(text))
                                          wake.signal()
@@ -222,9 +231,12 @@ private final class MainLoop {
         return 0
     }
 
-    /// Waits for the session writes handed over so far.
+    /// Waits for the session writes handed over so far, then lets other editors have the images.
+    /// (Also the way out after SIGTERM, SIGHUP, SIGINT, SIGQUIT; a lock left by SIGKILL or a crash
+    /// is found stale by the next editor, see SessionLock.)
     func finishSaving() {
         autosaver.flush()
+        sessionGuard.releaseAll()
     }
 
     /// Deletes the pictures the terminal keeps after samterm (kitty's images).

@@ -42,6 +42,9 @@ public enum SessionOutcome: Sendable {
     /// A session that must not be applied or overwritten (another image content, another
     /// model, a newer format, unreadable): autosave stays off for this image.
     case refused(String)
+    /// Another samterm edits this image (it holds the session's lock): its session as it was
+    /// when read (nil if none or not usable) is shown, and nothing is saved; the text says who.
+    case readOnly(Session?, String)
 }
 
 /// Everything `update` reacts to. Times are seconds on a monotonic clock, supplied by the caller

@@ -80,6 +80,8 @@ public enum AutosaveState: Equatable, Sendable {
     case on
     /// A session that must be kept as it is lies there; the reason is shown.
     case off(String)
+    /// Another samterm edits the image: changes here are never saved (shown on the status line).
+    case readOnly(String)
 }
 
 public enum InteractionMode: Equatable, Sendable {

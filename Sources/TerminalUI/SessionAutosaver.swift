@@ -1,7 +1,8 @@
 // Writes the editor's session files in the background, so that saving after every change never
 // holds up a frame. The newest snapshot of an image wins; content equal to what was last written
 // is not written again. Each write is atomic (SessionStore.save): a crash or a full disk leaves
-// the previous file whole.
+// the previous file whole. A session file that changed on disk since this editor read or wrote
+// it (someone else's work) is never replaced: this editor's saves go to a conflict file beside it.
 import Foundation
 import Segmentation
 
@@ -14,14 +15,22 @@ public final class SessionAutosaver: @unchecked Sendable {
     private var written: [String: Session] = [:]
     /// Each object's mask as last encoded, by image path and object id (used on the queue only).
     private var encoded: [String: [Int: (mask: BinaryMask, stored: Session.StoredMask)]] = [:]
+    /// Where an image's saves go instead of its session file, after that file changed under us
+    /// (used on the queue only).
+    private var conflicts: [String: String] = [:]
     private let store: @Sendable (String) -> SessionStore
     private let report: @Sendable (String) -> Void
+    private let sessionGuard: SessionGuard?
 
     /// - Parameters:
     ///   - store: the session file of an image path.
     ///   - report: called (on the writer's queue) with a message when a write fails.
-    public init(store: @escaping @Sendable (String) -> SessionStore, report: @escaping @Sendable (String) -> Void) {
+    ///   - sessionGuard: knows how each session file looked when last read or written; without
+    ///     it, files are replaced without that check.
+    public init(store: @escaping @Sendable (String) -> SessionStore, sessionGuard: SessionGuard? = nil,
+                report: @escaping @Sendable (String) -> Void) {
         self.store = store
+        self.sessionGuard = sessionGuard
         self.report = report
     }
 
@@ -43,7 +52,7 @@ public final class SessionAutosaver: @unchecked Sendable {
         let snapshot = pending.removeValue(forKey: imagePath)
         lock.unlock()
         guard let snapshot else { return }
-        let store = store(imagePath)
+        let store = conflicts[imagePath].map { SessionStore(path: $0) } ?? store(imagePath)
         let session = snapshot.session(imageReferencePath: store.imageReferencePath(for: imagePath)) {
             self.storedMask(of: $0, imagePath: imagePath)
         }
@@ -52,9 +61,27 @@ public final class SessionAutosaver: @unchecked Sendable {
         guard written[imagePath] != session else { return }
         // Merely looking at an image leaves no file behind; emptying a saved session does.
         if session.objects.isEmpty && written[imagePath] == nil && !store.exists { return }
+        if conflicts[imagePath] == nil, let sessionGuard, !sessionGuard.isUnchanged(store.path) {
+            return keepAside(session, imagePath: imagePath, store: store)
+        }
         do {
             try store.save(session)
             written[imagePath] = session
+            if conflicts[imagePath] == nil { sessionGuard?.wrote(store.path) }
+        } catch {
+            report("Autosave failed: \(error)")
+        }
+    }
+
+    /// The session file is someone else's now: it stays as it is, and this editor's work on the
+    /// image goes to a conflict file from now on (told once), for the user to compare.
+    private func keepAside(_ session: Session, imagePath: String, store: SessionStore) {
+        do {
+            let aside = try store.saveAside(session)
+            conflicts[imagePath] = aside
+            written[imagePath] = session
+            report("\(store.path) was changed by another program since this samterm read it: it was left as it is, "
+                   + "and this editor's work is saved to \(aside)")
         } catch {
             report("Autosave failed: \(error)")
         }

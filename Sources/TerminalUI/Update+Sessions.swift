@@ -21,6 +21,13 @@ extension EditorState {
         case .found(let session):
             images[index].autosave = .on
             return restore(session, into: index)
+        case .readOnly(let session, let text):
+            // Edits stay possible, to look and try, and exports too (files of their own): only
+            // the session, which the other editor writes, is left alone.
+            images[index].autosave = .readOnly(text)
+            let effects = session.map { restore($0, into: index) } ?? []
+            say("\(text); changes here are not saved", isError: true, aboutImage: index)
+            return effects
         }
     }
 

@@ -225,6 +225,42 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertEqual(leftovers, [], "temporary files of the killed run are cleared when their image is redone")
     }
 
+    /// Killed at random moments (loading the model, predicting, writing), an image's folder is
+    /// always whole or absent, and the next run finishes the rest.
+    func testSegmentKilledAtRandomMomentsNeverLeavesAPartialImage() throws {
+        _ = try makeImages(24, in: work + "/images")
+        let out = work + "/out"
+        let arguments = ["segment", work + "/images", "--box", "6,4,30,26", "--out", out]
+        var random = SeededRandom(seed: 0x6b11)
+        var kills = 0
+        for attempt in 0..<12 {
+            let process = try start(arguments, logName: "killed\(attempt)")
+            let deadline = Date().addingTimeInterval(0.2 + Double(random.next(1600)) / 1000)
+            while process.isRunning && Date() < deadline { usleep(1000) }
+            if process.isRunning {
+                Glibc.kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where !name.hasPrefix(".") {
+                let present = Set((try? FileManager.default.contentsOfDirectory(atPath: "\(out)/\(name)")) ?? [])
+                XCTAssertEqual(present, ["mask-0.png", "mask-1.png", "mask-2.png", "logits.npy", "best-logits.npy", "result.json"],
+                               "after kill \(attempt): \(name) is whole")
+            }
+            XCTAssertEqual(try checkSegmentOutputsAreWhole(in: out),
+                           ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { !$0.hasPrefix(".") }.count)
+        }
+        XCTAssertGreaterThanOrEqual(kills, 6, "most runs were killed before their end")
+
+        let done = try checkSegmentOutputsAreWhole(in: out)
+        let last = try samterm(arguments)
+        XCTAssertEqual(last.status, 0, last.errors)
+        XCTAssertTrue(summaryLine(last).hasPrefix("24 images: \(24 - done) processed, \(done) skipped, 0 failed"), last.output)
+        XCTAssertEqual(try checkSegmentOutputsAreWhole(in: out), 24)
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix(".") }
+        XCTAssertEqual(hidden, [], "the killed runs' hidden folders are gone once their images are done")
+    }
+
     // MARK: auto
 
     func testAutoFolderKilledMidwayResumesAndEveryImageGetsItsCOCOFile() throws {

@@ -46,8 +46,14 @@ public enum SessionError: Error, Equatable, CustomStringConvertible, Sendable {
 public struct SessionStore: Sendable {
     /// The session file.
     public let path: String
+    /// Whether loading moves a corrupt file aside. Off for a reader that does not own the file
+    /// (a read-only editor: the file is its holder's to deal with).
+    public var setsCorruptAside = true
 
-    public init(path: String) { self.path = path }
+    public init(path: String, setsCorruptAside: Bool = true) {
+        self.path = path
+        self.setsCorruptAside = setsCorruptAside
+    }
 
     /// `IMAGE.samterm.json` beside the image, or with the same name inside `folder`.
     public init(imagePath: String, folder: String? = nil) {
@@ -95,9 +101,31 @@ public struct SessionStore: Sendable {
         try AtomicFileWriter.write(try Self.encode(session), to: path, replacing: true)
     }
 
+    /// Writes `session` beside the session file as NAME.conflict-<UTC timestamp> (never replacing
+    /// a file), for when the session file changed under us and ours must not overwrite it.
+    /// Returns the path written.
+    public func saveAside(_ session: Session) throws -> String {
+        let bytes = try Self.encode(session)
+        let base = Self.asideName(path, "conflict")
+        for attempt in 1...100 {
+            let target = attempt == 1 ? base : "\(base)-\(attempt)"
+            do {
+                try AtomicFileWriter.write(bytes, to: target, replacing: false)
+                return target
+            } catch let error as FileWriteError where error.reason == .alreadyExists {
+                continue
+            }
+        }
+        throw SessionError.unreadable(path: base, reason: "too many conflict files")
+    }
+
     // MARK: - Loading
 
     public var exists: Bool { access(path, F_OK) == 0 }
+
+    /// Which file stands at the path and how it was last written; nil when there is none.
+    /// A save renames a new file into place, so any save by anyone changes the fingerprint.
+    public var fingerprint: FileFingerprint? { FileFingerprint(path: path) }
 
     /// The session in the file, or nil when there is none. Checks only the file itself:
     /// corrupt → moved aside and `.corrupt`; newer format → `.unsupportedVersion`.
@@ -178,18 +206,14 @@ public struct SessionStore: Sendable {
 
     /// Moves the file aside (never deleting it) and builds the error that says where it went.
     private func corrupt(_ reason: String) -> SessionError {
-        let keptAs = moveAside()
+        let keptAs = setsCorruptAside ? moveAside() : nil
         return .corrupt(path: path, reason: reason, keptAs: keptAs)
     }
 
     /// Renames the file to NAME.corrupt-<UTC timestamp>, adding -2, -3... if that exists.
     /// link + unlink rather than rename, so an existing file of that name is never replaced.
     private func moveAside() -> String? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let base = "\(path).corrupt-\(formatter.string(from: Date()))"
+        let base = Self.asideName(path, "corrupt")
         for attempt in 1...100 {
             let target = attempt == 1 ? base : "\(base)-\(attempt)"
             if link(path, target) == 0 {
@@ -202,6 +226,15 @@ public struct SessionStore: Sendable {
             return nil
         }
         return nil
+    }
+
+    /// PATH.KIND-<UTC timestamp>.
+    static func asideName(_ path: String, _ kind: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return "\(path).\(kind)-\(formatter.string(from: Date()))"
     }
 
     /// DecodingError's description is long and generic; say which field and why.
@@ -223,5 +256,30 @@ public struct SessionStore: Sendable {
         default:
             return "\(error)"
         }
+    }
+}
+
+
+/// A file's identity and last write, to notice that someone else replaced or changed it.
+public struct FileFingerprint: Equatable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var modifiedSeconds: Int
+    public var modifiedNanoseconds: Int
+
+    public init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        #if canImport(Darwin)
+        modifiedSeconds = info.st_mtimespec.tv_sec
+        modifiedNanoseconds = info.st_mtimespec.tv_nsec
+        #else
+        modifiedSeconds = info.st_mtim.tv_sec
+        modifiedNanoseconds = info.st_mtim.tv_nsec
+        #endif
     }
 }
