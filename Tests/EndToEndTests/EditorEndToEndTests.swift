@@ -211,7 +211,7 @@ final class TmuxSession {
     /// Process, which can lose the exit of a client whose server (started by new-session)
     /// lives on with the client's descriptors; output goes through a file for the same reason.
     @discardableResult
-    private func run(_ arguments: [String]) throws -> String {
+    func run(_ arguments: [String]) throws -> String {
         let outputPath = NSTemporaryDirectory() + "\(socket)-\(UUID().uuidString).out"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var actions = posix_spawn_file_actions_t()
