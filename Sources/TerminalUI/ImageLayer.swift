@@ -23,6 +23,8 @@ final class ImageLayer {
     private var lastSixelRaster: Raster?
     /// The estimated cost of sixel images, its per-cell part measured on each whole frame.
     private var sixelCost = SixelPatches.Cost()
+    /// The bytes of the last whole sixel frame: bands that cost as much are sent whole instead.
+    private var lastWholeBytes: Int?
     /// The sixel frame's pieces, where each ends in the bytes, and what the terminal showed
     /// before: if the frame is cut short, the terminal shows the old picture with some pieces.
     private(set) var lastBreaks: [Int] = []
@@ -153,7 +155,7 @@ final class ImageLayer {
             SixelRenderer.drawMarks(scene, viewport: viewport, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight, into: &raster)
             let started = ProcessInfo.processInfo.systemUptime
             let columns = raster.width / cellPixelWidth, rows = raster.height / cellPixelHeight
-            let pieces: [CellRect]
+            var pieces: [CellRect]
             var whole = false
             if let previous = lastSixelRaster, lastSixel?.origin == origin,
                let bands = SixelPatches.changedBands(from: previous, to: raster, cellWidth: cellPixelWidth,
@@ -166,11 +168,18 @@ final class ImageLayer {
                 pieces = SixelPatches.bands(columns: columns, rows: rows, count: max(Self.encoders, 4))
                 whole = true
             }
-            let encoded = whole
+            var encoded = whole
                 ? try SixelRenderer.encodeBands(raster, bands: pieces, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
                 : try SixelRenderer.encode(pieces.map {
                     SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
                 }, paletteSize: Self.bandPalette)
+            // The estimate can be wrong (a speckled mask's bands cost more per cell than the
+            // photo's average): bands never cost more than the last whole frame did.
+            if !whole, let lastWholeBytes, encoded.reduce(0, { $0 + $1.count }) >= lastWholeBytes {
+                pieces = SixelPatches.bands(columns: columns, rows: rows, count: max(Self.encoders, 4))
+                encoded = try SixelRenderer.encodeBands(raster, bands: pieces, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                whole = true
+            }
             var out: [UInt8] = []
             for (piece, bytes) in zip(pieces, encoded) {
                 out += Self.moveTo(row: origin.row + piece.row, column: origin.column + piece.column)
@@ -182,8 +191,9 @@ final class ImageLayer {
             lastEncodeSeconds = ProcessInfo.processInfo.systemUptime - started
             if whole, columns * rows > 0 {
                 // What this picture's pixels cost, for the next choice between bands and a whole frame.
-                let data = encoded.reduce(0) { $0 + $1.count } - Int(sixelCost.perImage) * encoded.count
-                sixelCost.perCell = max(Double(data) / Double(columns * rows), 1)
+                let total = encoded.reduce(0) { $0 + $1.count }
+                sixelCost.perCell = max(Double(total - Int(sixelCost.perImage) * encoded.count) / Double(columns * rows), 1)
+                lastWholeBytes = total
             }
             lastSixel = signature
             lastSixelRaster = raster

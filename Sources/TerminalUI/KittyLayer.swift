@@ -112,12 +112,20 @@ final class KittyLayer {
                                          box: scene.box, pendingBox: scene.pendingBox)
         if signature != shownOverlay?.signature {
             let previous = shownOverlay?.id ?? nil
-            let canvas = KittyPictures.overlay(scene, image: image, geometry: geometry, cellWidth: cellWidth, cellHeight: cellHeight)
+            // Where the screen is finer than the image, the mask holds no more detail than a
+            // coarser grid: draw the overlay at half the pixels each way and let kitty scale it
+            // to its cells (a quarter of the bytes for a speckled mask).
+            let factor = Self.overlayFactor(geometry, cellWidth: cellWidth, cellHeight: cellHeight)
+            let (width, height) = (cellWidth / factor, cellHeight / factor)
+            let coarse = RasterGeometry(width: geometry.width / factor, height: geometry.height / factor, originX: geometry.originX,
+                                        originY: geometry.originY, stepX: geometry.stepX * Double(factor),
+                                        stepY: geometry.stepY * Double(factor))
+            let canvas = KittyPictures.overlay(scene, image: image, geometry: coarse, cellWidth: width, cellHeight: height)
             var id: UInt32?
             // Only the cells around what is drawn: deflate needs about a byte per 250 transparent pixels.
-            if let cells = canvas.drawnCells(cellWidth: cellWidth, cellHeight: cellHeight) {
+            if let cells = canvas.drawnCells(cellWidth: width, cellHeight: height) {
                 let next = previous == ID.overlays[0] ? ID.overlays[1] : ID.overlays[0]
-                let piece = canvas.cropped(to: cells, cellWidth: cellWidth, cellHeight: cellHeight)
+                let piece = canvas.cropped(to: cells, cellWidth: width, cellHeight: height)
                 out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(next),p=\(ID.placement),z=1,C=1,c=\(cells.width),r=\(cells.height)",
                                                               data: try piece.png(level: KittyPictures.compressionLevel)),
                                        at: CellPosition(column: origin.column + cells.column, row: origin.row + cells.row))
@@ -148,6 +156,13 @@ final class KittyLayer {
             shownCrosshair = .some(placement)
         }
         return out
+    }
+
+    /// 2 when two screen pixels each way show at most one image pixel (and the cell divides
+    /// evenly), else 1.
+    static func overlayFactor(_ geometry: RasterGeometry, cellWidth: Int, cellHeight: Int) -> Int {
+        let fine = geometry.stepX <= 0.5 && geometry.stepY <= 0.5
+        return fine && cellWidth % 2 == 0 && cellHeight % 2 == 0 && cellWidth >= 8 ? 2 : 1
     }
 
     /// The crosshair centred on the cursor's pixel, cut to the area; nil when none of it is inside.
