@@ -200,7 +200,7 @@ final class RendererTests: XCTestCase {
         let bytes = try SixelRenderer.encode(raster)
         XCTAssertEqual(Array(bytes.prefix(2)), [0x1b, 0x50], "starts with DCS")
         XCTAssertEqual(Array(bytes.suffix(2)), [0x1b, 0x5c], "ends with ST")
-        let decoded = try decodeSixel(bytes)
+        let decoded = try SixelScreen.decode(bytes)
         XCTAssertEqual(decoded.width, 12)
         XCTAssertEqual(decoded.height, 12)
         // Sixel colour registers are percentages, and the adaptive palette is built from a
@@ -210,7 +210,7 @@ final class RendererTests: XCTestCase {
         assertClose(decoded.color(x: 11, y: 11), red)
         assertClose(decoded.color(x: 4, y: 8), red)
 
-        let fixed = try decodeSixel(try SixelRenderer.encode(raster, fixedPalette: true))
+        let fixed = try SixelScreen.decode(try SixelRenderer.encode(raster, fixedPalette: true))
         assertClose(fixed.color(x: 5, y: 5), blue)
         assertClose(fixed.color(x: 0, y: 5), red)
     }
@@ -311,7 +311,7 @@ final class RendererTests: XCTestCase {
             XCTAssertEqual(place[0] - 1, coveredRows, "bands follow each other without gaps")
             XCTAssertEqual(place[1], 1)
             let sixel = Array(piece.utf8.drop { $0 != 0x1b })
-            let decoded = try decodeSixel(sixel)
+            let decoded = try SixelScreen.decode(sixel)
             XCTAssertEqual(decoded.width, expected.width)
             for (x, y) in [(0, 0), (decoded.width / 2, decoded.height / 2), (decoded.width - 1, decoded.height - 1)] {
                 assertClose(decoded.color(x: x, y: y), expected.color(x: x, y: coveredRows * 8 + y))
@@ -325,24 +325,5 @@ final class RendererTests: XCTestCase {
         let distance = max(abs(Int(actual.red) - Int(expected.red)), abs(Int(actual.green) - Int(expected.green)),
                            abs(Int(actual.blue) - Int(expected.blue)))
         XCTAssertLessThanOrEqual(distance, 10, "\(actual) is not close to \(expected)", file: file, line: line)
-    }
-
-    private func decodeSixel(_ bytes: [UInt8]) throws -> Raster {
-        var input = bytes
-        var pixels: UnsafeMutablePointer<UInt8>?
-        var palette: UnsafeMutablePointer<UInt8>?
-        var width: Int32 = 0, height: Int32 = 0, colors: Int32 = 0
-        let status = input.withUnsafeMutableBufferPointer {
-            sixel_decode_raw($0.baseAddress, Int32($0.count), &pixels, &width, &height, &palette, &colors, nil)
-        }
-        XCTAssertEqual(csixel_failed(status), 0)
-        let indices = try XCTUnwrap(pixels), table = try XCTUnwrap(palette)
-        defer { free(indices); free(table) }
-        var raster = Raster(width: Int(width), height: Int(height))
-        for index in 0..<Int(width * height) {
-            let entry = Int(indices[index]) * 3
-            raster.set(x: index % Int(width), y: index / Int(width), to: RGBColor(table[entry], table[entry + 1], table[entry + 2]))
-        }
-        return raster
     }
 }
