@@ -15,7 +15,7 @@ public enum FrameBenchmark {
         public var truecolorColumns = 0, truecolorRows = 0
         public var sixelWidth = 0, sixelHeight = 0
         public var sixelBytes = 0
-        /// Bytes written per action by the kitty renderer and the text renderers (truecolor, 256 colours).
+        /// Bytes written per action by each renderer (kitty, sixel, truecolor, 256 colours).
         public var textBytes: [(renderer: RendererKind, bytes: ActionBytes)] = []
     }
 
@@ -55,8 +55,11 @@ public enum FrameBenchmark {
             _ = try layer.bytes(for: state)
         }
 
-        report.textBytes = try [RendererKind.kitty, .truecolor, .palette256].map {
-            ($0, try actionBytes(renderer: $0, image: image, terminal: truecolor, engine: engine))
+        // Sixel fits its view into xterm's default largest image, as the editor does.
+        let sixelTerminal = TerminalSize(columns: truecolor.columns, rows: truecolor.rows, cellPixelWidth: cellPixels.width,
+                                         cellPixelHeight: cellPixels.height, pictureLimit: TerminalCapabilities.assumedSixelLimit)
+        report.textBytes = try [RendererKind.kitty, .sixel, .truecolor, .palette256].map {
+            ($0, try actionBytes(renderer: $0, image: image, terminal: $0 == .sixel ? sixelTerminal : truecolor, engine: engine))
         }
 
         state = readyState(image: image, terminal: sixel, renderer: .sixel)

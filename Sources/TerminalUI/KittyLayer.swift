@@ -127,7 +127,7 @@ final class KittyLayer {
                 let next = previous == ID.overlays[0] ? ID.overlays[1] : ID.overlays[0]
                 let piece = canvas.cropped(to: cells, cellWidth: width, cellHeight: height)
                 out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(next),p=\(ID.placement),z=1,C=1,c=\(cells.width),r=\(cells.height)",
-                                                              data: try piece.png(level: KittyPictures.compressionLevel)),
+                                                              data: try piece.png(level: KittyPictures.overlayCompressionLevel)),
                                        at: CellPosition(column: origin.column + cells.column, row: origin.row + cells.row))
                 id = next
             }

@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
 
             --editor adds the editor's path without a terminal: a point key (and a refining one) to \
             the bytes of the truecolor frame showing its mask at 200x60 cells, and a zoom key to a \
-            whole sixel frame of a 1024x768 view; and the bytes each action writes in kitty, \
+            whole sixel frame of a 1024x768 view; and the bytes each action writes in kitty, sixel, \
             truecolor and 256 colours (first frame, cursor move, click, refining click, candidate \
             switch).
             """)

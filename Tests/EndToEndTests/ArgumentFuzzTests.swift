@@ -48,6 +48,19 @@ final class ArgumentFuzzTests: XCTestCase {
         }
     }
 
+    /// The inputs are checked before the model is loaded: a missing image is named even when the
+    /// checkpoint is missing too, and no time goes to loading a model for nothing.
+    func testInputsAreCheckedBeforeTheModel() throws {
+        for command in ["embed", "segment", "auto"] {
+            var arguments = [command, "/nonexistent/photo.png", "--checkpoint", "/nonexistent/model.pt"]
+            if command == "segment" { arguments += ["--point", "1,1"] }
+            let run = try SamtermRun.run(arguments)
+            XCTAssertTrue([1, 2].contains(run.status), "\(command): \(run.errors)")
+            XCTAssertTrue(run.errors.contains("/nonexistent/photo.png"), "\(command): \(run.errors)")
+            XCTAssertFalse(run.errors.contains("Running on"), "\(command) loaded a model: \(run.errors)")
+        }
+    }
+
     private func check(_ arguments: [String]) throws {
         let run = try SamtermRun.run(arguments, timeout: 60)
         let shown = arguments.map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }.joined(separator: " ")

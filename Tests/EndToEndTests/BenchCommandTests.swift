@@ -23,7 +23,7 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertGreaterThan(report["sixel_frame_bytes"] as? Int ?? 0, 10_000, "a whole 1024x768 sixel frame")
         XCTAssertGreaterThan(report["peak_rss_mb"] as? Double ?? 0, 0)
         let frameBytes = try XCTUnwrap(report["frame_bytes"] as? [String: [String: Int]], run.output)
-        XCTAssertEqual(Set(frameBytes.keys), ["kitty", "truecolor", "256"])
+        XCTAssertEqual(Set(frameBytes.keys), ["kitty", "sixel", "truecolor", "256"])
         for (renderer, bytes) in frameBytes {
             let first = bytes["first_frame"] ?? 0
             XCTAssertGreaterThan(first, 0, renderer)
