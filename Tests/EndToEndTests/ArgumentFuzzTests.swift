@@ -74,7 +74,8 @@ final class ArgumentFuzzTests: XCTestCase {
         let named = line.contains("--") || line.contains("<") || arguments.dropFirst().contains { argument in
             let shown = argument.isEmpty || argument.trimmingCharacters(in: .whitespaces) != argument ? "\"\(argument)\"" : argument
             // A one-character value counts only where the line starts with it ("Error: 0: ...").
-            return shown.count > 1 ? line.contains(String(shown.prefix(40))) : line.hasPrefix("Error: \(shown):")
+            return shown.count > 1 ? line.contains(String(shown.prefix(40)))
+                : line.hasPrefix("Error: \(shown):") || line.contains("'\(shown)'")
         }
         XCTAssertTrue(named, "samterm \(shown): the error names nothing of the command line: \(line)")
     }

@@ -127,7 +127,7 @@ final class PNGWriterTests: XCTestCase {
         XCTAssertThrowsError(try PNGWriter(gray8: [7], width: 1, height: 1).write(to: target.path)) { error in
             let message = String(describing: error)
             XCTAssertTrue(message.hasPrefix(target.path + ": cannot write the file: "), message)
-            XCTAssertTrue(message.contains("Is a directory"), message)
+            XCTAssertTrue(message.contains("it is a folder, not a file"), message)
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["taken"],
                        "the temporary file was left behind")
