@@ -1,17 +1,19 @@
-// What the kitty renderer sends when: the image once per view, the masks and marks when they
-// change, and for a cursor move only a new placement of the crosshair.
+// What the kitty renderer sends when: the image once per view, the masks when they change, the
+// prompt marks when they change, and for a cursor move only a new placement of the crosshair.
 import Segmentation
 
-/// Three stacked images over the image area, each under its own id: the view's image (z 0),
-/// the overlay of masks and marks (z 1) and the crosshair (z 2). Re-sending an id replaces the
-/// image and drops its placements, so the overlay alternates between two ids: the new one is
-/// placed before the old one is deleted, and no frame shows the image without its masks.
+/// Four stacked images over the image area, each under its own id: the view's image (z 0), the
+/// masks (z 1), the prompt marks (z 2) and the crosshair (z 3). Masks and marks are apart so that
+/// a click's mark does not re-send the masks, nor a new mask the marks. Re-sending an id replaces
+/// the image and drops its placements, so each of the two alternates between two ids: the new one
+/// is placed before the old one is deleted, and no frame shows the image without its masks.
 final class KittyLayer {
     enum ID {
         static let base: UInt32 = 0x53_41_4D_01
         static let overlays: [UInt32] = [0x53_41_4D_02, 0x53_41_4D_03]
         static let crosshair: UInt32 = 0x53_41_4D_04
-        static let all = [base] + overlays + [crosshair]
+        static let marks: [UInt32] = [0x53_41_4D_05, 0x53_41_4D_06]
+        static let all = [base] + overlays + marks + [crosshair]
         /// Every image has one placement, under this id: placing it again moves it.
         static let placement: UInt32 = 1
     }
@@ -22,6 +24,7 @@ final class KittyLayer {
 
     private var shownBase: BaseKey?
     private var shownOverlay: (signature: OverlaySignature, id: UInt32?)?
+    private var shownMarks: (signature: MarksSignature, id: UInt32?)?
     private var crosshairSent = false
     private var shownCrosshair: CrosshairPlacement??
     /// Images may be left from before a clear or an invalidation: delete them first.
@@ -41,6 +44,10 @@ final class KittyLayer {
         var base: BaseKey
         var masks: [OverlayScene.MaskLayerIdentity]
         var outline: Bool
+    }
+
+    private struct MarksSignature: Equatable {
+        var base: BaseKey
         var points: [PromptPoint]
         var box: PromptBox?
         var pendingBox: PromptBox?
@@ -71,6 +78,7 @@ final class KittyLayer {
     func invalidate() {
         shownBase = nil
         shownOverlay = nil
+        shownMarks = nil
         crosshairSent = false
         shownCrosshair = nil
         needsCleanup = true
@@ -108,31 +116,26 @@ final class KittyLayer {
             shownBase = key
         }
 
-        let signature = OverlaySignature(base: key, masks: scene.maskIdentities, outline: scene.outline, points: scene.points,
-                                         box: scene.box, pendingBox: scene.pendingBox)
+        let signature = OverlaySignature(base: key, masks: scene.maskIdentities, outline: scene.outline)
         if signature != shownOverlay?.signature {
-            let previous = shownOverlay?.id ?? nil
             // Where the screen is finer than the image, the mask holds no more detail than a
-            // coarser grid: draw the overlay at half the pixels each way and let kitty scale it
-            // to its cells (a quarter of the bytes for a speckled mask).
+            // coarser grid: draw the masks at half the pixels each way and let kitty scale them
+            // to their cells (a quarter of the bytes for a speckled mask).
             let factor = Self.overlayFactor(geometry, cellWidth: cellWidth, cellHeight: cellHeight)
-            let (width, height) = (cellWidth / factor, cellHeight / factor)
             let coarse = RasterGeometry(width: geometry.width / factor, height: geometry.height / factor, originX: geometry.originX,
                                         originY: geometry.originY, stepX: geometry.stepX * Double(factor),
                                         stepY: geometry.stepY * Double(factor))
-            let canvas = KittyPictures.overlay(scene, image: image, geometry: coarse, cellWidth: width, cellHeight: height)
-            var id: UInt32?
-            // Only the cells around what is drawn: deflate needs about a byte per 250 transparent pixels.
-            if let cells = canvas.drawnCells(cellWidth: width, cellHeight: height) {
-                let next = previous == ID.overlays[0] ? ID.overlays[1] : ID.overlays[0]
-                let piece = canvas.cropped(to: cells, cellWidth: width, cellHeight: height)
-                out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(next),p=\(ID.placement),z=1,C=1,c=\(cells.width),r=\(cells.height)",
-                                                              data: try piece.png(level: KittyPictures.overlayCompressionLevel)),
-                                       at: CellPosition(column: origin.column + cells.column, row: origin.row + cells.row))
-                id = next
-            }
-            if let previous { out += transport.write(KittyGraphics.delete(id: previous)) }
+            let canvas = KittyPictures.masks(scene, image: image, geometry: coarse, cellWidth: cellWidth / factor)
+            let id = try send(canvas, cellWidth: cellWidth / factor, cellHeight: cellHeight / factor, replacing: shownOverlay?.id ?? nil,
+                              ids: ID.overlays, z: 1, origin: origin, into: &out)
             shownOverlay = (signature, id)
+        }
+        let marks = MarksSignature(base: key, points: scene.points, box: scene.box, pendingBox: scene.pendingBox)
+        if marks != shownMarks?.signature {
+            let canvas = KittyPictures.marks(scene, geometry: geometry, cellHeight: cellHeight)
+            let id = try send(canvas, cellWidth: cellWidth, cellHeight: cellHeight, replacing: shownMarks?.id ?? nil,
+                              ids: ID.marks, z: 2, origin: origin, into: &out)
+            shownMarks = (marks, id)
         }
 
         if !crosshairSent {
@@ -143,7 +146,7 @@ final class KittyLayer {
         let placement = scene.cursor.flatMap { crosshairPlacement($0, geometry: geometry, origin: origin) }
         if shownCrosshair != .some(placement) {
             if let placement {
-                var keys = "a=p,i=\(ID.crosshair),p=\(ID.placement),z=2,C=1,q=2"
+                var keys = "a=p,i=\(ID.crosshair),p=\(ID.placement),z=3,C=1,q=2"
                 if placement.offsetX > 0 { keys += ",X=\(placement.offsetX)" }
                 if placement.offsetY > 0 { keys += ",Y=\(placement.offsetY)" }
                 if placement.cropped {
@@ -156,6 +159,24 @@ final class KittyLayer {
             shownCrosshair = .some(placement)
         }
         return out
+    }
+
+    /// Sends `canvas` cut to the cells it draws in, under the one of `ids` that `previous` is not,
+    /// then deletes `previous`; returns the id shown (nil when nothing is drawn).
+    private func send(_ canvas: IndexedCanvas, cellWidth: Int, cellHeight: Int, replacing previous: UInt32?, ids: [UInt32], z: Int,
+                      origin: CellPosition, into out: inout [UInt8]) throws -> UInt32? {
+        var id: UInt32?
+        // Only the cells around what is drawn: deflate needs about a byte per 250 transparent pixels.
+        if let cells = canvas.drawnCells(cellWidth: cellWidth, cellHeight: cellHeight) {
+            let next = previous == ids[0] ? ids[1] : ids[0]
+            let piece = canvas.cropped(to: cells, cellWidth: cellWidth, cellHeight: cellHeight)
+            out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(next),p=\(ID.placement),z=\(z),C=1,c=\(cells.width),r=\(cells.height)",
+                                                          data: try piece.png(level: KittyPictures.overlayCompressionLevel)),
+                                   at: CellPosition(column: origin.column + cells.column, row: origin.row + cells.row))
+            id = next
+        }
+        if let previous { out += transport.write(KittyGraphics.delete(id: previous)) }
+        return id
     }
 
     /// 2 when two screen pixels each way show at most one image pixel (and the cell divides

@@ -116,9 +116,9 @@ enum KittyPictures {
         return try writer.encodePNG()
     }
 
-    /// Masks (filled at the editor's mask alpha, or outlined), boxes and points at the screen
-    /// pixels of `geometry`, without the crosshair (placed on its own).
-    static func overlay(_ scene: OverlayScene, image: RGBImage, geometry: RasterGeometry, cellWidth: Int, cellHeight: Int) -> IndexedCanvas {
+    /// Masks (filled at the editor's mask alpha, or outlined) at the pixels of `geometry`;
+    /// `cellWidth` sets the outline's thickness.
+    static func masks(_ scene: OverlayScene, image: RGBImage, geometry: RasterGeometry, cellWidth: Int) -> IndexedCanvas {
         var canvas = IndexedCanvas(width: geometry.width, height: geometry.height)
         let alpha = UInt8((ObjectPalette.maskAlpha * 255).rounded())
         for layer in scene.masks {
@@ -131,6 +131,12 @@ enum KittyPictures {
                 canvas.fill(inside, color: layer.color, alpha: alpha)
             }
         }
+        return canvas
+    }
+
+    /// Boxes and points at the screen pixels of `geometry`, without the crosshair (placed on its own).
+    static func marks(_ scene: OverlayScene, geometry: RasterGeometry, cellHeight: Int) -> IndexedCanvas {
+        var canvas = IndexedCanvas(width: geometry.width, height: geometry.height)
         PixelMarks.drawPrompts(scene, geometry: geometry, markSize: markSize(cellHeight: cellHeight), into: &canvas)
         return canvas
     }

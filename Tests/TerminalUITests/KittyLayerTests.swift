@@ -98,28 +98,29 @@ final class KittyLayerTests: XCTestCase {
         let layer = ImageLayer(renderer: .kitty, cellPixelWidth: 8, cellPixelHeight: 16)
         let first = try layer.bytes(for: state)
         let (mark, mask) = try click(.character(" "), on: &state, layer: layer, centre: (256, 256), radius: 120)
-        XCTAssertEqual(transmitted(mark), [KittyLayer.ID.overlays[0]], "the point's mark: the overlay only")
-        XCTAssertEqual(transmitted(mask), [KittyLayer.ID.overlays[1]], "the mask: the overlay under the other id")
-        let deletes = commands(mask).filter { $0.keys["a"] == "d" }
-        XCTAssertEqual(deletes.map { $0.keys["i"] }, ["\(KittyLayer.ID.overlays[0])"], "the old overlay goes after the new one is placed")
+        XCTAssertEqual(transmitted(mark), [KittyLayer.ID.marks[0]], "the point's mark: the marks picture only")
+        XCTAssertEqual(transmitted(mask), [KittyLayer.ID.overlays[0]], "the mask: the masks picture only, not the marks again")
+        XCTAssertTrue(commands(mask).filter { $0.keys["a"] == "d" }.isEmpty, "no masks before: nothing to delete")
         let clickBytes = mark.count + mask.count
         XCTAssertLessThanOrEqual(clickBytes, 20_000, "a click: \(clickBytes) B")
         XCTAssertLessThan(Double(clickBytes), Double(first.count) * 0.05)
 
         // Only the disc's cells travel, most of them in the object's colour (its alpha is in the palette).
-        let overlay = try RGBImage.decode(try payload(of: KittyLayer.ID.overlays[1], in: mask), source: "overlay")
+        let overlay = try RGBImage.decode(try payload(of: KittyLayer.ID.overlays[0], in: mask), source: "overlay")
         let color = try XCTUnwrap(state.currentObject?.color)
         let colored = stride(from: 0, to: overlay.pixels.count, by: 3).filter {
             overlay.pixels[$0] == color.red && overlay.pixels[$0 + 1] == color.green && overlay.pixels[$0 + 2] == color.blue
         }.count
         XCTAssertGreaterThan(Double(colored), 0.6 * Double(overlay.width * overlay.height), "\(overlay.width)x\(overlay.height)")
-        let placed = try XCTUnwrap(commands(mask).first { $0.keys["i"] == "\(KittyLayer.ID.overlays[1])" })
+        let placed = try XCTUnwrap(commands(mask).first { $0.keys["i"] == "\(KittyLayer.ID.overlays[0])" })
         XCTAssertEqual(placed.keys["z"], "1", "above the image")
         XCTAssertEqual(Int(placed.keys["c"] ?? ""), (overlay.width + 7) / 8, "scaled to whole cells")
 
         F.press([.tab], on: &state)
         let switched = try layer.bytes(for: state)
-        XCTAssertEqual(transmitted(switched), [KittyLayer.ID.overlays[0]], "a candidate switch: the overlay only")
+        XCTAssertEqual(transmitted(switched), [KittyLayer.ID.overlays[1]], "a candidate switch: the masks picture only")
+        let deletes = commands(switched).filter { $0.keys["a"] == "d" }
+        XCTAssertEqual(deletes.map { $0.keys["i"] }, ["\(KittyLayer.ID.overlays[0])"], "the old masks go after the new ones are placed")
         XCTAssertLessThanOrEqual(switched.count, 20_000)
         F.press([.down, .down, .down], on: &state)
         _ = try layer.bytes(for: state)
@@ -145,7 +146,7 @@ final class KittyLayerTests: XCTestCase {
 
         layer.invalidate()
         let again = try layer.bytes(for: state)
-        XCTAssertEqual(commands(again).prefix(KittyLayer.ID.all.count).map { $0.keys["a"] }, Array(repeating: "d", count: 4),
+        XCTAssertEqual(commands(again).prefix(KittyLayer.ID.all.count).map { $0.keys["a"] }, Array(repeating: "d", count: KittyLayer.ID.all.count),
                        "after a clear, whatever is left goes first")
         XCTAssertEqual(transmitted(again), [KittyLayer.ID.base, KittyLayer.ID.crosshair])
         XCTAssertEqual(layer.farewell(), KittyLayer.cleanup(.direct), "leaving deletes every image, as the signal path does")
