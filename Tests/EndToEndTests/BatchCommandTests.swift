@@ -180,7 +180,8 @@ final class BatchCommandTests: XCTestCase {
 
     private func checkSegmentOutputsAreWhole(in out: String) throws -> Int {
         var complete = 0
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] {
+        // Hidden folders are a killed run's staging (OutputFolders.replaceFolder): not outputs.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where !name.hasPrefix(".") {
             let folder = "\(out)/\(name)"
             for mask in files(in: folder, withSuffix: ".png") where !mask.contains("/.") {
                 XCTAssertNoThrow(try RGBImage.load(path: mask), "\(mask) is whole")
