@@ -208,7 +208,7 @@ final class BatchCommandTests: XCTestCase {
         let first = try start(arguments, logName: "first")
         kill(first, whenDone: 5) {
             ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [])
-                .filter { FileManager.default.fileExists(atPath: "\(out)/\($0)/result.json") }.count
+                .filter { !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: "\(out)/\($0)/result.json") }.count
         }
         let killed = finish(first, logName: "first")
         XCTAssertEqual(killed.status, SIGKILL, killed.errors)
