@@ -1,6 +1,7 @@
 // The curses adapter: terminal setup and teardown, capability queries, drawing the interface's
 // text, reading keys and mouse reports. The image itself is written around curses (see
-// `writeAroundCurses`), since curses knows neither sixel nor direct colour.
+// the main loop's `TerminalOutput`, inside DECSC ... DECRC), since curses knows neither sixel nor
+// direct colour.
 import CNCursesW
 import Foundation
 import Segmentation
@@ -266,13 +267,6 @@ final class CursesScreen {
         colorPairs[color] = nextPair
         nextPair += 1
         return nextPair - 1
-    }
-
-    /// Writes bytes straight to the terminal after curses has sent its frame, keeping the cursor
-    /// and attributes curses believes in (DECSC ... DECRC).
-    func writeAroundCurses(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
-        Self.writeAll(Array("\u{1b}7".utf8) + bytes + Array("\u{1b}8".utf8))
     }
 
     static func writeAll(_ bytes: [UInt8]) {
