@@ -8,5 +8,5 @@ static inline int csixel_failed(SIXELSTATUS status) { return SIXEL_FAILED(status
 // Pixel format and policy values spelled as expressions in sixel.h.
 static const int csixel_pixelformat_rgb888 = SIXEL_PIXELFORMAT_RGB888;
 static const int csixel_pixelformat_pal8 = SIXEL_PIXELFORMAT_PAL8;
-static const int csixel_encodepolicy_fast = SIXEL_ENCODEPOLICY_FAST;
+static const int csixel_encodepolicy_size = SIXEL_ENCODEPOLICY_SIZE;
 #endif

@@ -22,9 +22,10 @@ final class ImageLayer {
     /// The sixel frame the terminal shows, to send only the bands that change.
     private var lastSixelRaster: Raster?
     /// The estimated cost of sixel images, its per-cell part measured on each whole frame.
-    private var sixelCost = SixelPatches.Cost()
+    private var sixelCost = SixelPatches.Cost(perImage: Double(40 + 15 * ImageLayer.bandPalette))
     /// The bytes of the last whole sixel frame: bands that cost as much are sent whole instead.
     private var lastWholeBytes: Int?
+    private var bandsMeasured = false
     /// The sixel frame's pieces, where each ends in the bytes, and what the terminal showed
     /// before: if the frame is cut short, the terminal shows the old picture with some pieces.
     private(set) var lastBreaks: [Int] = []
@@ -170,7 +171,7 @@ final class ImageLayer {
             }
             var encoded = whole
                 ? try SixelRenderer.encodeBands(raster, bands: pieces, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
-                : try SixelRenderer.encode(pieces.map {
+                : try SixelRenderer.encodeShared(pieces.map {
                     SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
                 }, paletteSize: Self.bandPalette)
             // The estimate can be wrong (a speckled mask's bands cost more per cell than the
@@ -189,11 +190,19 @@ final class ImageLayer {
             lastPieces = pieces
             shownBefore = lastSixel?.origin == origin ? lastSixelRaster : nil
             lastEncodeSeconds = ProcessInfo.processInfo.systemUptime - started
+            // What this picture's pixels cost, for the next choice between bands and a whole frame.
+            let total = encoded.reduce(0) { $0 + $1.count }
             if whole, columns * rows > 0 {
-                // What this picture's pixels cost, for the next choice between bands and a whole frame.
-                let total = encoded.reduce(0) { $0 + $1.count }
-                sixelCost.perCell = max(Double(total - Int(sixelCost.perImage) * encoded.count) / Double(columns * rows), 1)
+                sixelCost.perWholeCell = max(Double(total) - sixelCost.perWholeImage * Double(encoded.count), 1) / Double(columns * rows)
+                // Until bands were measured, a band's cell costs a third more than the average one.
+                if !bandsMeasured { sixelCost.perCell = sixelCost.perWholeCell * 4 / 3 }
                 lastWholeBytes = total
+            } else if !whole {
+                let cells = pieces.reduce(0) { $0 + $1.width * $1.height }
+                if cells > 0 {
+                    sixelCost.perCell = max(Double(total) - sixelCost.perImage * Double(encoded.count), 1) / Double(cells)
+                    bandsMeasured = true
+                }
             }
             lastSixel = signature
             lastSixelRaster = raster

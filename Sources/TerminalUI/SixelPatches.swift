@@ -4,17 +4,24 @@ import Foundation
 
 enum SixelPatches {
     /// What a sixel image costs, to choose between bands and a whole frame before encoding.
+    /// Bands and whole frames are priced apart: a band has a smaller palette, but its cells cost
+    /// more than the picture's average (a mask's tint and outline add colours to every sixel row).
     struct Cost: Equatable {
-        /// Header and palette: up to 128 colour definitions of about 17 bytes each.
-        var perImage: Double = 2_200
-        /// Pixel data per cell, measured on the last whole frame (`ImageLayer`).
-        var perCell: Double = 40
+        /// Header and palette of a band: `ImageLayer.bandPalette` colours of about 15 bytes each.
+        var perImage: Double = 1_000
+        /// Pixel data per cell of a band, measured on the last bands (`ImageLayer`); until then a
+        /// third more than a whole frame's.
+        var perCell: Double = 53
+        /// Header and palette of a whole frame's piece: up to 128 colours.
+        var perWholeImage: Double = 2_200
+        /// Pixel data per cell of a whole frame, measured on the last one.
+        var perWholeCell: Double = 40
 
         func of(_ rect: CellRect) -> Double { perImage + perCell * Double(rect.width * rect.height) }
 
         /// A whole frame sent as `pieces` bands.
         func whole(columns: Int, rows: Int, pieces: Int) -> Double {
-            perImage * Double(pieces) + perCell * Double(columns * rows)
+            perWholeImage * Double(pieces) + perWholeCell * Double(columns * rows)
         }
     }
 
