@@ -83,9 +83,16 @@ enum KittyGraphics {
 /// How graphics reach the terminal: written as they are, or through tmux to the terminal it runs
 /// in. tmux does not place the outer terminal's cursor where the pane's is, so in tmux the cursor
 /// move goes inside the passthrough too, shifted by the pane's place in the outer terminal.
+/// With `tmuxPlaceholders` (kitty 0.31 and later outside) no cursor moves at all: the view's
+/// picture is a virtual placement shown by placeholder text in the pane, and the others are
+/// placed relative to it (KittyLayer).
 enum KittyTransport: Equatable, Sendable {
     case direct
     case tmux(paneColumn: Int, paneRow: Int)
+    case tmuxPlaceholders
+
+    /// Pictures are placed relative to the view's virtual placement, not at cells.
+    var placesRelatively: Bool { self == .tmuxPlaceholders }
 
     /// Escape codes (the chunks of one transmission, or one command) with the cursor at a cell of
     /// the screen (0-based) when the last arrives (the terminal places an image there), or
@@ -94,10 +101,10 @@ enum KittyTransport: Equatable, Sendable {
     func write(_ commands: [[UInt8]], at cell: CellPosition? = nil) -> [UInt8] {
         var out: [UInt8] = []
         for (index, command) in commands.enumerated() {
-            let move = index == commands.count - 1 ? cell.map(moveTo) ?? [] : []
+            let move = index == commands.count - 1 && !placesRelatively ? cell.map(moveTo) ?? [] : []
             switch self {
             case .direct: out += move + command
-            case .tmux: out += KittyGraphics.tmuxPassthrough(move + command)
+            case .tmux, .tmuxPlaceholders: out += KittyGraphics.tmuxPassthrough(move + command)
             }
         }
         return out

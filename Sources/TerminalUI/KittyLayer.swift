@@ -13,7 +13,10 @@ final class KittyLayer {
         static let overlays: [UInt32] = [0x53_41_4D_02, 0x53_41_4D_03]
         static let crosshair: UInt32 = 0x53_41_4D_04
         static let marks: [UInt32] = [0x53_41_4D_05, 0x53_41_4D_06]
-        static let all = [base] + overlays + marks + [crosshair]
+        /// The view's picture as a virtual placement: an id placeholder cells can name
+        /// (KittyPlaceholders.isNameable).
+        static let virtualBase: UInt32 = 0x53_00_00_A5
+        static let all = [base, virtualBase] + overlays + marks + [crosshair]
         /// Every image has one placement, under this id: placing it again moves it.
         static let placement: UInt32 = 1
     }
@@ -23,6 +26,8 @@ final class KittyLayer {
     let transport: KittyTransport
 
     private var shownBase: BaseKey?
+    /// Where placeholder cells were written, to blank them when the picture goes.
+    private var placeholderArea: (origin: CellPosition, columns: Int, rows: Int)?
     private var shownOverlay: (signature: OverlaySignature, id: UInt32?)?
     private var shownMarks: (signature: MarksSignature, id: UInt32?)?
     private var crosshairSent = false
@@ -89,7 +94,20 @@ final class KittyLayer {
         let shown = shownBase != nil || crosshairSent || needsCleanup
         invalidate()
         needsCleanup = false
-        return shown ? Self.cleanup(transport) : []
+        return shown ? Self.cleanup(transport) + erasePlaceholders() : []
+    }
+
+    private func erasePlaceholders() -> [UInt8] {
+        defer { placeholderArea = nil }
+        return placeholderArea.map { KittyPlaceholders.erase(origin: $0.origin, columns: $0.columns, rows: $0.rows) } ?? []
+    }
+
+    /// Keys that place a picture at `cell` of the screen, and the cell the cursor must be at:
+    /// with placeholders, relative to the view's virtual placement (whose top-left cell is
+    /// `origin`) and with no cursor.
+    private func position(_ cell: CellPosition, origin: CellPosition) -> (keys: String, cell: CellPosition?) {
+        guard transport.placesRelatively else { return ("", cell) }
+        return (",P=\(ID.virtualBase),Q=\(ID.placement),H=\(cell.column - origin.column),V=\(cell.row - origin.row)", nil)
     }
 
     /// The deletions of all of samterm's images, with their data.
@@ -103,7 +121,7 @@ final class KittyLayer {
                columns: Int, rows: Int, sampled: () -> Raster) throws -> [UInt8] {
         var out: [UInt8] = []
         if needsCleanup {
-            out += Self.cleanup(transport)
+            out += Self.cleanup(transport) + erasePlaceholders()
             needsCleanup = false
         }
         let key = BaseKey(imageIndex: imageIndex, width: image.width, height: image.height, geometry: geometry, origin: origin,
@@ -111,8 +129,17 @@ final class KittyLayer {
         let size = "c=\(columns),r=\(rows)"
         if key != shownBase {
             let png = try KittyPictures.base(sampled())
-            out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(ID.base),p=\(ID.placement),z=0,C=1,\(size)", data: png),
-                                   at: origin)
+            if transport.placesRelatively {
+                // The children of the old virtual placement went with it.
+                out += erasePlaceholders()
+                out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(ID.virtualBase),p=\(ID.placement),U=1,\(size)", data: png))
+                out += KittyPlaceholders.cells(id: ID.virtualBase, origin: origin, columns: columns, rows: rows)
+                placeholderArea = (origin, columns, rows)
+                shownCrosshair = nil
+            } else {
+                out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(ID.base),p=\(ID.placement),z=0,C=1,\(size)", data: png),
+                                       at: origin)
+            }
             shownBase = key
         }
 
@@ -146,13 +173,14 @@ final class KittyLayer {
         let placement = scene.cursor.flatMap { crosshairPlacement($0, geometry: geometry, origin: origin) }
         if shownCrosshair != .some(placement) {
             if let placement {
-                var keys = "a=p,i=\(ID.crosshair),p=\(ID.placement),z=3,C=1,q=2"
+                let at = position(placement.cell, origin: origin)
+                var keys = "a=p,i=\(ID.crosshair),p=\(ID.placement),z=3,C=1,q=2" + at.keys
                 if placement.offsetX > 0 { keys += ",X=\(placement.offsetX)" }
                 if placement.offsetY > 0 { keys += ",Y=\(placement.offsetY)" }
                 if placement.cropped {
                     keys += ",x=\(placement.crop.x),y=\(placement.crop.y),w=\(placement.crop.width),h=\(placement.crop.height)"
                 }
-                out += transport.write(KittyGraphics.command(keys), at: placement.cell)
+                out += transport.write(KittyGraphics.command(keys), at: at.cell)
             } else if shownCrosshair != nil {
                 out += transport.write(KittyGraphics.deletePlacement(id: ID.crosshair, placement: ID.placement))
             }
@@ -170,9 +198,10 @@ final class KittyLayer {
         if let cells = canvas.drawnCells(cellWidth: cellWidth, cellHeight: cellHeight) {
             let next = previous == ids[0] ? ids[1] : ids[0]
             let piece = canvas.cropped(to: cells, cellWidth: cellWidth, cellHeight: cellHeight)
-            out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(next),p=\(ID.placement),z=\(z),C=1,c=\(cells.width),r=\(cells.height)",
+            let at = position(CellPosition(column: origin.column + cells.column, row: origin.row + cells.row), origin: origin)
+            out += transport.write(KittyGraphics.transmit(keys: "a=T,f=100,i=\(next),p=\(ID.placement),z=\(z),C=1,c=\(cells.width),r=\(cells.height)" + at.keys,
                                                           data: try piece.png(level: KittyPictures.overlayCompressionLevel)),
-                                   at: CellPosition(column: origin.column + cells.column, row: origin.row + cells.row))
+                                   at: at.cell)
             id = next
         }
         if let previous { out += transport.write(KittyGraphics.delete(id: previous)) }

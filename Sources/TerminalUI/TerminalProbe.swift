@@ -78,6 +78,8 @@ public enum TerminalProbe {
             let (chosen, hint) = tmux.renderer(fallback: renderer)
             if chosen == .kitty {
                 why = "tmux passes kitty graphics through to \(tmux.clientTerminal)"
+                    + (tmux.transport == .tmuxPlaceholders ? " (Unicode placeholders: the pictures stay with the pane)"
+                                                           : " (placed at the pane's offset: kitty 0.31 keeps them with the pane)")
             } else if let hint {
                 why += "; tmux keeps pictures from \(tmux.clientTerminal) (\(hint))"
             }

@@ -59,5 +59,9 @@ public struct TmuxInfo: Equatable, Sendable {
         return (fallback, nil)
     }
 
-    var transport: KittyTransport { .tmux(paneColumn: paneColumn, paneRow: paneRow) }
+    /// Placeholders where the outer kitty has them (and relative placements), so the pictures
+    /// stay with the pane; else direct placements at the pane's offset.
+    var transport: KittyTransport {
+        KittyPlaceholders.supported(byTerminal: clientTerminal) ? .tmuxPlaceholders : .tmux(paneColumn: paneColumn, paneRow: paneRow)
+    }
 }
