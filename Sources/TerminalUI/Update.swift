@@ -86,7 +86,7 @@ extension EditorState {
 
     mutating func handleKey(_ key: Key) -> [EditorEffect] {
         guard mode == .normal else { return answerDialog(key) }
-        guard let action = Keymap.action(for: key) else { return [] }
+        guard let action = Keymap.action(for: key) else { return say(Self.unknownKey(key)) }
         message = nil
         return perform(action)
     }
