@@ -43,6 +43,11 @@ struct HistoryEntry: Sendable {
 struct ImageHistory: Sendable {
     /// Undo keeps this many changes per image.
     static let limit = 100
+    /// The newest changes on each side keep their objects' candidates, so undoing them costs no
+    /// prediction. Older ones keep the steps that reproduce them and are replayed when restored:
+    /// each prediction's masks are new storage (up to 1024 x 1024 bytes a candidate), which a
+    /// hundred snapshots would otherwise hold on to.
+    static let candidatesKept = 10
 
     private(set) var undoEntries: [HistoryEntry] = []
     private(set) var redoEntries: [HistoryEntry] = []
@@ -74,6 +79,11 @@ struct ImageHistory: Sendable {
     private static func push(_ entry: HistoryEntry, onto stack: inout [HistoryEntry]) {
         stack.append(entry)
         if stack.count > limit { stack.removeFirst(stack.count - limit) }
+        // Entries sink only by pushes, so the one reaching this depth is the only one to thin.
+        let sunk = stack.count - 1 - candidatesKept
+        if sunk >= 0 {
+            for index in stack[sunk].snapshot.objects.indices { stack[sunk].snapshot.objects[index].forgetCandidates() }
+        }
     }
 }
 

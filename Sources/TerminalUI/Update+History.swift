@@ -2,6 +2,19 @@
 // image's objects goes through.
 import Segmentation
 
+extension EditorObject {
+    /// Keeps, of candidates that belong to the prompt, only the steps that reproduce them: the
+    /// object is replayed when it comes back, as one restored from a session is. (Candidates of
+    /// an older prompt, while the current one's prediction was out, are kept: their steps are
+    /// not the prompt's.)
+    mutating func forgetCandidates() {
+        guard prediction == .current, candidatesOrigin != nil, !candidates.isEmpty else { return }
+        candidates = []
+        awaitingReplay = true
+        prediction = .stale
+    }
+}
+
 extension EditorState {
     /// Records a change of the current image, made to the object `objectID`, under `label`
     /// (see HistoryEntry); `before` is the image as it was.

@@ -161,6 +161,28 @@ final class ImageHistoryTests: XCTestCase {
         XCTAssertEqual(state.images[0].objects.count, 1)
     }
 
+    func testOlderChangesKeepTheirStepsAndAreReplayedWhenUndone() throws {
+        var state = F.loadedState()
+        let clicks = ImageHistory.candidatesKept + 3
+        for _ in 0..<clicks {
+            let request = try XCTUnwrap(F.predictRequests(F.press([.right, .character(" ")], on: &state)).first)
+            _ = state.apply(.prediction(requestID: request.id, result: F.result(count: request.prompting.multimask ? 3 : 1, best: 0)))
+        }
+        for _ in 0..<ImageHistory.candidatesKept {
+            let effects = F.press([.character("u")], on: &state)
+            XCTAssertTrue(F.predictRequests(effects).isEmpty && F.replayRequests(effects).isEmpty, "recent changes keep their candidates")
+        }
+        let expected = try XCTUnwrap(state.document.history.undoEntries.last?.snapshot.objects.first)
+        XCTAssertTrue(expected.candidates.isEmpty, "an old entry holds no masks")
+        let effects = F.press([.character("u")], on: &state)
+        let replay = try XCTUnwrap(F.replayRequests(effects).first, "an old change comes back by replaying its steps")
+        XCTAssertEqual(replay.steps.map(\.points.count), [1, 2])
+        XCTAssertEqual(F.saves(effects).last?.objects.first?.steps.count, 2, "the session has the steps while the replay runs")
+        _ = state.apply(.replayed(requestID: replay.id, result: F.result(count: 1, best: 0), maskInput: [Float](repeating: 0, count: 16)))
+        XCTAssertEqual(state.currentObject?.prediction, .current)
+        XCTAssertEqual(state.currentObject?.candidates.count, 1)
+    }
+
     func testTheHistoryKeepsALimitedNumberOfChanges() throws {
         var state = F.loadedState()
         for _ in 0..<(ImageHistory.limit + 5) {
