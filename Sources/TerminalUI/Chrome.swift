@@ -59,8 +59,9 @@ public enum Chrome {
         let objectCount = document.objects.count
         if objectCount > 0 && state.currentObject == nil {
             parts.append([StyledSpan("\(objectCount) object\(objectCount == 1 ? "" : "s"), next click starts another")])
-        } else if objectCount > 0 {
-            parts.append([StyledSpan("object \(document.currentObject + 1) of \(objectCount)")])
+        } else if let object = state.currentObject {
+            // The id, as the panel, the messages and the exports name it; then where it stands.
+            parts.append([StyledSpan("\(object.numberLabel) (\(document.currentObject + 1) of \(objectCount))")])
         } else {
             parts.append([StyledSpan("no objects")])
         }
@@ -180,7 +181,8 @@ public enum ObjectPanel {
             case .idle: status = object.prompting.isEmpty ? " (empty)" : ""
             case .current, .stale: break
             }
-            let label = object.name.map { "\(object.id) \($0)" } ?? "\(object.id)"
+            let number = object.numberPending ? "new" : "\(object.id)"
+            let label = object.name.map { "\(number) \($0)" } ?? number
             var line: StyledLine = [StyledSpan(isCurrent ? ">" : " ", isCurrent ? .highlight : .normal),
                                     StyledSpan("█", .swatch(object.color)), StyledSpan(" ")]
             line.append(StyledSpan(label + status, isCurrent ? .bold : .normal))

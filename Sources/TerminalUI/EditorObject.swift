@@ -1,4 +1,5 @@
-// One object being segmented: its prompts, the candidates they produced, and their history.
+// One object being segmented: its prompts and the candidates they produced. (Undo is the
+// image's: ImageHistory.)
 import Segmentation
 
 /// Where an object's candidates stand relative to its prompts.
@@ -13,13 +14,6 @@ public enum PredictionStatus: Equatable, Sendable {
     /// it, for instance because another image became active); predicted again when possible.
     case stale
     case failed(String)
-}
-
-/// A point in an object's prompt history: what undo and redo restore.
-struct ObjectEdit: Sendable {
-    var prompting: Prompt
-    var chosen: Int
-    var lineage: [Session.Step]
 }
 
 /// The prediction a set of candidates came from: the predictions whose kept candidates fed into
@@ -61,11 +55,9 @@ public struct EditorObject: Sendable {
     var awaitingReplay = false
     /// Adopted from an automatic mask: the first prediction keeps the candidate closest to it.
     var adoptedMask: BinaryMask?
-    var undoStack: [ObjectEdit] = []
-    var redoStack: [ObjectEdit] = []
-
-    /// Undo keeps this many steps per object; each holds at most one set of low-res logits.
-    static let historyLimit = 100
+    /// Made while the image's session was still being looked for: its number is known only
+    /// once the session's own objects are (Update+Sessions), so none is shown until then.
+    var numberPending = false
 
     public init(id: Int, colorIndex: Int, name: String? = nil, color: RGBColor? = nil) {
         self.id = id
@@ -74,7 +66,10 @@ public struct EditorObject: Sendable {
         self.color = color ?? ObjectPalette.color(at: max(colorIndex, 0))
     }
 
-    public var displayName: String { name ?? "object \(id)" }
+    public var displayName: String { name ?? numberLabel }
+
+    /// "object 3", or "new object" while its number is not known yet.
+    public var numberLabel: String { numberPending ? "new object" : "object \(id)" }
 
     public var chosenCandidate: PredictedMask? {
         candidates.indices.contains(chosen) ? candidates[chosen] : nil
@@ -82,9 +77,6 @@ public struct EditorObject: Sendable {
 
     /// Whether the object has anything worth keeping or exporting.
     public var hasMask: Bool { !prompting.isEmpty && !candidates.isEmpty }
-
-    public var canUndo: Bool { !undoStack.isEmpty }
-    public var canRedo: Bool { !redoStack.isEmpty }
 
     /// The predictions that reproduce the mask on screen, oldest first (see SessionReplay for
     /// the protocol): the candidates' own prediction and the chain of kept candidates before it.
@@ -104,24 +96,5 @@ public struct EditorObject: Sendable {
         Session.Step(points: prompting.points.map { Session.Point(x: Double($0.x), y: Double($0.y), foreground: $0.isForeground) },
                      box: prompting.box.map { Session.Box(x0: Double($0.x0), y0: Double($0.y0), x1: Double($0.x1), y1: Double($0.y1)) },
                      multimask: prompting.multimask, maskInput: prompting.maskInput != nil, candidate: candidate)
-    }
-
-    /// Records the present before a prompt change, so undo can come back to it.
-    mutating func recordHistory() {
-        undoStack.append(ObjectEdit(prompting: prompting, chosen: chosen, lineage: lineage))
-        if undoStack.count > Self.historyLimit { undoStack.removeFirst(undoStack.count - Self.historyLimit) }
-        redoStack.removeAll()
-    }
-
-    /// Steps back (or forward) in history; false when there is nothing to step to.
-    mutating func stepHistory(undo: Bool) -> Bool {
-        guard let edit = undo ? undoStack.popLast() : redoStack.popLast() else { return false }
-        let present = ObjectEdit(prompting: prompting, chosen: chosen, lineage: lineage)
-        if undo { redoStack.append(present) } else { undoStack.append(present) }
-        prompting = edit.prompting
-        chosen = edit.chosen
-        lineage = edit.lineage
-        awaitingReplay = false
-        return true
     }
 }

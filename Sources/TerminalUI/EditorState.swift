@@ -36,6 +36,8 @@ public struct ImageDocument: Sendable {
     /// SHA-256 of the image file, known once its session was looked for.
     public var sha256: String?
     public var autosave = AutosaveState.waiting
+    /// Every change to the objects, for undo and redo (ImageHistory).
+    var history = ImageHistory()
 
     public init(path: String) {
         self.path = path

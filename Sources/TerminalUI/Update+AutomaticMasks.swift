@@ -12,7 +12,7 @@ extension EditorState {
             document.suggestionsVersion += 1
             return say("Automatic masks hidden (A finds them again)")
         }
-        guard case .ready = document.encoding else { return say("The image is still being encoded") }
+        guard case .ready = document.encoding else { return say(Self.stillEncoding) }
         document.findingObjects = true
         say("Finding every object in the background…")
         let size = Self.displayMaskSize(width: width, height: height)
@@ -42,12 +42,14 @@ extension EditorState {
         // The smallest outline under the cursor: the most specific object there.
         let hits = document.suggestions.indices.filter { document.suggestions[$0].contains(cursor, imageWidth: width, imageHeight: height) }
         guard let index = hits.min(by: { document.suggestions[$0].mask.area < document.suggestions[$1].mask.area }) else { return nil }
+        // Undo puts the outline back with the objects as they were.
+        let before = document.snapshot(withSuggestions: true)
         let suggestion = document.suggestions.remove(at: index)
         document.suggestionsVersion += 1
         ensureCurrentObject()
         modifyCurrentObject { $0.adoptedMask = suggestion.mask }
         say(String(format: "Adopted an automatic mask (predicted IoU %.2f)", suggestion.score))
         let point = PromptPoint(position: suggestion.point, isForeground: true)
-        return editPrompts(addition: true) { $0.points.append(point) }
+        return editPrompts(addition: true, before: before, label: { "adopt an automatic mask as \($0)" }) { $0.points.append(point) }
     }
 }

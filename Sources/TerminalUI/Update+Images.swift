@@ -15,6 +15,7 @@ extension EditorState {
         images[index].height = image.height
         images[index].loading = .loaded
         guard index == currentImage else { return [] }
+        dropMessage(Self.stillLoading)
         images[index].image = image
         let view = Viewport(imageWidth: image.width, imageHeight: image.height,
                             columns: layout.imageArea.width, rows: layout.imageArea.height, cellAspect: terminal.cellAspect)
@@ -41,6 +42,7 @@ extension EditorState {
     mutating func imageEncoded(index: Int, seconds: Double, fromCache: Bool) -> [EditorEffect] {
         images[index].encoding = .ready(seconds: seconds, fromCache: fromCache)
         guard index == currentImage else { return [] }
+        dropMessage(Self.stillEncoding)
         if message == nil {
             say(fromCache ? "Ready: encoding read from the cache" : String(format: "Ready: encoded in %.1f s", seconds))
         }
@@ -66,7 +68,11 @@ extension EditorState {
     /// `]` and `[`: the next or previous image, round the list.
     mutating func stepImage(by step: Int) -> [EditorEffect] {
         guard images.count > 1 else { return say("Only one image is open") }
-        return switchImage(to: (currentImage + step + images.count) % images.count)
+        let target = currentImage + step
+        let effects = switchImage(to: (target + images.count) % images.count)
+        if target >= images.count { say("First image again (wrapped)") }
+        if target < 0 { say("Last image again (wrapped)") }
+        return effects
     }
 
     private mutating func switchImage(to index: Int) -> [EditorEffect] {
@@ -74,6 +80,8 @@ extension EditorState {
         mousePressCell = nil
         if dropCurrentObjectIfEmpty() { document.currentObject = max(document.objects.count - 1, 0) }
         currentImage = index
+        // The last latency was another image's click.
+        lastLatencyMilliseconds = nil
         // Pixels are kept for the image on screen only; the worker decodes again on return.
         for other in images.indices where other != index { images[other].image = nil }
         viewport = nil
@@ -86,6 +94,6 @@ extension EditorState {
     /// Says why a key that needs the image on screen did nothing.
     mutating func notReady() -> [EditorEffect] {
         if case .failed(let text) = document.loading { return sayError(text) }
-        return say("The image is still loading")
+        return say(Self.stillLoading)
     }
 }

@@ -19,15 +19,18 @@ extension EditorState {
     private mutating func startNewObject() {
         let id = document.nextObjectID
         document.nextObjectID += 1
-        document.objects.append(EditorObject(id: id, colorIndex: id - 1))
+        var object = EditorObject(id: id, colorIndex: id - 1)
+        object.numberPending = document.autosave == .waiting
+        document.objects.append(object)
         document.currentObject = document.objects.count - 1
     }
 
     /// Drops the current object when it holds nothing, before moving away from it; true when
-    /// it did (the current index then names the object after the dropped one).
+    /// it did (the current index then names the object after the dropped one). Not a change
+    /// of its own: undoing the one that emptied it (a clear) brings it back whole.
     @discardableResult
     mutating func dropCurrentObjectIfEmpty() -> Bool {
-        guard let object = currentObject, object.prompting.isEmpty, object.name == nil, !object.canUndo else { return false }
+        guard let object = currentObject, object.prompting.isEmpty, object.name == nil else { return false }
         document.objects.remove(at: document.currentObject)
         return true
     }
@@ -52,10 +55,16 @@ extension EditorState {
     /// The name typed for the current object; an empty one takes the name away.
     mutating func nameCurrentObject(_ text: String) -> [EditorEffect] {
         let name = text.trimmingCharacters(in: .whitespaces)
-        guard let named = modifyCurrentObject({ object -> String in
-            object.name = name.isEmpty ? nil : name
+        let before = document.snapshot()
+        guard let object = currentObject else { return [] }
+        let newName = name.isEmpty ? nil : name
+        guard newName != object.name else { return say("\(object.displayName) keeps its name") }
+        let named = modifyCurrentObject { object -> String in
+            object.name = newName
             return object.displayName
-        }) else { return [] }
+        } ?? ""
+        let old = object.name ?? HistoryEntry.objectNumber
+        recordChange(newName == nil ? "remove the name \(old)" : "rename \(old) to \(named)", object: object.id, from: before)
         document.hasUnsavedChanges = true
         say("Named \(named)")
         return autosave(image: currentImage)
@@ -95,11 +104,13 @@ extension EditorState {
 
     mutating func deleteCurrentObject() -> [EditorEffect] {
         guard let object = currentObject else { return [] }
+        let before = document.snapshot()
         document.objects.remove(at: document.currentObject)
+        recordChange("delete \(HistoryEntry.objectName)", object: object.id, from: before)
         document.currentObject = max(min(document.currentObject, document.objects.count - 1), 0)
         document.hasUnsavedChanges = true
         boxAnchor = nil
-        say("Deleted \(object.displayName)")
+        say("Deleted \(object.displayName) (u brings it back)")
         return autosave(image: currentImage)
     }
 }

@@ -1,4 +1,4 @@
-// The update's prompts and candidates: points, boxes, undo, choosing a candidate, predictions
+// The update's prompts and candidates: points, boxes, choosing a candidate, predictions
 // asked for and arriving.
 import Segmentation
 
@@ -15,7 +15,7 @@ extension EditorState {
         guard viewport != nil else { return notReady() }
         if foreground, let adopted = adoptSuggestion() { return adopted }
         let point = PromptPoint(position: cursor, isForeground: foreground)
-        return editPrompts(addition: true) { $0.points.append(point) }
+        return editPrompts(addition: true, label: { (foreground ? "point on " : "background point on ") + $0 }) { $0.points.append(point) }
     }
 
     /// `b`: the first press anchors a corner at the cursor, the second draws the box.
@@ -34,7 +34,7 @@ extension EditorState {
         guard box.x1 > box.x0, box.y1 > box.y0 else {
             return sayError("A box needs two corners in different rows and columns")
         }
-        return editPrompts(addition: true) { $0.box = box }
+        return editPrompts(addition: true, label: { "box on \($0)" }) { $0.box = box }
     }
 
     mutating func cancelBox() -> [EditorEffect] {
@@ -49,10 +49,14 @@ extension EditorState {
         if let nearest = points.indices.min(by: {
             points[$0].position.squaredDistance(to: cursor) < points[$1].position.squaredDistance(to: cursor)
         }) {
-            return editPrompts(addition: false) { $0.points.remove(at: nearest) }
+            let effects = editPrompts(addition: false, label: { "remove a point from \($0)" }) { $0.points.remove(at: nearest) }
+            say("Removed the nearest point from \(object.displayName)")
+            return effects
         }
         if object.prompting.box != nil {
-            return editPrompts(addition: false) { $0.box = nil }
+            let effects = editPrompts(addition: false, label: { "remove the box from \($0)" }) { $0.box = nil }
+            say("Removed the box from \(object.displayName)")
+            return effects
         }
         return say("No point to remove")
     }
@@ -60,31 +64,40 @@ extension EditorState {
     mutating func clearPrompts() -> [EditorEffect] {
         guard let object = currentObject, !object.prompting.isEmpty else { return say("Nothing to clear") }
         boxAnchor = nil
-        return editPrompts(addition: false) { $0 = Prompt() }
-    }
-
-    mutating func stepHistory(undo: Bool) -> [EditorEffect] {
-        guard modifyCurrentObject({ $0.stepHistory(undo: undo) }) == true else {
-            return say(undo ? "Nothing to undo" : "Nothing to redo")
-        }
-        boxAnchor = nil
-        document.hasUnsavedChanges = true
-        return requestPrediction(forCurrentObjectKeeping: currentObject?.chosen) + autosave(image: currentImage)
+        let effects = editPrompts(addition: false, label: { "clear \($0)" }) { $0 = Prompt() }
+        say("Cleared \(object.displayName) (u brings it back)")
+        return effects
     }
 
     mutating func chooseNextCandidate() -> [EditorEffect] {
-        guard let object = currentObject, !object.candidates.isEmpty else { return [] }
+        guard let object = currentObject, !object.candidates.isEmpty else { return say(whyNoCandidate(index: nil)) }
+        guard object.candidates.count > 1 else { return say(whyNoCandidate(index: nil)) }
         return choose((object.chosen + 1) % object.candidates.count)
     }
 
     mutating func choose(_ index: Int) -> [EditorEffect] {
         guard let object = currentObject, object.candidates.indices.contains(index) else {
-            return say("No candidate \(index + 1)")
+            return say(whyNoCandidate(index: index))
         }
         guard object.chosen != index else { return [] }
+        let before = document.snapshot()
         modifyCurrentObject { $0.chosen = index }
+        recordChange("candidate \(index + 1) of \(HistoryEntry.objectName)", object: object.id, from: before)
         document.hasUnsavedChanges = true
         return autosave(image: currentImage)
+    }
+
+    /// Why there is no candidate `index` (nil: no other one to go to): no prediction yet, or
+    /// a prompt that asks for one mask.
+    private func whyNoCandidate(index: Int?) -> String {
+        let subject = index.map { "No candidate \($0 + 1)" } ?? "No other candidate"
+        guard let object = currentObject, !object.candidates.isEmpty else {
+            return currentObject?.prompting.isEmpty == false ? "\(subject): no prediction yet" : "\(subject): place a point first"
+        }
+        if object.prompting.multimask { return "\(subject): the model gave \(Self.counted(object.candidates.count, "candidate"))" }
+        let reason = object.prompting.maskInput != nil ? "one candidate after a refining click"
+                                                       : object.prompting.box != nil ? "one candidate for a box" : "one candidate"
+        return "\(subject): \(reason) (m asks for three)"
     }
 
     mutating func toggleMultimask() -> [EditorEffect] {
@@ -93,16 +106,29 @@ extension EditorState {
                             : "Multimask off: three candidates on the first click only")
         guard let object = currentObject, !object.prompting.isEmpty else { return [] }
         let always = multimaskAlways
+        let before = document.snapshot()
         modifyCurrentObject { $0.setMultimask(always: always) }
+        // A changed prompt is a change to undo.
+        if currentObject?.prompting.multimask != object.prompting.multimask {
+            recordChange("multimask \(always ? "on" : "off") for \(HistoryEntry.objectName)", object: object.id, from: before)
+        }
         return requestPrediction(forCurrentObjectKeeping: nil)
     }
 
-    /// Applies a prompt change to the current object (see `EditorObject.changePrompts`) and asks
-    /// for a prediction.
-    mutating func editPrompts(addition: Bool, _ change: (inout Prompt) -> Void) -> [EditorEffect] {
+    /// Applies a prompt change to the current object (see `EditorObject.changePrompts`), records
+    /// it for undo under `label` (given the object's name, see HistoryEntry) and asks for a
+    /// prediction. `before`
+    /// is the image as undo brings it back, when the caller changed it already.
+    mutating func editPrompts(addition: Bool, before: ImageSnapshot? = nil, label: (String) -> String,
+                              _ change: (inout Prompt) -> Void) -> [EditorEffect] {
+        let before = before ?? document.snapshot()
         ensureCurrentObject()
         let always = multimaskAlways
-        guard modifyCurrentObject({ $0.changePrompts(refining: addition, multimaskAlways: always, change) }) != nil else { return [] }
+        guard let id = modifyCurrentObject({ object -> Int in
+            object.changePrompts(refining: addition, multimaskAlways: always, change)
+            return object.id
+        }) else { return [] }
+        recordChange(label(HistoryEntry.objectName), object: id, from: before)
         document.hasUnsavedChanges = true
         return requestPrediction(forCurrentObjectKeeping: nil) + autosave(image: currentImage)
     }
@@ -133,7 +159,10 @@ extension EditorState {
     mutating func repredict(imageIndex: Int, objectIndex: Int) -> EditorEffect {
         let object = images[imageIndex].objects[objectIndex]
         let request = makeRequest(imageIndex: imageIndex, object: object)
-        images[imageIndex].objects[objectIndex].awaitPrediction(requestID: request.id, keeping: object.chosen)
+        // A replay shows the saved choice; a prompt keeps the choice its own request was made
+        // with (nil: the best), not the older candidates' index.
+        images[imageIndex].objects[objectIndex].awaitPrediction(requestID: request.id,
+                                                                keeping: object.awaitingReplay ? object.chosen : object.choiceAfterPrediction)
         guard object.awaitingReplay, let origin = object.candidatesOrigin else { return .predict(request) }
         return .replay(ReplayRequest(id: request.id, imageIndex: imageIndex, objectID: object.id,
                                      steps: origin.steps(choosing: object.chosen),
@@ -180,7 +209,6 @@ extension EditorObject {
     /// (its logits become the mask input, and its history the new prompt's lineage); a removal
     /// starts from the prompts alone, since the old mask still holds the removed point's influence.
     mutating func changePrompts(refining: Bool, multimaskAlways: Bool, _ change: (inout Prompt) -> Void) {
-        recordHistory()
         let refined = refining ? chosenCandidate?.lowResLogits : nil
         change(&prompting)
         if !prompting.isEmpty, let refined, let origin = candidatesOrigin {

@@ -6,6 +6,7 @@ extension EditorState {
     mutating func sessionLoaded(index: Int, sha256: String, outcome: SessionOutcome) -> [EditorEffect] {
         guard images[index].autosave == .waiting else { return [] }
         images[index].sha256 = sha256
+        numberObjectsMadeWhileWaiting(image: index)
         switch outcome {
         case .fresh:
             images[index].autosave = .on
@@ -31,8 +32,11 @@ extension EditorState {
         }
     }
 
-    /// Puts a session's objects back and replays their steps; objects made before the session
-    /// arrived (a click while it was read) keep their work under new numbers.
+    /// Puts a session's objects back and replays their steps. Objects made before the session
+    /// arrived (a click while it was read) are numbered after the restored ones: the saved
+    /// objects keep the ids their session and their exported files know them by, and the
+    /// earlier ones never showed a number (`numberPending`) nor reached a session or an export
+    /// (the worker answers with the session before encoding, so they had no mask yet).
     private mutating func restore(_ session: Session, into index: Int) -> [EditorEffect] {
         let saved = session.objects.filter { !$0.steps.isEmpty }
         guard !saved.isEmpty else { return [] }
@@ -41,17 +45,29 @@ extension EditorState {
             images[index].height = session.image.height
         }
         let restored = saved.map(EditorObject.init(restoring:))
-        var nextID = (saved.map(\.id).max() ?? 0) + 1
-        var earlier = images[index].objects
-        for position in earlier.indices {
-            earlier[position].id = nextID
-            nextID += 1
+        var numbers = ObjectNumbers(next: (saved.map(\.id).max() ?? 0) + 1)
+        // The same objects in the undo history, so undoing the early click keeps the session's.
+        let placed: (inout ImageSnapshot) -> Void = { snapshot in
+            let current = snapshot.currentObject
+            let earlier = snapshot.objects.map { object in
+                var object = object
+                object.id = numbers.number(for: object.id)
+                return object
+            }
+            snapshot.objects = restored + earlier
+            // The next click starts a new object unless one was being edited already.
+            snapshot.currentObject = earlier.isEmpty ? restored.count : restored.count + current
         }
-        let current = images[index].currentObject
-        images[index].objects = restored + earlier
-        images[index].nextObjectID = max(images[index].nextObjectID, nextID)
-        // The next click starts a new object unless one was being edited already.
-        images[index].currentObject = earlier.isEmpty ? restored.count : restored.count + current
+        var present = images[index].snapshot()
+        placed(&present)
+        images[index].history.transformEntries { entry in
+            placed(&entry.snapshot)
+            entry.objectID = entry.objectID.map { numbers.number(for: $0) }
+        }
+        let next = numbers.next
+        present.nextObjectID = max(present.nextObjectID, next)
+        images[index].history.transformEntries { $0.snapshot.nextObjectID = max($0.snapshot.nextObjectID, next) }
+        images[index].restore(present)
         say("Restored \(Self.counted(restored.count, "object")) from the session", aboutImage: index)
         // Replayed as soon as the image is encoded (now, if it already is).
         guard case .ready = images[index].encoding, index == currentImage else { return [] }
@@ -101,5 +117,32 @@ extension EditorObject {
         candidatesOrigin = CandidatesOrigin(lineage: lineage, step: last)
         awaitingReplay = true
         prediction = .stale
+    }
+}
+
+extension EditorState {
+    /// The session of image `index` is known: objects made meanwhile show their numbers.
+    fileprivate mutating func numberObjectsMadeWhileWaiting(image index: Int) {
+        let numbered: (inout [EditorObject]) -> Void = { objects in
+            for position in objects.indices { objects[position].numberPending = false }
+        }
+        numbered(&images[index].objects)
+        images[index].history.transformEntries { numbered(&$0.snapshot.objects) }
+    }
+}
+
+/// New numbers for the objects made before a session came back, after the session's own; one
+/// object keeps one number in every snapshot it appears in.
+private struct ObjectNumbers {
+    var next: Int
+    private var given: [Int: Int] = [:]
+
+    init(next: Int) { self.next = next }
+
+    mutating func number(for id: Int) -> Int {
+        if let number = given[id] { return number }
+        given[id] = next
+        next += 1
+        return next - 1
     }
 }

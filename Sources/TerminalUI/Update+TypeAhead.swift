@@ -35,10 +35,11 @@ enum PredictionDependence {
 extension EditorAction {
     var dependence: PredictionDependence {
         switch self {
-        case .placePoint, .toggleBox, .removeNearestPoint, .undo, .redo, .clearPrompts,
+        case .placePoint, .toggleBox, .removeNearestPoint, .clearPrompts,
              .nextCandidate, .selectCandidate, .toggleMultimask, .acceptObject:
             return .currentObject
-        case .export, .nextImage, .previousImage:
+        // Undo and redo restore and keep the whole image, every object's candidates included.
+        case .export, .nextImage, .previousImage, .undo, .redo:
             return .currentImage
         // Naming, selecting and deleting an object, and viewing, do not read candidates; `A`
         // runs beside predictions; quitting asks about exports only.

@@ -60,7 +60,7 @@ final class EditorEndToEndTests: XCTestCase {
         screen = try session.waitFor("three candidates") {
             Self.isIdle($0) && Self.scores(in: $0).count == 3 && Self.statusLine($0).contains(#/\| \d+ ms/#)
         }
-        XCTAssertTrue(screen.contains("object 1 of 1"), screen)
+        XCTAssertTrue(screen.contains("object 1 (1 of 1)"), screen)
         let firstChoice = try XCTUnwrap(Self.chosenCandidate(in: screen), screen)
         XCTAssertEqual(Self.imageArea(screen).filter { $0 == "+" }.count, 1, "the green +: \(screen)")
 
@@ -82,7 +82,7 @@ final class EditorEndToEndTests: XCTestCase {
 
         // Accept, start the next object.
         try session.send("n")
-        screen = try session.waitFor("a new object") { $0.contains("object 2 of 2") }
+        screen = try session.waitFor("a new object") { $0.contains("object 2 (2 of 2)") }
         XCTAssertTrue(screen.contains("Accepted object 1"), screen)
 
         // Export: a PNG per object and the COCO file, next to the image.
@@ -95,7 +95,7 @@ final class EditorEndToEndTests: XCTestCase {
         try session.resize(columns: 30, rows: 8)
         _ = try session.waitFor("the too-small message") { $0.contains("Terminal too small") }
         try session.resize(columns: 120, rows: 40)
-        _ = try session.waitFor("the editor again") { $0.contains("object 2 of 2") }
+        _ = try session.waitFor("the editor again") { $0.contains("object 2 (2 of 2)") }
 
         // Nothing unsaved: q quits at once, and the shell gets the terminal back.
         try session.send("q")

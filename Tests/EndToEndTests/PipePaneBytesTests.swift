@@ -73,7 +73,7 @@ final class PipePaneBytesTests: XCTestCase {
         try session.send("Space")
         let end = try waitUntilIdle(session, recorded, after: startup, "the click's mask and its latency") { screen in
             let status = screen.split(separator: "\n").first { $0.contains("astronaut.jpg") } ?? ""
-            return status.contains("object 1 of 1") && status.contains(#/\| \d+ ms/#)
+            return status.contains("object 1 (1 of 1)") && status.contains(#/\| \d+ ms/#)
         }
         let after = PaneCells.parse(try session.run(["capture-pane", "-p", "-e", "-N", "-t", "editor"]), columns: columns, rows: rows)
         let frames = Array(imageFrames(frameLog).dropFirst(framesBefore.count))

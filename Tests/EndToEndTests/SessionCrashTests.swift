@@ -68,7 +68,7 @@ final class SessionCrashTests: XCTestCase {
         // Object 2: a box.
         try first.send("n", "h", "h", "h", "h", "k", "k", "b", "l", "l", "l", "l", "l", "l", "j", "j", "j", "j", "b")
         try first.waitFor("the box's mask") {
-            EditorEndToEndTests.isIdle($0) && $0.contains("object 2 of 2") && EditorEndToEndTests.scores(in: $0).count == 1
+            EditorEndToEndTests.isIdle($0) && $0.contains("object 2 (2 of 2)") && EditorEndToEndTests.scores(in: $0).count == 1
         }
 
         // Every change is in the session file without quitting or exporting.

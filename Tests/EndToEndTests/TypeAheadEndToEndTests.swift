@@ -43,7 +43,7 @@ final class TypeAheadEndToEndTests: XCTestCase {
         print("type-ahead burst sent while busy: \(early); right after: \(EditorEndToEndTests.statusLine(right))")
 
         let screen = try session.waitFor("three accepted objects") {
-            EditorEndToEndTests.isIdle($0) && $0.contains("object 4 of 4") && !$0.contains("waiting")
+            EditorEndToEndTests.isIdle($0) && $0.contains("object 4 (4 of 4)") && !$0.contains("waiting")
         }
         XCTAssertFalse(screen.contains("Nothing to accept"), screen)
         XCTAssertTrue(screen.contains("Accepted object 3"), screen)

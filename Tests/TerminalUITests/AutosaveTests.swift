@@ -43,13 +43,13 @@ final class AutosaveTests: XCTestCase {
     func testTheSavedChainStartsAtTheFirstClickHoweverLongItIs() throws {
         var state = F.loadedState()
         var request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
-        for _ in 0..<(EditorObject.historyLimit + 20) {
+        for _ in 0..<(ImageHistory.limit + 20) {
             _ = state.apply(.prediction(requestID: request.id, result: F.result(count: request.prompting.multimask ? 3 : 1, best: 0)))
             request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         }
         let saved = try XCTUnwrap(F.saves(state.apply(.prediction(requestID: request.id, result: F.result(count: 1, best: 0)))).last)
         let steps = try XCTUnwrap(saved.objects.first?.steps)
-        XCTAssertEqual(steps.count, EditorObject.historyLimit + 21, "undo keeps \(EditorObject.historyLimit) steps; the session keeps all")
+        XCTAssertEqual(steps.count, ImageHistory.limit + 21, "undo keeps \(ImageHistory.limit) steps; the session keeps all")
         XCTAssertEqual(steps.first?.maskInput, false)
         XCTAssertEqual(steps.first?.points.count, 1)
         XCTAssertTrue(steps.dropFirst().allSatisfy(\.maskInput))

@@ -50,7 +50,7 @@ final class TypeAheadTests: XCTestCase {
         XCTAssertEqual(state.waitingInputCount, 0)
         XCTAssertEqual(state.document.objects.map(\.prompting.points.count), [1, 1, 1, 0])
         XCTAssertEqual(state.document.objects.map { $0.steps.count }, [1, 1, 1, 0])
-        XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("object 4 of 4"))
+        XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("object 4 (4 of 4)"))
         XCTAssertEqual(worker.dropped, 0)
     }
 
@@ -152,9 +152,10 @@ final class TypeAheadTests: XCTestCase {
         var lines = ["image \(state.currentImage) cursor \(state.cursor) mode \(state.mode) waiting \(state.waitingInputCount)"]
         for (index, document) in state.images.enumerated() {
             lines.append("image \(index): current \(document.currentObject) next \(document.nextObjectID) unsaved \(document.hasUnsavedChanges)")
+            lines.append("  undo \(document.history.undoEntries.map { "\($0.label) \($0.objectID ?? 0)" }) redo \(document.history.redoEntries.map { "\($0.label) \($0.objectID ?? 0)" })")
             for object in document.objects {
                 lines.append("  object \(object.id) \(object.name ?? "-") \(object.prompting) chosen \(object.chosen) \(object.prediction)")
-                lines.append("    steps \(object.steps) undo \(object.undoStack.count) redo \(object.redoStack.count)")
+                lines.append("    steps \(object.steps)")
                 lines.append("    candidates " + object.candidates.map { "\($0.score) \($0.lowResLogits) \(checksum($0.mask.bytes))" }.joined(separator: ", "))
             }
         }

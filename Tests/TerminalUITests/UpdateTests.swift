@@ -99,7 +99,7 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.currentObject?.chosen, 0)
     }
 
-    func testUndoAndRedoRestorePromptsAndTheChoice() throws {
+    func testUndoAndRedoRestorePromptsCandidatesAndTheChoice() throws {
         var state = F.loadedState()
         let first = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         _ = state.apply(.prediction(requestID: first.id, result: F.result(best: 1)))
@@ -108,16 +108,27 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.currentObject?.prompting.points.count, 2)
         _ = state.apply(.prediction(requestID: refined.id, result: F.result(count: 1, best: 0)))
 
-        let undo = try XCTUnwrap(F.predictRequests(F.press([.character("u")], on: &state)).first)
-        XCTAssertEqual(undo.prompting.points.count, 1)
-        XCTAssertTrue(undo.prompting.multimask)
-        _ = state.apply(.prediction(requestID: undo.id, result: F.result(best: 1)))
+        let undo = F.press([.character("u")], on: &state)
+        XCTAssertEqual(state.message?.text, "Undid: background point on object 1")
+        XCTAssertTrue(F.predictRequests(undo).isEmpty, "the candidates come back with their prompts: nothing to predict")
+        XCTAssertEqual(state.currentObject?.prompting.points.count, 1)
+        XCTAssertTrue(state.currentObject?.prompting.multimask ?? false)
+        XCTAssertEqual(state.currentObject?.candidates.count, 3)
         XCTAssertEqual(state.currentObject?.chosen, 2, "undo brings back the candidate chosen then, not the best")
+        XCTAssertEqual(F.saves(undo).last?.objects.first?.steps.count, 1, "the session is saved as undone")
 
-        let redo = try XCTUnwrap(F.predictRequests(F.press([.control("r")], on: &state)).first)
-        XCTAssertEqual(redo.prompting.points.count, 2)
-        XCTAssertEqual(redo.prompting.maskInput?.first, 2, "the mask input it was first predicted with")
-        _ = state.apply(.prediction(requestID: redo.id, result: F.result(count: 1, best: 0)))
+        F.press([.character("u")], on: &state)
+        XCTAssertEqual(state.message?.text, "Undid: candidate 3 of object 1")
+        XCTAssertEqual(state.currentObject?.chosen, 1)
+        F.press([.control("r")], on: &state)
+        XCTAssertEqual(state.message?.text, "Redid: candidate 3 of object 1")
+        XCTAssertEqual(state.currentObject?.chosen, 2)
+
+        F.press([.control("r")], on: &state)
+        XCTAssertEqual(state.message?.text, "Redid: background point on object 1")
+        XCTAssertEqual(state.currentObject?.prompting.points.count, 2)
+        XCTAssertEqual(state.currentObject?.prompting.maskInput?.first, 2, "the mask input it was first predicted with")
+        XCTAssertEqual(state.currentObject?.candidates.count, 1)
         F.press([.control("r")], on: &state)
         XCTAssertEqual(state.message?.text, "Nothing to redo")
     }
@@ -177,7 +188,7 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.document.objects.count, 2)
         XCTAssertEqual(state.currentObject?.id, 2)
         XCTAssertEqual(state.currentObject?.color, ObjectPalette.color(at: 1))
-        XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("object 2 of 2"))
+        XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("object 2 (2 of 2)"))
         let next = try XCTUnwrap(F.predictRequests(F.press([.left, .character(" ")], on: &state)).first)
         XCTAssertEqual(next.objectID, 2)
         XCTAssertNil(next.prompting.maskInput, "a new object starts from scratch")
