@@ -113,10 +113,17 @@ public enum Chrome {
             left = [StyledSpan(" \(names)\(more) exist\(files.count == 1 ? "s" : ""): overwrite? (y/n)", .highlight)]
         case .confirmDeleteObject:
             left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
+        case .confirmFindObjects:
+            left = [StyledSpan(" " + state.findObjectsQuestion, .highlight)]
         case .help, .normal:
             if let message = state.message {
                 let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
                 left = [StyledSpan(" " + MessageFitting.fit(message.text, width: max(room, 10)), message.isError ? .error : .normal)]
+            } else if let summary = state.document.automaticSummary {
+                // The automatic masks' result stays, as state, until its outlines go.
+                let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
+                let text = summary.text(remaining: state.document.suggestions.count)
+                left = [StyledSpan(" " + MessageFitting.fit(text, width: max(room, 10)), .highlight)]
             } else {
                 left = [StyledSpan(" ? help  Space/x point  b box  Tab candidate  n new object  e export  q quit", .dim)]
             }
@@ -147,7 +154,10 @@ public enum Chrome {
             break
         }
         if case .pending = state.currentObject?.prediction { return "\(spinner) predicting" }
-        if state.document.findingObjects { return "\(spinner) finding objects" }
+        if state.document.findingObjects {
+            if state.document.cancellingFind { return "\(spinner) cancelling the automatic masks" }
+            return "\(spinner) " + (state.document.findingProgress?.text ?? "Finding objects") + " (Esc cancels)"
+        }
         return ""
     }
 
@@ -200,8 +210,7 @@ public enum HelpOverlay {
     public static let title = "samterm keys (any key closes)"
 
     /// The box to draw, centred in `area`, and its text lines (already fitted).
-    public static func layout(in area: CellRect) -> (box: CellRect, lines: [String]) {
-        let body = Keymap.helpLines
+    public static func layout(in area: CellRect, keys body: [String] = Keymap.helpLines) -> (box: CellRect, lines: [String]) {
         let contentWidth = max(body.map(\.count).max() ?? 0, title.count)
         let width = min(contentWidth + 4, area.width)
         let height = min(body.count + 4, area.height)
