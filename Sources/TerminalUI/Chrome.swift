@@ -132,7 +132,11 @@ public enum Chrome {
         guard !right.isEmpty else { return left.truncated(to: width) }
         let rightText = right + " "
         let room = width - rightText.count
-        if room < 10 { return left.truncated(to: width) }
+        if room < 10 {
+            // Too narrow for both: a run's progress (and how to stop it) matters more than the text.
+            if state.mode == .normal && state.document.findingObjects { return [StyledSpan(" " + right, .highlight)].truncated(to: width) }
+            return left.truncated(to: width)
+        }
         var line = left.truncated(to: room - 1)
         let used = line.plainText.count
         line.append(StyledSpan(String(repeating: " ", count: max(room - used, 1))))

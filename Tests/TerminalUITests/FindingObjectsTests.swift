@@ -54,6 +54,9 @@ final class FindingObjectsTests: XCTestCase {
         XCTAssertTrue(Chrome.activity(state).hasSuffix("Finding objects: 384/1024 points, ~40 s left (Esc cancels)"),
                       Chrome.activity(state))
         XCTAssertTrue(Chrome.messageLine(state, width: 140).plainText.contains("384/1024 points, ~40 s left"))
+        // Too narrow for the message beside it: the progress wins.
+        XCTAssertTrue(Chrome.messageLine(state, width: 60).plainText.contains("Finding objects: 384/1024 points"),
+                      Chrome.messageLine(state, width: 60).plainText)
         // Crops are counted when there are several.
         let cropped = AutomaticMaskProgress(pointsDone: 64, pointsTotal: 320, cropsDone: 1, cropsTotal: 5)
         _ = state.apply(.findingObjectsProgress(imageIndex: 0, progress: cropped, elapsed: 200))
