@@ -275,6 +275,8 @@ sam_auto_options sam_auto_default_options(const sam_model* model) {
   out.min_mask_region_area = defaults.min_mask_region_area;
   out.use_m2m = defaults.use_m2m ? 1 : 0;
   out.multimask_output = defaults.multimask_output ? 1 : 0;
+  out.progress = nullptr;
+  out.progress_user = nullptr;
   return out;
 }
 
@@ -301,6 +303,14 @@ sam_status sam_predictor_generate_masks(sam_predictor* predictor, const uint8_t*
       settings.min_mask_region_area = options->min_mask_region_area;
       settings.use_m2m = options->use_m2m != 0;
       settings.multimask_output = options->multimask_output != 0;
+      if (options->progress) {
+        const sam_auto_progress_fn progress = options->progress;
+        void* user = options->progress_user;
+        settings.progress = [progress, user](const sam::AutomaticMaskProgress& where) {
+          const sam_auto_progress report{where.points_done, where.points_total, where.crops_done, where.crops_total};
+          return progress(user, &report) == 0;
+        };
+      }
     }
     auto result = std::make_unique<sam_auto_masks>();
     result->masks = sam::generate_automatic_masks(*predictor->predictor, rgb, width, height, settings);

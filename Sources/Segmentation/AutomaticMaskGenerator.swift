@@ -53,8 +53,29 @@ public struct AutomaticMaskOptions: Equatable, Sendable {
             crop_overlap_ratio: cropOverlapRatio,
             crop_n_points_downscale_factor: Int32(clamping: cropNPointsDownscaleFactor),
             min_mask_region_area: Int32(clamping: minMaskRegionArea), use_m2m: useM2M ? 1 : 0,
-            multimask_output: multimaskOutput ? 1 : 0)
+            multimask_output: multimaskOutput ? 1 : 0, progress: nil, progress_user: nil)
     }
+}
+
+/// Where a generator run stands: grid points decoded of the run's total, crops finished.
+public struct AutomaticMaskProgress: Equatable, Sendable {
+    public var pointsDone: Int
+    public var pointsTotal: Int
+    public var cropsDone: Int
+    public var cropsTotal: Int
+
+    public init(pointsDone: Int, pointsTotal: Int, cropsDone: Int, cropsTotal: Int) {
+        self.pointsDone = pointsDone
+        self.pointsTotal = pointsTotal
+        self.cropsDone = cropsDone
+        self.cropsTotal = cropsTotal
+    }
+}
+
+/// The Swift closure behind the C progress callback, kept alive for the call.
+private final class ProgressHandler {
+    let body: (AutomaticMaskProgress) -> Bool
+    init(_ body: @escaping (AutomaticMaskProgress) -> Bool) { self.body = body }
 }
 
 /// One generated mask with the official generator's record fields.
@@ -86,13 +107,33 @@ extension Predictor {
     /// Runs the automatic mask generator on `image` (options: the model family's defaults).
     /// The predictor ends up holding the embedding of the last crop it encoded: set the image
     /// again before prompting it. Throws `EngineError` .argument for invalid options.
-    public func generateMasks(image: RGBImage, options: AutomaticMaskOptions? = nil) throws -> [AutomaticMask] {
+    ///
+    /// `progress` is called on this thread before the first batch of points and after each;
+    /// returning false stops the run at that batch boundary, which then throws `EngineError`
+    /// with status `.cancelled`.
+    public func generateMasks(image: RGBImage, options: AutomaticMaskOptions? = nil,
+                              progress: ((AutomaticMaskProgress) -> Bool)? = nil) throws -> [AutomaticMask] {
         var raw = (options ?? AutomaticMaskOptions.defaults(for: model)).raw
+        let handler = progress.map(ProgressHandler.init)
+        if let handler {
+            raw.progress_user = Unmanaged.passUnretained(handler).toOpaque()
+            raw.progress = { user, report in
+                guard let user, let report else { return 0 }
+                let handler = Unmanaged<ProgressHandler>.fromOpaque(user).takeUnretainedValue()
+                let where_ = AutomaticMaskProgress(pointsDone: Int(report.pointee.points_done),
+                                                   pointsTotal: Int(report.pointee.points_total),
+                                                   cropsDone: Int(report.pointee.crops_done),
+                                                   cropsTotal: Int(report.pointee.crops_total))
+                return handler.body(where_) ? 0 : 1
+            }
+        }
         var result: OpaquePointer?
-        try image.pixels.withUnsafeBufferPointer { pixels in
-            try EngineError.check {
-                sam_predictor_generate_masks(handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
-                                             &raw, &result, $0)
+        try withExtendedLifetime(handler) {
+            try image.pixels.withUnsafeBufferPointer { pixels in
+                try EngineError.check {
+                    sam_predictor_generate_masks(handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
+                                                 &raw, &result, $0)
+                }
             }
         }
         defer { sam_auto_masks_free(result) }

@@ -5,6 +5,8 @@ import SamEngine
 public struct EngineError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Status: Sendable, Equatable {
         case io, format, argument, model, device, `internal`
+        /// A progress callback asked the engine to stop (automatic masks).
+        case cancelled
     }
 
     public let status: Status
@@ -42,6 +44,7 @@ extension EngineError.Status {
         case SAM_ERROR_ARGUMENT: self = .argument
         case SAM_ERROR_MODEL: self = .model
         case SAM_ERROR_DEVICE: self = .device
+        case SAM_CANCELLED: self = .cancelled
         default: self = .internal
         }
     }

@@ -114,10 +114,17 @@ public enum Chrome {
             left = [StyledSpan(" \(names)\(more) exist\(files.count == 1 ? "s" : ""): overwrite? (y/n)", .highlight)]
         case .confirmDeleteObject:
             left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
+        case .confirmFindObjects:
+            left = [StyledSpan(" " + state.findObjectsQuestion, .highlight)]
         case .help, .normal:
             if let message = state.message {
                 let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
                 left = [StyledSpan(" " + MessageFitting.fit(message.text, width: max(room, 10)), message.isError ? .error : .normal)]
+            } else if let summary = state.document.automaticSummary {
+                // The automatic masks' result stays, as state, until its outlines go.
+                let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
+                let text = summary.text(remaining: state.document.suggestions.count)
+                left = [StyledSpan(" " + MessageFitting.fit(text, width: max(room, 10)), .highlight)]
             } else {
                 left = [StyledSpan(" ? help  Space/x point  b box  Tab candidate  n new object  e export  q quit", .dim)]
             }
@@ -126,7 +133,11 @@ public enum Chrome {
         guard !right.isEmpty else { return left.truncated(to: width) }
         let rightText = right + " "
         let room = width - rightText.count
-        if room < 10 { return left.truncated(to: width) }
+        if room < 10 {
+            // Too narrow for both: a run's progress (and how to stop it) matters more than the text.
+            if state.mode == .normal && state.document.findingObjects { return [StyledSpan(" " + right, .highlight)].truncated(to: width) }
+            return left.truncated(to: width)
+        }
         var line = left.truncated(to: room - 1)
         let used = line.plainText.count
         line.append(StyledSpan(String(repeating: " ", count: max(room - used, 1))))
@@ -148,7 +159,10 @@ public enum Chrome {
             break
         }
         if case .pending = state.currentObject?.prediction { return "\(spinner) predicting" }
-        if state.document.findingObjects { return "\(spinner) finding objects" }
+        if state.document.findingObjects {
+            if state.document.cancellingFind { return "\(spinner) cancelling the automatic masks" }
+            return "\(spinner) " + (state.document.findingProgress?.text ?? "Finding objects") + " (Esc cancels)"
+        }
         return ""
     }
 
@@ -202,8 +216,7 @@ public enum HelpOverlay {
     public static let title = "samterm keys (any key closes)"
 
     /// The box to draw, centred in `area`, and its text lines (already fitted).
-    public static func layout(in area: CellRect) -> (box: CellRect, lines: [String]) {
-        let body = Keymap.helpLines
+    public static func layout(in area: CellRect, keys body: [String] = Keymap.helpLines) -> (box: CellRect, lines: [String]) {
         let contentWidth = max(body.map(\.count).max() ?? 0, title.count)
         let width = min(contentWidth + 4, area.width)
         let height = min(body.count + 4, area.height)

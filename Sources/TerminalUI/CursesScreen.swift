@@ -183,13 +183,13 @@ final class CursesScreen {
                     column: area.column + max((area.width - line.count) / 2, 0))
             }
         }
-        if state.mode == .help { drawHelp(in: layout.imageArea) }
+        if state.mode == .help { drawHelp(in: layout.imageArea, keys: state.keymap.helpLines) }
         wnoutrefresh(window)
         doupdate()
     }
 
-    private func drawHelp(in area: CellRect) {
-        let (box, lines) = HelpOverlay.layout(in: area)
+    private func drawHelp(in area: CellRect, keys: [String]) {
+        let (box, lines) = HelpOverlay.layout(in: area, keys: keys)
         guard box.width >= 4, box.height >= 3 else { return }
         let horizontal = String(repeating: "─", count: box.width - 2)
         put([StyledSpan("┌" + horizontal + "┐")], row: box.row, column: box.column)

@@ -22,6 +22,8 @@ public struct EditorConfiguration: Sendable {
     public var useEmbeddingCache: Bool
     /// Where session files go; nil puts each beside its image (IMAGE.samterm.json).
     public var sessionDirectory: String?
+    /// The keys: the defaults with the user's keys.conf applied (KeymapFile.load).
+    public var keymap = ActiveKeymap.standard
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
                 threads: Int = 0, kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto,
@@ -149,6 +151,7 @@ private final class MainLoop {
                             setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
                                               renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory,
                                               pixelsHint: hint))
+        state.keymap = configuration.keymap
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
            FileManager.default.createFile(atPath: path, contents: nil) {
             frameLog = FileHandle(forWritingAtPath: path)
@@ -292,7 +295,7 @@ private final class MainLoop {
             case .predict(let request):
                 if let inputTime { requestTimes[request.id] = inputTime }
                 worker.submit(effect)
-            case .openImage, .prefetchImage, .export, .replay, .findObjects:
+            case .openImage, .prefetchImage, .export, .replay, .findObjects, .cancelFindingObjects:
                 worker.submit(effect)
             }
         }

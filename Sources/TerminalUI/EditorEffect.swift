@@ -95,8 +95,11 @@ public enum EditorEffect: Sendable {
     /// Recompute a restored object's candidates from its saved steps.
     case replay(ReplayRequest)
     case export(ExportRequest)
-    /// Run the automatic mask generator on the image (it must be the active one).
-    case findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int)
+    /// Run the automatic mask generator on the image (it must be the active one), with these
+    /// thresholds (nil: the model's defaults).
+    case findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int, thresholds: AutomaticThresholds? = nil)
+    /// Stop the generator running (or waiting to run) on the image at its next batch of points.
+    case cancelFindingObjects(imageIndex: Int)
     /// Write the image's session file (after every change; the writer skips unchanged content).
     case save(ImageSessionSnapshot)
     case quit

@@ -10,6 +10,8 @@ public enum Key: Hashable, Sendable {
     case shiftUp, shiftDown, shiftLeft, shiftRight
     case enter, tab, backTab, escape, backspace, delete
     case home, end, pageUp, pageDown
+    /// F1 … F12.
+    case function(Int)
 }
 
 public enum MouseButton: Equatable, Sendable {
@@ -78,6 +80,12 @@ public enum EditorEvent: Sendable {
 
     case objectsFound(imageIndex: Int, suggestions: [MaskSuggestion])
     case findingObjectsFailed(imageIndex: Int, message: String)
+    /// Where the generator's run stands, `elapsed` seconds after it started (a few a second).
+    case findingObjectsProgress(imageIndex: Int, progress: AutomaticMaskProgress, elapsed: Double)
+    /// The generator stopped as asked, with nothing found.
+    case findingObjectsCancelled(imageIndex: Int)
+    /// The model's own generator thresholds, known once it is loaded.
+    case automaticDefaults(AutomaticThresholds)
 
     case exportFinished(imageIndex: Int, files: [String])
     case exportFailed(imageIndex: Int, message: String)

@@ -33,6 +33,12 @@ public struct ImageDocument: Sendable {
     public var suggestionsVersion = 0
     /// The automatic mask generator is running on this image.
     public var findingObjects = false
+    /// How far the run has come (nil until its first report).
+    public var findingProgress: FindingProgress?
+    /// `Esc` asked the run to stop; it stops at its next batch of points.
+    public var cancellingFind = false
+    /// What the last run found, shown until its outlines are hidden.
+    public var automaticSummary: AutomaticSummary?
     /// SHA-256 of the image file, known once its session was looked for.
     public var sha256: String?
     public var autosave = AutosaveState.waiting
@@ -93,6 +99,8 @@ public enum InteractionMode: Equatable, Sendable {
     case naming(String)
     case confirmQuit
     case confirmDeleteObject
+    /// `A` on the CPU: a minute of work, asked first.
+    case confirmFindObjects
     /// Exporting would replace files from elsewhere (their names).
     case confirmOverwrite([String])
 }
@@ -156,6 +164,12 @@ public struct EditorState: Sendable {
     var nextRequestID = 1
     /// Keys and clicks typed ahead of a prediction they depend on, oldest first (Update+TypeAhead).
     var waitingInputs: [WaitingInput] = []
+    /// The automatic mask generator's thresholds for the next run: the model's defaults once
+    /// known (nil before), or what the user chose with `t`.
+    public var automaticThresholds: AutomaticThresholds?
+    var automaticThresholdsChosen = false
+    /// The keys in force: the defaults with the user's keys.conf applied.
+    public var keymap = ActiveKeymap.standard
 
     /// Display masks come back no larger than this along their long side; exports are predicted
     /// again at full size.

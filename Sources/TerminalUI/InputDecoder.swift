@@ -63,6 +63,7 @@ public enum InputDecoder {
         case KEY_END: return .key(.end)
         case KEY_PPAGE: return .key(.pageUp)
         case KEY_NPAGE: return .key(.pageDown)
+        case (KEY_F0 + 1)...(KEY_F0 + 12): return .key(.function(Int(code - KEY_F0)))
         case KEY_RESIZE: return .resize
         default:
             break

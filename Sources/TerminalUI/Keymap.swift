@@ -26,6 +26,7 @@ public enum EditorAction: Equatable, Sendable {
     case previousImage
     case export
     case findObjects
+    case lowerAutomaticThresholds
     case quit
     case showHelp
     case cancel
@@ -80,28 +81,17 @@ public enum Keymap {
         KeyBinding(keys: [.character("e")], label: "e", action: .export, help: "export masks"),
         KeyBinding(keys: [.character("A")], label: "A", action: .findObjects,
                    help: "find every object (automatic masks); a click on an outline adopts it"),
+        KeyBinding(keys: [.character("t")], label: "t", action: .lowerAutomaticThresholds,
+                   help: "lower the automatic masks' IoU / stability thresholds (A runs with them)"),
         KeyBinding(keys: [.character("?")], label: "?", action: .showHelp, help: "this help"),
         KeyBinding(keys: [.escape], label: "Esc", action: .cancel, help: "cancel a box, close"),
         KeyBinding(keys: [.character("q")], label: "q", action: .quit, help: "quit"),
         KeyBinding(keys: [.control("c")], label: "", action: .interrupt, help: ""),
     ]
 
-    private static let table: [Key: EditorAction] = {
-        var table: [Key: EditorAction] = [:]
-        for binding in bindings {
-            for key in binding.keys where table[key] == nil { table[key] = binding.action }
-        }
-        return table
-    }()
+    /// The default map's action for `key` (the editor asks its active map, `EditorState.keymap`).
+    public static func action(for key: Key) -> EditorAction? { ActiveKeymap.standard.action(for: key) }
 
-    public static func action(for key: Key) -> EditorAction? { table[key] }
-
-    /// The help overlay's lines: "keys  what they do", one binding group per line.
-    public static var helpLines: [String] {
-        let labelled = bindings.filter { !$0.label.isEmpty }
-        let width = labelled.map(\.label.count).max() ?? 0
-        var lines = labelled.map { $0.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.help }
-        lines.append("mouse".padding(toLength: width, withPad: " ", startingAt: 0) + "  left: foreground, right: background, drag: box")
-        return lines
-    }
+    /// The default map's help lines (the editor shows its active map's).
+    public static var helpLines: [String] { ActiveKeymap.standard.helpLines }
 }

@@ -22,4 +22,20 @@ public protocol PredictionEngine: AnyObject {
     /// The automatic mask generator on `image`, the slot's image (with the model's default
     /// options, which keep the slot's embedding that of the whole image).
     func generateMasks(slot: Int, image: RGBImage) throws -> [AutomaticMask]
+    /// The same with the given thresholds (nil: the defaults), calling `progress` between
+    /// batches of points; `progress` returning false stops the run (EngineError .cancelled).
+    func generateMasks(slot: Int, image: RGBImage, thresholds: AutomaticThresholds?,
+                       progress: @escaping (AutomaticMaskProgress) -> Bool) throws -> [AutomaticMask]
+    /// The model's own generator thresholds.
+    var automaticDefaults: AutomaticThresholds { get }
+}
+
+extension PredictionEngine {
+    /// An engine without progress reports runs the defaults.
+    public func generateMasks(slot: Int, image: RGBImage, thresholds: AutomaticThresholds?,
+                              progress: @escaping (AutomaticMaskProgress) -> Bool) throws -> [AutomaticMask] {
+        try generateMasks(slot: slot, image: image)
+    }
+
+    public var automaticDefaults: AutomaticThresholds { .sam2Defaults }
 }

@@ -84,8 +84,14 @@ public final class PredictorWorker: @unchecked Sendable {
         mailbox.waitUntilIdle(timeout: timeout)
     }
 
-    /// Queues the effects that concern the engine; others are ignored.
+    /// Queues the effects that concern the engine; others are ignored. A cancel acts at once:
+    /// the generator's thread reads it between batches.
     public func submit(_ effect: EditorEffect) {
+        if case .cancelFindingObjects(let index) = effect {
+            // A run that had not started yet ends here; one running reports when it stops.
+            if mailbox.cancelFinding(imageIndex: index) { post(.findingObjectsCancelled(imageIndex: index)) }
+            return
+        }
         mailbox.put(effect)
     }
 
@@ -101,7 +107,7 @@ public final class PredictorWorker: @unchecked Sendable {
             case .predict(let request): predict(request)
             case .replay(let request): replay(request)
             case .export(let request): export(request)
-            case .findObjects(let index, let width, let height): findObjects(imageIndex: index, maskWidth: width, maskHeight: height)
+            case .findObjects(let job): findObjects(job)
             case .prefetch(let index, let path): prefetch(index: index, path: path)
             }
             mailbox.finished()
@@ -115,6 +121,7 @@ public final class PredictorWorker: @unchecked Sendable {
             slots = EngineSlots(count: engine.slotCount)
             embeddings = SlotEmbeddingCache(cache: dependencies.cache, modelKey: dependencies.modelKey(engine))
             post(.modelLoaded(name: engine.modelName, device: engine.device))
+            post(.automaticDefaults(engine.automaticDefaults))
         } catch {
             engineError = "\(error)"
             post(.modelFailed(message: "\(error)"))
@@ -260,16 +267,33 @@ public final class PredictorWorker: @unchecked Sendable {
         }
     }
 
+    /// Seconds between two progress reports of the generator: the screen needs no more.
+    static let progressInterval = 0.1
+
     /// Runs the automatic mask generator on the active image; masks come back at the display size.
-    private func findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int) {
+    private func findObjects(_ job: WorkerMailbox.FindJob) {
+        let imageIndex = job.imageIndex
         guard let engine, let slot = slots.active, slots.activeImage == imageIndex, let image = images.kept(imageIndex) else {
             post(.findingObjectsFailed(imageIndex: imageIndex, message: "the image is not the encoded one any more; press A again"))
             return
         }
+        let started = dependencies.clock()
+        var lastReport = -Double.infinity
         do {
-            let found = try engine.generateMasks(slot: slot, image: image)
+            let found = try engine.generateMasks(slot: slot, image: image, thresholds: job.thresholds) { [self] progress in
+                let now = dependencies.clock()
+                // The first report (the total) and the last always; the others a few a second.
+                if progress.pointsDone == 0 || progress.pointsDone == progress.pointsTotal
+                    || now - lastReport >= Self.progressInterval {
+                    lastReport = now
+                    post(.findingObjectsProgress(imageIndex: imageIndex, progress: progress, elapsed: now - started))
+                }
+                return !mailbox.isFindingCancelled
+            }
             post(.objectsFound(imageIndex: imageIndex,
-                               suggestions: found.map { MaskSuggestion($0, maskWidth: maskWidth, maskHeight: maskHeight) }))
+                               suggestions: found.map { MaskSuggestion($0, maskWidth: job.maskWidth, maskHeight: job.maskHeight) }))
+        } catch let error as EngineError where error.status == .cancelled {
+            post(.findingObjectsCancelled(imageIndex: imageIndex))
         } catch {
             post(.findingObjectsFailed(imageIndex: imageIndex, message: "\(error)"))
         }

@@ -47,6 +47,18 @@ final class SegmentationEngine: PredictionEngine {
         try predictors[slot].generateMasks(image: image)
     }
 
+    func generateMasks(slot: Int, image: RGBImage, thresholds: AutomaticThresholds?,
+                       progress: @escaping (AutomaticMaskProgress) -> Bool) throws -> [AutomaticMask] {
+        let defaults = AutomaticMaskOptions.defaults(for: model)
+        return try predictors[slot].generateMasks(image: image, options: thresholds?.applied(to: defaults) ?? defaults,
+                                                  progress: progress)
+    }
+
+    var automaticDefaults: AutomaticThresholds {
+        let defaults = AutomaticMaskOptions.defaults(for: model)
+        return AutomaticThresholds(predictedIoU: defaults.predIoUThresh, stability: defaults.stabilityScoreThresh)
+    }
+
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult {
         try Self.result(of: predictors[slot].predict(prompting, options: MaskOutputOptions(size: (maskWidth, maskHeight))))
     }

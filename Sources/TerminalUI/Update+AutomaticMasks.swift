@@ -3,34 +3,101 @@ import Foundation
 import Segmentation
 
 extension EditorState {
-    /// `A`: runs the generator, or hides its outlines when they show.
+    /// Grid points of a run with the generator's defaults (32 per side, no crops).
+    static let automaticPoints = 32 * 32
+
+    /// `A`: runs the generator (asking first on the CPU), or hides its outlines when they show.
     mutating func findObjects() -> [EditorEffect] {
-        guard viewport != nil, let width = document.width, let height = document.height else { return notReady() }
-        if document.findingObjects { return say("Still finding objects…") }
-        if !document.suggestions.isEmpty {
+        guard viewport != nil, document.width != nil, document.height != nil else { return notReady() }
+        if document.findingObjects { return say("Still finding objects… (Esc cancels)") }
+        // Outlines found with the thresholds in force: A hides them; after `t` it finds again.
+        if !document.suggestions.isEmpty && document.automaticSummary?.thresholds == automaticThresholds {
             document.suggestions = []
             document.suggestionsVersion += 1
+            document.automaticSummary = nil
             return say("Automatic masks hidden (A finds them again)")
         }
         guard case .ready = document.encoding else { return say(Self.stillEncoding) }
+        if setup.device.lowercased().hasPrefix("cpu") {
+            mode = .confirmFindObjects
+            return []
+        }
+        return startFindingObjects()
+    }
+
+    /// The question `A` asks on the CPU.
+    var findObjectsQuestion: String {
+        "Find every object? ~\(Self.automaticPoints) points, about a minute on the CPU — y/n"
+    }
+
+    mutating func startFindingObjects() -> [EditorEffect] {
+        guard let width = document.width, let height = document.height else { return notReady() }
+        if !document.suggestions.isEmpty {
+            document.suggestions = []
+            document.suggestionsVersion += 1
+        }
+        document.automaticSummary = nil
         document.findingObjects = true
-        say("Finding every object in the background…")
+        document.findingProgress = nil
+        document.cancellingFind = false
+        say("Finding every object in the background… (Esc cancels)")
         let size = Self.displayMaskSize(width: width, height: height)
-        return [.findObjects(imageIndex: currentImage, maskWidth: size.width, maskHeight: size.height)]
+        return [.findObjects(imageIndex: currentImage, maskWidth: size.width, maskHeight: size.height,
+                             thresholds: automaticThresholds)]
+    }
+
+    /// `Esc` while the generator runs on this image: it stops at its next batch of points.
+    mutating func cancelFindingObjects() -> [EditorEffect] {
+        if document.cancellingFind { return say("Cancelling: the generator stops after its current batch…") }
+        document.cancellingFind = true
+        say("Cancelling: the generator stops after its current batch…")
+        return [.cancelFindingObjects(imageIndex: currentImage)]
+    }
+
+    /// `t`: the next laxer thresholds for the next run (strictest again after the laxest).
+    mutating func lowerAutomaticThresholds() -> [EditorEffect] {
+        let next = (automaticThresholds ?? .sam2Defaults).lowered
+        automaticThresholds = next
+        automaticThresholdsChosen = true
+        let after = document.findingObjects ? "the next run uses them (this one keeps its own)" : "A finds objects with them"
+        return say("Automatic thresholds: \(next.description) — \(after); t again to change")
+    }
+
+    mutating func automaticDefaultsKnown(_ defaults: AutomaticThresholds) -> [EditorEffect] {
+        if !automaticThresholdsChosen { automaticThresholds = defaults }
+        return []
+    }
+
+    mutating func findingObjectsProgressed(index: Int, progress: AutomaticMaskProgress, elapsed: Double) -> [EditorEffect] {
+        guard images[index].findingObjects else { return [] }
+        images[index].findingProgress = FindingProgress(progress: progress, elapsed: elapsed)
+        return []
+    }
+
+    mutating func findingObjectsCancelled(index: Int) -> [EditorEffect] {
+        endFinding(index: index)
+        say("Automatic masks cancelled", aboutImage: index)
+        return []
+    }
+
+    private mutating func endFinding(index: Int) {
+        images[index].findingObjects = false
+        images[index].findingProgress = nil
+        images[index].cancellingFind = false
     }
 
     mutating func objectsFound(index: Int, suggestions: [MaskSuggestion]) -> [EditorEffect] {
-        images[index].findingObjects = false
+        endFinding(index: index)
         images[index].suggestions = suggestions
         images[index].suggestionsVersion += 1
-        say(suggestions.isEmpty ? "No objects found"
-                                : "Found \(Self.counted(suggestions.count, "object")): click inside an outline to adopt it",
-            aboutImage: index)
+        images[index].automaticSummary = AutomaticSummary(found: suggestions.count, thresholds: automaticThresholds)
+        // The summary line says what was found, and stays.
+        if index == currentImage { message = nil }
         return []
     }
 
     mutating func findingObjectsFailed(index: Int, message text: String) -> [EditorEffect] {
-        images[index].findingObjects = false
+        endFinding(index: index)
         say("Finding objects failed: \(text)", isError: true, aboutImage: index)
         return []
     }
@@ -46,6 +113,7 @@ extension EditorState {
         let before = document.snapshot(withSuggestions: true)
         let suggestion = document.suggestions.remove(at: index)
         document.suggestionsVersion += 1
+        if document.suggestions.isEmpty { document.automaticSummary = nil }
         ensureCurrentObject()
         modifyCurrentObject { $0.adoptedMask = suggestion.mask }
         say(String(format: "Adopted an automatic mask (predicted IoU %.2f)", suggestion.score))

@@ -22,6 +22,9 @@ extension EditorState {
         case .confirmOverwrite:
             mode = .normal
             return Self.isYes(key) ? export(overwrite: true) : say("Export cancelled: nothing was overwritten")
+        case .confirmFindObjects:
+            mode = .normal
+            return Self.isYes(key) ? startFindingObjects() : say("Not finding objects")
         }
     }
 

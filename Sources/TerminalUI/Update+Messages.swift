@@ -13,35 +13,6 @@ extension EditorState {
 
     /// A key that has no binding in the normal mode.
     static func unknownKey(_ key: Key) -> String {
-        "\(key.shownName) does nothing here: ? for help"
-    }
-}
-
-extension Key {
-    /// The key as messages name it: "Z", "Ctrl-X", "Home".
-    var shownName: String {
-        switch self {
-        case .character(" "): return "Space"
-        case .character(let character): return String(character)
-        case .control(let character): return "Ctrl-" + String(character).uppercased()
-        case .up: return "Up"
-        case .down: return "Down"
-        case .left: return "Left"
-        case .right: return "Right"
-        case .shiftUp: return "Shift-Up"
-        case .shiftDown: return "Shift-Down"
-        case .shiftLeft: return "Shift-Left"
-        case .shiftRight: return "Shift-Right"
-        case .enter: return "Enter"
-        case .tab: return "Tab"
-        case .backTab: return "Shift-Tab"
-        case .escape: return "Esc"
-        case .backspace: return "Backspace"
-        case .delete: return "Delete"
-        case .home: return "Home"
-        case .end: return "End"
-        case .pageUp: return "PageUp"
-        case .pageDown: return "PageDown"
-        }
+        "\(key.displayName) does nothing here: ? for help"
     }
 }

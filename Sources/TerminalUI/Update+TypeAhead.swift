@@ -44,7 +44,8 @@ extension EditorAction {
         // Naming, selecting and deleting an object, and viewing, do not read candidates; `A`
         // runs beside predictions; quitting asks about exports only.
         case .moveCursor, .renameObject, .previousObject, .nextObject, .deleteObject, .toggleOverlay,
-             .toggleOutline, .zoomIn, .zoomOut, .zoomToFit, .findObjects, .quit, .showHelp, .cancel, .interrupt:
+             .toggleOutline, .zoomIn, .zoomOut, .zoomToFit, .findObjects, .quit, .showHelp, .cancel, .interrupt,
+             .lowerAutomaticThresholds:
             return .none
         }
     }
@@ -112,7 +113,7 @@ extension EditorState {
         let needsImage: Bool
         switch input {
         case .key(let key):
-            let action = Keymap.action(for: key)
+            let action = keymap.action(for: key)
             dependence = action?.dependence ?? .none
             needsImage = action?.needsImage ?? false
         case .mouse(let mouse):

@@ -71,6 +71,12 @@ extension EditorState {
             return objectsFound(index: index, suggestions: suggestions)
         case .findingObjectsFailed(let index, let text):
             return findingObjectsFailed(index: index, message: text)
+        case .findingObjectsProgress(let index, let progress, let elapsed):
+            return findingObjectsProgressed(index: index, progress: progress, elapsed: elapsed)
+        case .findingObjectsCancelled(let index):
+            return findingObjectsCancelled(index: index)
+        case .automaticDefaults(let thresholds):
+            return automaticDefaultsKnown(thresholds)
         case .exportFinished(let index, let files):
             return exportFinished(index: index, files: files)
         case .exportNeedsOverwrite(let index, let existing):
@@ -87,7 +93,7 @@ extension EditorState {
 
     mutating func handleKey(_ key: Key) -> [EditorEffect] {
         guard mode == .normal else { return answerDialog(key) }
-        guard let action = Keymap.action(for: key) else { return say(Self.unknownKey(key)) }
+        guard let action = keymap.action(for: key) else { return say(Self.unknownKey(key)) }
         message = nil
         return perform(action)
     }
@@ -115,9 +121,10 @@ extension EditorState {
         case .nextImage, .previousImage: return stepImage(by: action == .nextImage ? 1 : -1)
         case .export: return export()
         case .findObjects: return findObjects()
+        case .lowerAutomaticThresholds: return lowerAutomaticThresholds()
         case .quit, .interrupt: return askToQuit()
         case .showHelp: return showHelp()
-        case .cancel: return cancelBox()
+        case .cancel: return boxAnchor == nil && document.findingObjects ? cancelFindingObjects() : cancelBox()
         }
     }
 
@@ -153,7 +160,8 @@ extension EditorEvent {
         switch self {
         case .imageLoaded(let index, _), .imageFailed(let index, _), .encodingStarted(let index, _),
              .imageEncoded(let index, _, _), .encodingFailed(let index, _), .sessionLoaded(let index, _, _),
-             .objectsFound(let index, _), .findingObjectsFailed(let index, _), .exportFinished(let index, _):
+             .objectsFound(let index, _), .findingObjectsFailed(let index, _), .exportFinished(let index, _),
+             .findingObjectsProgress(let index, _, _), .findingObjectsCancelled(let index):
             return index
         default:
             return nil

@@ -13,12 +13,20 @@ final class WorkerMailbox: @unchecked Sendable {
         var lookForSession: Bool
     }
 
+    /// A run of the automatic mask generator (thresholds nil: the model's defaults).
+    struct FindJob {
+        var imageIndex: Int
+        var maskWidth: Int
+        var maskHeight: Int
+        var thresholds: AutomaticThresholds?
+    }
+
     enum Job {
         case open(OpenJob)
         case predict(PredictRequest)
         case replay(ReplayRequest)
         case export(ExportRequest)
-        case findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int)
+        case findObjects(FindJob)
         case prefetch(index: Int, path: String)
     }
 
@@ -29,7 +37,10 @@ final class WorkerMailbox: @unchecked Sendable {
     private var predictions: [PredictRequest] = []
     private var replays: [ReplayRequest] = []
     private var exports: [ExportRequest] = []
-    private var findJobs: [(imageIndex: Int, maskWidth: Int, maskHeight: Int)] = []
+    private var findJobs: [FindJob] = []
+    /// The generator run in progress should stop at its next batch (set by a cancel or a stop,
+    /// cleared when a run is taken).
+    private var findCancelled = false
     private var stopping = false
     /// The worker is running a job (from `next` until `finished`).
     private var busy = false
@@ -54,9 +65,10 @@ final class WorkerMailbox: @unchecked Sendable {
             replays.append(request)
         case .export(let request):
             exports.append(request)
-        case .findObjects(let imageIndex, let maskWidth, let maskHeight):
-            findJobs.append((imageIndex, maskWidth, maskHeight))
-        case .save, .quit:
+        case .findObjects(let imageIndex, let maskWidth, let maskHeight, let thresholds):
+            findJobs.append(FindJob(imageIndex: imageIndex, maskWidth: maskWidth, maskHeight: maskHeight,
+                                    thresholds: thresholds))
+        case .save, .quit, .cancelFindingObjects:
             break
         }
     }
@@ -96,8 +108,8 @@ final class WorkerMailbox: @unchecked Sendable {
             if !predictions.isEmpty { return .predict(predictions.removeFirst()) }
             if !exports.isEmpty { return .export(exports.removeFirst()) }
             if !findJobs.isEmpty {
-                let job = findJobs.removeFirst()
-                return .findObjects(imageIndex: job.imageIndex, maskWidth: job.maskWidth, maskHeight: job.maskHeight)
+                findCancelled = false
+                return .findObjects(findJobs.removeFirst())
             }
             if let job = prefetchJob {
                 prefetchJob = nil
@@ -116,10 +128,30 @@ final class WorkerMailbox: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// `next` returns nil from now on; the job running goes on to its end.
+    /// Cancels finding objects on image `imageIndex`: a run waiting is dropped (true when one
+    /// was), a run in progress told to stop at its next batch.
+    func cancelFinding(imageIndex: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        findCancelled = true
+        let waiting = findJobs.count
+        findJobs.removeAll { $0.imageIndex == imageIndex }
+        return findJobs.count < waiting
+    }
+
+    /// Whether the generator run in progress was asked to stop.
+    var isFindingCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return findCancelled
+    }
+
+    /// `next` returns nil from now on; the job running goes on to its end (a generator run
+    /// stops at its next batch).
     func stop() {
         condition.lock()
         stopping = true
+        findCancelled = true
         condition.broadcast()
         condition.unlock()
     }

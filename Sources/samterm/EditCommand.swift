@@ -41,6 +41,10 @@ struct Edit: ParsableCommand {
     @Flag(help: "Neither read nor write the cache of encoded images.")
     var noCache = false
 
+    @Option(help: ArgumentHelp("Read key bindings from this file instead of $XDG_CONFIG_HOME/samterm/keys.conf "
+                               + "(~/.config/samterm/keys.conf); lines `action = key`, see README.", valueName: "file"))
+    var keys: String?
+
     func run() throws {
         let images = try Self.expand(inputs)
         let exportFormats: [ExportFormat]
@@ -55,16 +59,25 @@ struct Edit: ParsableCommand {
                 throw UsageError("--session-dir \(sessionDir): no such folder")
             }
         }
+        // A mistake in the keymap is a usage error: the editor does not start with keys other
+        // than the ones asked for.
+        let keymap: ActiveKeymap
+        do {
+            keymap = try KeymapFile.load(path: keys ?? KeymapFile.defaultPath(), required: keys != nil)
+        } catch {
+            throw UsageError("\(error)")
+        }
         try modelOptions.checkDevice()
         let checkpoint = try modelOptions.checkpointPath()
         guard FileManager.default.isReadableFile(atPath: checkpoint) else {
             throw UsageError("checkpoint \(checkpoint): no such readable file")
         }
-        let configuration = EditorConfiguration(
+        var configuration = EditorConfiguration(
             imagePaths: images, checkpointPath: checkpoint, modelName: modelOptions.model, device: modelOptions.device,
             threads: modelOptions.threads, kernels: modelOptions.kernels, precision: modelOptions.precision,
             renderer: renderer, outputDirectory: out, exportFormats: exportFormats,
             useEmbeddingCache: !noCache, sessionDirectory: sessionDir)
+        configuration.keymap = keymap
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
     }

@@ -16,15 +16,15 @@ final class AutomaticMasksEditorTests: XCTestCase {
 
     func testAFindsObjectsInTheBackgroundAndShowsThemAsOutlines() throws {
         var state = F.loadedState()
-        let effects = F.press([.character("A")], on: &state)
-        guard case .findObjects(0, 80, 40)? = effects.first else { return XCTFail("\(effects)") }
+        let effects = F.press([.character("A"), .character("y")], on: &state)  // y: the CPU asks first
+        guard case .findObjects(0, 80, 40, _)? = effects.first else { return XCTFail("\(effects)") }
         XCTAssertTrue(state.document.findingObjects)
-        XCTAssertTrue(Chrome.messageLine(state, width: 120).plainText.contains("finding objects"))
+        XCTAssertTrue(Chrome.messageLine(state, width: 120).plainText.contains("Finding objects"))
         XCTAssertTrue(F.press([.character("A")], on: &state).isEmpty, "one run at a time")
 
         _ = state.apply(.objectsFound(imageIndex: 0, suggestions: Self.suggestions()))
         XCTAssertFalse(state.document.findingObjects)
-        XCTAssertEqual(state.message?.text, "Found 2 objects: click inside an outline to adopt it")
+        XCTAssertTrue(Chrome.messageLine(state, width: 200).plainText.contains("Automatic: 2 masks"))
         XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("2 found"))
         let scene = OverlayScene(state: state)
         XCTAssertEqual(scene.masks.map(\.outlined), [true, true])

@@ -27,6 +27,8 @@ final class InputDecoderTests: XCTestCase {
         XCTAssertEqual(InputDecoder.decode(.keyCode(KEY_SRIGHT, name: nil)), .key(.shiftRight))
         XCTAssertEqual(InputDecoder.decode(.keyCode(KEY_DC, name: nil)), .key(.delete))
         XCTAssertEqual(InputDecoder.decode(.keyCode(KEY_ENTER, name: nil)), .key(.enter))
+        XCTAssertEqual(InputDecoder.decode(.keyCode(KEY_F0 + 1, name: nil)), .key(.function(1)), "F1, for keys.conf")
+        XCTAssertEqual(InputDecoder.decode(.keyCode(KEY_F0 + 12, name: nil)), .key(.function(12)))
         XCTAssertEqual(InputDecoder.decode(.keyCode(KEY_RESIZE, name: nil)), .resize)
         XCTAssertEqual(InputDecoder.decode(.keyCode(574, name: "kUP")), .key(.shiftUp), "xterm's Shift-Up has a dynamic code")
         XCTAssertEqual(InputDecoder.decode(.keyCode(531, name: "kDN")), .key(.shiftDown))

@@ -127,6 +127,7 @@ final class EventRecorder: @unchecked Sendable {
     static func describe(_ event: EditorEvent) -> String {
         switch event {
         case .modelLoaded(let name, _): return "modelLoaded \(name)"
+        case .automaticDefaults(let thresholds): return "automaticDefaults \(thresholds.predictedIoU)"
         case .modelFailed(let message): return "modelFailed \(message)"
         case .imageLoaded(let index, _): return "imageLoaded \(index)"
         case .imageFailed(let index, let message): return "imageFailed \(index) \(message)"
@@ -195,7 +196,7 @@ final class PredictorWorkerTests: XCTestCase {
         worker.submit(.openImage(index: 0, path: "/a.png", needsPixels: true, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
-        XCTAssertEqual(recorder.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "sessionLoaded 0 key-a.png", "encodingStarted 0",
+        XCTAssertEqual(recorder.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "automaticDefaults 0.8", "sessionLoaded 0 key-a.png", "encodingStarted 0",
                                                "imageEncoded 0"],
                        "pixels first, before the model is even loaded")
         worker.stop()
@@ -207,7 +208,8 @@ final class PredictorWorkerTests: XCTestCase {
         reopened.submit(.openImage(index: 0, path: "/a.png", needsPixels: true, lookForSession: true))
         reopened.start()
         again.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
-        XCTAssertEqual(again.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "sessionLoaded 0 key-a.png", "imageEncoded 0 cached"])
+        XCTAssertEqual(again.descriptions, ["imageLoaded 0", "modelLoaded fake_model", "automaticDefaults 0.8", "sessionLoaded 0 key-a.png",
+                                            "imageEncoded 0 cached"])
         XCTAssertEqual(second.calls, ["load slot 0 key-a.png"], "no encoding the second time")
         reopened.stop()
     }

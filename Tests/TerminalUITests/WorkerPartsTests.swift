@@ -15,7 +15,7 @@ final class WorkerPartsTests: XCTestCase {
         case .predict(let request)?: return "predict \(request.id)"
         case .replay(let request)?: return "replay \(request.id)"
         case .export(let request)?: return "export \(request.imageIndex)"
-        case .findObjects(let index, _, _)?: return "find \(index)"
+        case .findObjects(let job)?: return "find \(job.imageIndex)"
         case .prefetch(let index, _)?: return "prefetch \(index)"
         case nil: return "stopped"
         }

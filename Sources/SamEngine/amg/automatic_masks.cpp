@@ -36,10 +36,15 @@ class Generator {
 
   std::vector<AutomaticMask> run() {
     const std::vector<Crop> crops = crop_boxes(width_, height_, options_.crop_n_layers, options_.crop_overlap_ratio);
+    progress_.crops_total = static_cast<int32_t>(crops.size());
+    for (const Crop& crop : crops) progress_.points_total += static_cast<int32_t>(points_per_side(crop) * points_per_side(crop));
+    report();
     std::vector<Candidate> all;
     for (const Crop& crop : crops) {
       std::vector<Candidate> found = process_crop(crop);
       for (Candidate& candidate : found) all.push_back(std::move(candidate));
+      ++progress_.crops_done;
+      report();
     }
     if (crops.size() > 1) {
       // Across crops, prefer masks from smaller crops (score 1 / crop area).
@@ -69,6 +74,20 @@ class Generator {
     return out;
   }
 
+  int64_t points_per_side(const Crop& crop) const {
+    int64_t per_side = options_.points_per_side;
+    for (int32_t i = 0; i < crop.layer; ++i) per_side /= options_.crop_n_points_downscale_factor;
+    return per_side;
+  }
+
+  // Tells the caller where the run stands; stops it (between batches, so nothing half done
+  // is returned) when the caller says so.
+  void report() const {
+    if (options_.progress && !options_.progress(progress_))
+      throw Error(SAM_CANCELLED, "generate masks: cancelled after " + std::to_string(progress_.points_done) + " of " +
+                                     std::to_string(progress_.points_total) + " points");
+  }
+
   std::vector<Candidate> process_crop(const Crop& crop) {
     // The crop's own pixels, contiguous, for the image encoder.
     std::vector<uint8_t> pixels(static_cast<size_t>(crop.width()) * crop.height() * 3);
@@ -79,8 +98,7 @@ class Generator {
     }
     predictor_.set_image(pixels.data(), crop.width(), crop.height());
 
-    int64_t per_side = options_.points_per_side;
-    for (int32_t i = 0; i < crop.layer; ++i) per_side /= options_.crop_n_points_downscale_factor;
+    const int64_t per_side = points_per_side(crop);
     std::vector<std::array<float, 2>> points;
     // Grid fractions times the crop size in double, then float32, as numpy then torch do.
     for (const auto& p : point_grid(per_side))
@@ -90,6 +108,8 @@ class Generator {
     for (size_t start = 0; start < points.size(); start += options_.points_per_batch) {
       const size_t end = std::min(points.size(), start + static_cast<size_t>(options_.points_per_batch));
       process_batch(std::vector<std::array<float, 2>>(points.begin() + start, points.begin() + end), crop, found);
+      progress_.points_done += static_cast<int32_t>(end - start);
+      report();
     }
 
     std::vector<BoxXYXY> boxes;
@@ -254,6 +274,7 @@ class Generator {
   int32_t width_, height_;
   AutomaticMaskOptions options_;
   int64_t side_;
+  AutomaticMaskProgress progress_;
 };
 
 }  // namespace

@@ -22,12 +22,18 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "model/predictor.h"
 #include "model/presets.h"
 
 namespace sam {
+
+// Where a run stands: grid points decoded of all of the run's, crops finished of all.
+struct AutomaticMaskProgress {
+  int32_t points_done = 0, points_total = 0, crops_done = 0, crops_total = 0;
+};
 
 struct AutomaticMaskOptions {
   int32_t points_per_side = 32;
@@ -44,6 +50,9 @@ struct AutomaticMaskOptions {
   int32_t min_mask_region_area = 0;
   bool use_m2m = false;           // SAM 2 only
   bool multimask_output = true;   // SAM 2 only (SAM 1 always asks for three)
+  // Called before the first batch, after every batch of points and every crop; false stops the run
+  // (generate_automatic_masks throws Error(SAM_CANCELLED)). Empty: no reports.
+  std::function<bool(const AutomaticMaskProgress&)> progress;
 
   // Where the family's own generator differs, set by default_automatic_mask_options:
   // SamAutomaticMaskGenerator (SAM 1) always decodes three candidates and has no m2m step, and

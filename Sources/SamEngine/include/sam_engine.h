@@ -28,6 +28,7 @@ typedef enum sam_status {
     SAM_ERROR_MODEL = 4,    /* the checkpoint does not fit the model preset */
     SAM_ERROR_DEVICE = 5,   /* the requested device is not available */
     SAM_ERROR_INTERNAL = 6, /* anything else (a LibTorch error, out of memory) */
+    SAM_CANCELLED = 7,      /* a progress callback asked to stop; nothing was returned */
 } sam_status;
 
 #define SAM_ERROR_CAPACITY 1024
@@ -215,6 +216,20 @@ const float *sam_prediction_low_res_logits(const sam_prediction *prediction, int
  * predicted IoU and stability score, duplicates removed by box NMS. The predictor runs
  * set_image on the image and on every crop: afterwards it holds the last one's embedding. */
 
+/* Where a generator run stands, as its progress callback sees it. */
+typedef struct sam_auto_progress {
+    int32_t points_done;   /* grid points decoded so far, all crops together */
+    int32_t points_total;  /* grid points of the whole run */
+    int32_t crops_done;    /* crops finished (the whole image is crop 1 of 1 without crop layers) */
+    int32_t crops_total;
+} sam_auto_progress;
+
+/* Called from the thread running sam_predictor_generate_masks: once before the first batch,
+ * after every batch of points and after every crop. Return 0 to go on, non-zero to stop at this batch boundary: the
+ * call then returns SAM_CANCELLED. It must not use the predictor. The callback never changes the
+ * masks a run returns. */
+typedef int32_t (*sam_auto_progress_fn)(void *user, const sam_auto_progress *progress);
+
 typedef struct sam_auto_options {
     int32_t points_per_side;        /* grid points along each side (32) */
     int32_t points_per_batch;       /* points decoded together (64) */
@@ -230,6 +245,8 @@ typedef struct sam_auto_options {
     int32_t min_mask_region_area;   /* fill holes / drop islands of at most this area (0: off) */
     int32_t use_m2m;                /* SAM 2: one refinement step with the mask as input (0) */
     int32_t multimask_output;       /* SAM 2: three candidates per point (1) */
+    sam_auto_progress_fn progress;  /* NULL: no reports (NULL) */
+    void *progress_user;            /* handed to `progress` (NULL) */
 } sam_auto_options;
 
 /* The official generator's defaults for this model's family. */
