@@ -1,9 +1,10 @@
 import Foundation
+import Segmentation
 
 /// Images named on the command line, one argument at a time: a file as given, a folder as its
-/// PNG and JPEG files (not those of its subfolders, nor hidden ones), sorted by name. `samterm
-/// edit` keeps the arguments in their order; the batch commands sort the whole list and read
-/// @LIST files too (BatchInputs).
+/// PNG and JPEG files (not those of its subfolders, nor hidden ones, nor the files samterm
+/// exported from its images), sorted by name. `samterm edit` keeps the arguments in their order;
+/// the batch commands sort the whole list and read @LIST files too (BatchInputs).
 enum ImageInputs {
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
@@ -27,6 +28,24 @@ enum ImageInputs {
         }
         let pictures = names.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
         if pictures.isEmpty { throw UsageError("\(folder): no PNG or JPEG files in this folder") }
-        return pictures.sorted().map { (folder as NSString).appendingPathComponent($0) }
+        let exported = samtermExports(inFolder: folder)
+        let images = pictures.sorted().map { (folder as NSString).appendingPathComponent($0) }
+            .filter { !exported.contains(SessionStore.absolutePath($0)) }
+        if images.isEmpty {
+            throw UsageError("\(folder): its PNG and JPEG files are all samterm's exports (recorded in the images' sessions), not images to open")
+        }
+        return images
+    }
+
+    /// The files samterm exported into `folder`, by the record in the sessions beside the images
+    /// (SessionStore.recordedExports): those of the folder itself, and for a `samterm-export`
+    /// folder those of the folder it lies in, where its images and their sessions are.
+    static func samtermExports(inFolder folder: String) -> Set<String> {
+        var exported = SessionStore.recordedExports(inFolder: folder)
+        let absolute = SessionStore.absolutePath(folder)
+        if (absolute as NSString).lastPathComponent == Exporter.exportFolderName {
+            exported.formUnion(SessionStore.recordedExports(inFolder: (absolute as NSString).deletingLastPathComponent))
+        }
+        return exported
     }
 }
