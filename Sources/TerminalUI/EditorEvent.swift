@@ -79,7 +79,9 @@ public enum EditorEvent: Sendable {
     case objectsFound(imageIndex: Int, suggestions: [MaskSuggestion])
     case findingObjectsFailed(imageIndex: Int, message: String)
 
-    case exportFinished(imageIndex: Int, files: [String])
+    /// `files` written; `removed`: files of the image's previous export that it did not write
+    /// again, removed (EarlierExports).
+    case exportFinished(imageIndex: Int, files: [String], removed: [String] = [])
     case exportFailed(imageIndex: Int, message: String)
     /// Nothing was written: these files exist and were not written by this editor.
     case exportNeedsOverwrite(imageIndex: Int, existing: [String])

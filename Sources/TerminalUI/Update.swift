@@ -70,8 +70,8 @@ extension EditorState {
             return objectsFound(index: index, suggestions: suggestions)
         case .findingObjectsFailed(let index, let text):
             return findingObjectsFailed(index: index, message: text)
-        case .exportFinished(let index, let files):
-            return exportFinished(index: index, files: files)
+        case .exportFinished(let index, let files, let removed):
+            return exportFinished(index: index, files: files, removed: removed)
         case .exportNeedsOverwrite(let index, let existing):
             return exportNeedsOverwrite(index: index, existing: existing)
         case .exportFailed(_, let text):
@@ -112,7 +112,7 @@ extension EditorState {
         case .zoomIn, .zoomOut: return zoom(in: action == .zoomIn)
         case .zoomToFit: return zoomToFit()
         case .nextImage, .previousImage: return stepImage(by: action == .nextImage ? 1 : -1)
-        case .export: return export()
+        case .export: return openExportDialog()
         case .findObjects: return findObjects()
         case .quit, .interrupt: return askToQuit()
         case .showHelp: return showHelp()
@@ -152,7 +152,7 @@ extension EditorEvent {
         switch self {
         case .imageLoaded(let index, _), .imageFailed(let index, _), .encodingStarted(let index, _),
              .imageEncoded(let index, _, _), .encodingFailed(let index, _), .sessionLoaded(let index, _, _),
-             .objectsFound(let index, _), .findingObjectsFailed(let index, _), .exportFinished(let index, _):
+             .objectsFound(let index, _), .findingObjectsFailed(let index, _), .exportFinished(let index, _, _):
             return index
         default:
             return nil

@@ -136,7 +136,7 @@ final class EventRecorder: @unchecked Sendable {
         case .prediction(let id, let result): return "prediction \(id) x\(result.candidates.count)"
         case .predictionFailed(let id, let message): return "predictionFailed \(id) \(message)"
         case .predictionDropped(let id): return "predictionDropped \(id)"
-        case .exportFinished(let index, let files): return "exportFinished \(index) \(files)"
+        case .exportFinished(let index, let files, _): return "exportFinished \(index) \(files)"
         case .exportFailed(let index, let message): return "exportFailed \(index) \(message)"
         case .sessionLoaded(let index, let sha256, _): return "sessionLoaded \(index) \(sha256)"
         case .replayed(let id, let result, let maskInput):
@@ -289,8 +289,9 @@ final class PredictorWorkerTests: XCTestCase {
         worker.submit(.export(ExportRequest(imageIndex: 0, imagePath: "/photos/a.png", imageWidth: 8, imageHeight: 6,
                                             objects: objects, directory: nil)))
         let events = recorder.wait { $0.contains { if case .exportFinished = $0 { return true } else { return false } } }
-        guard case .exportFinished(0, let files)? = events.last else { return XCTFail("\(events)") }
-        XCTAssertEqual(files, ["/photos/mask_1.png", "/photos/mask_3.png"], "next to the image without --out")
+        guard case .exportFinished(0, let files, _)? = events.last else { return XCTFail("\(events)") }
+        XCTAssertEqual(files, ["/photos/samterm-export/mask_1.png", "/photos/samterm-export/mask_3.png"],
+                       "in samterm-export beside the image without --out")
         let job = try XCTUnwrap(jobs.first)
         XCTAssertEqual(job.objects.map(\.mask.width), [8, 8])
         XCTAssertEqual(job.objects.map(\.score), [0.6, 0.5].map { Double(Float($0)) })
@@ -329,7 +330,7 @@ final class PredictorWorkerTests: XCTestCase {
 
     func testExportAsksBeforeReplacingFilesItDidNotWrite() throws {
         let engine = ScriptedEngine(), recorder = EventRecorder(), jobs = JobBox()
-        let worker = makeWorker(engine: engine, recorder: recorder, existingFiles: ["/photos/mask_1.png"], exported: { jobs.append($0) })
+        let worker = makeWorker(engine: engine, recorder: recorder, existingFiles: ["/photos/samterm-export/mask_1.png"], exported: { jobs.append($0) })
         worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
@@ -338,7 +339,7 @@ final class PredictorWorkerTests: XCTestCase {
                                    objects: [ObjectRecord(id: 1, name: nil, color: ObjectPalette.color(at: 0), steps: steps)],
                                    directory: nil)
         worker.submit(.export(export))
-        recorder.wait { $0.contains { if case .exportNeedsOverwrite(0, ["/photos/mask_1.png"]) = $0 { return true } else { return false } } }
+        recorder.wait { $0.contains { if case .exportNeedsOverwrite(0, ["/photos/samterm-export/mask_1.png"]) = $0 { return true } else { return false } } }
         XCTAssertEqual(jobs.count, 0, "nothing written")
         export.overwrite = true
         worker.submit(.export(export))
@@ -346,7 +347,7 @@ final class PredictorWorkerTests: XCTestCase {
         XCTAssertEqual(jobs.count, 1)
         // The files the editor says it wrote are replaced without asking.
         export.overwrite = false
-        export.replaceable = ["/photos/mask_1.png"]
+        export.replaceable = ["/photos/samterm-export/mask_1.png"]
         worker.submit(.export(export))
         recorder.wait { $0.filter { if case .exportFinished = $0 { return true } else { return false } }.count == 2 }
         XCTAssertEqual(jobs.count, 2)
