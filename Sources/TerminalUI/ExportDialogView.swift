@@ -31,7 +31,7 @@ public enum ExportDialogView {
         lines.append(" \(dialog.scope == .allImages ? "(•)" : "( )") every image with objects opened in this run: "
                      + "\(EditorState.counted(all.count, "image")), \(masks(state, all))")
         lines += ["", "To: \(state.exportDestination(dialog.scope))",
-                  "Files an earlier export of these images wrote there and this one does not are removed."]
+                  "Files the last export wrote there that this one does not write are removed."]
         return lines
     }
 
