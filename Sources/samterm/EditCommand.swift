@@ -28,7 +28,7 @@ struct Edit: ParsableCommand {
     @Option(help: "kitty, sixel, truecolor, 256 or mono (default: the best the terminal supports; `samterm inspect --terminal` says which and why).")
     var renderer: RendererKind?
 
-    @Option(help: "Export into this folder instead of next to each image.")
+    @Option(help: "Export into this folder instead of samterm-export/ beside each image.")
     var out: String?
 
     @Option(help: "Export formats, comma separated: png, labelmap, cutout, coco, overlay, polygons.")
