@@ -4,7 +4,8 @@
 // one concern a file, each an extension of the state returning its effects as values:
 // Update+Prompts (prompts and candidates), Update+Objects, Update+Images (images and encoding),
 // Update+View (cursor, zoom, overlay), Update+Sessions (sessions and export),
-// Update+AutomaticMasks, Update+Dialogs (the questions and the help), Update+Mouse.
+// Update+AutomaticMasks, Update+Dialogs (the questions and the help), Update+ExportDialog,
+// Update+Mouse.
 import Segmentation
 
 /// The pure core: the state after `event`, and what the world should do about it.
