@@ -172,6 +172,8 @@ public struct EditorState: Sendable {
     var exportedFiles: Set<String> = []
     /// The export dialog's choices as last confirmed, for the next export of this run.
     var exportChoice: ExportDialog?
+    /// An export of several images under way (Update+Sessions).
+    var exportBatch: ExportBatch?
     var nextRequestID = 1
     /// Keys and clicks typed ahead of a prediction they depend on, oldest first (Update+TypeAhead).
     var waitingInputs: [WaitingInput] = []

@@ -30,8 +30,11 @@ public enum ExportDialogView {
         let all = state.imagesToExport(.allImages)
         lines.append(" \(dialog.scope == .allImages ? "(•)" : "( )") every image with objects opened in this run: "
                      + "\(EditorState.counted(all.count, "image")), \(masks(state, all))")
-        lines += ["", "To: \(state.exportDestination(dialog.scope))",
-                  "Files the last export wrote there that this one does not write are removed."]
+        let destination = state.exportDestination(dialog.scope)
+        // Absolute, as the files will be (the image may have been named relative to here).
+        let isFolder = state.setup.outputDirectory != nil || dialog.scope == .thisImage
+        let shown = isFolder ? SessionStore.absolutePath(destination) : destination
+        lines += ["", "To: \(shown)", "Leftovers of the last export there are removed."]
         return lines
     }
 

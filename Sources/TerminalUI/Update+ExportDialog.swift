@@ -31,6 +31,31 @@ public struct ExportDialog: Equatable, Sendable {
     }
 }
 
+/// An export of several images under way: one summary when the last image is written.
+struct ExportBatch: Equatable, Sendable {
+    var waiting: Set<Int>
+    var images = 0
+    var files = 0
+    var removed = 0
+    /// "camera.jpg (disk full)": the images not exported, and why.
+    var failures: [String] = []
+
+    mutating func written(files: Int, removed: Int) {
+        images += 1
+        self.files += files
+        self.removed += removed
+    }
+
+    func summary(destination: String) -> String {
+        "Exported \(EditorState.counted(files, "file")) of \(EditorState.counted(images, "image")) to \(destination)"
+            + Self.removedText(removed) + (failures.isEmpty ? "" : "; not exported: " + failures.joined(separator: ", "))
+    }
+
+    static func removedText(_ removed: Int) -> String {
+        removed == 0 ? "" : "; removed \(EditorState.counted(removed, "file")) of the previous export"
+    }
+}
+
 extension EditorState {
     /// The images an export of `scope` covers: those with at least one object that has a mask.
     func imagesToExport(_ scope: ExportDialog.Scope) -> [Int] {

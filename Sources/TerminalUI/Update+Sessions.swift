@@ -79,6 +79,7 @@ extension EditorState {
         guard !requests.isEmpty else { return say("Nothing to export: no object has a mask yet") }
         let masks = Self.counted(requests.map(\.objects.count).reduce(0, +), "mask")
         say(requests.count == 1 ? "Exporting \(masks)…" : "Exporting \(masks) of \(requests.count) images…")
+        exportBatch = requests.count > 1 ? ExportBatch(waiting: Set(requests.map(\.imageIndex))) : nil
         return requests.map(EditorEffect.export)
     }
 
@@ -88,16 +89,46 @@ extension EditorState {
         // The record: what this export wrote, and what the last one wrote that is still there.
         let gone = Set(removed).union(files)
         images[index].exports = files + images[index].exports.filter { !gone.contains($0) }
+        if exportBatch?.waiting.contains(index) == true {
+            exportBatch?.written(files: files.count, removed: removed.count)
+            batchStepDone(index)
+            return autosave(image: index)
+        }
         let folder = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? "."
         let of = index == currentImage ? "" : " of \(images[index].name)"
-        let replaced = removed.isEmpty ? "" : "; removed \(Self.counted(removed.count, "file")) of the previous export"
-        say("Exported \(Self.counted(files.count, "file"))\(of) to \(folder)\(replaced)")
+        say("Exported \(Self.counted(files.count, "file"))\(of) to \(folder)\(ExportBatch.removedText(removed.count))")
         return autosave(image: index)
+    }
+
+    /// An export failed: said at once, or, in an export of several images, in its summary.
+    mutating func exportFailed(index: Int, message text: String) -> [EditorEffect] {
+        guard exportBatch?.waiting.contains(index) == true else { return sayError("Export failed: \(text)") }
+        exportBatch?.failures.append("\(images[index].name) (\(text))")
+        batchStepDone(index)
+        return []
+    }
+
+    /// One image of an export of several is done: the progress, or the summary after the last.
+    private mutating func batchStepDone(_ index: Int) {
+        guard var batch = exportBatch else { return }
+        batch.waiting.remove(index)
+        exportBatch = batch.waiting.isEmpty ? nil : batch
+        if batch.waiting.isEmpty {
+            message = StatusMessage(batch.summary(destination: exportDestination(.allImages)), isError: !batch.failures.isEmpty)
+        } else {
+            say("Exporting… \(batch.images + batch.failures.count) of \(batch.images + batch.failures.count + batch.waiting.count) images done")
+        }
     }
 
     /// Files from elsewhere are in the way: ask, when the user is looking at that image and not
     /// answering another question.
     mutating func exportNeedsOverwrite(index: Int, existing: [String]) -> [EditorEffect] {
+        if exportBatch?.waiting.contains(index) == true {
+            exportBatch?.failures.append("\(images[index].name) (\(Self.counted(existing.count, "file")) from elsewhere in the way: "
+                                         + "export it alone to replace them)")
+            batchStepDone(index)
+            return []
+        }
         guard index == currentImage, mode == .normal else {
             return sayError("Export of \(images[index].name) not written: \(Self.counted(existing.count, "file")) exist; "
                             + "export it from its screen to replace them")

@@ -75,8 +75,8 @@ extension EditorState {
             return exportFinished(index: index, files: files, removed: removed)
         case .exportNeedsOverwrite(let index, let existing):
             return exportNeedsOverwrite(index: index, existing: existing)
-        case .exportFailed(_, let text):
-            return sayError("Export failed: \(text)")
+        case .exportFailed(let index, let text):
+            return images.indices.contains(index) ? exportFailed(index: index, message: text) : sayError("Export failed: \(text)")
         case .latencyMeasured(let milliseconds):
             lastLatencyMilliseconds = milliseconds
             return []

@@ -61,9 +61,34 @@ final class ExportDialogTests: XCTestCase {
         XCTAssertEqual(requests.map(\.directory), [nil, nil], "samterm-export beside each image (the worker's default)")
         XCTAssertEqual(state.mode, .normal)
         XCTAssertEqual(state.message?.text, "Exporting 2 masks of 2 images…")
+        _ = state.apply(.exportFinished(imageIndex: 1, files: ["/images/samterm-export/dog_coco.json"]))
+        XCTAssertEqual(state.message?.text, "Exporting… 1 of 2 images done")
+        _ = state.apply(.exportFinished(imageIndex: 0, files: ["/images/samterm-export/cat_coco.json", "/images/samterm-export/cat_overlay.png"],
+                                        removed: ["/images/samterm-export/cat_mask_01.png"]))
+        XCTAssertEqual(state.message?.text,
+                       "Exported 3 files of 2 images to samterm-export/ beside each image; removed 1 file of the previous export")
+        XCTAssertFalse(state.hasUnsavedChanges)
         // The next `e` starts from these choices.
         _ = F.press([.character("e")], on: &state)
         XCTAssertEqual(dialog(state), ExportDialog(formats: [.coco, .overlay], scope: .allImages))
+    }
+
+    func testAFailureInAnExportOfSeveralImagesIsInItsSummary() throws {
+        var state = try twoImagesWithObjects()
+        _ = F.press([.character("e"), .tab, .enter], on: &state)
+        _ = state.apply(.exportFailed(imageIndex: 0, message: "disk full"))
+        XCTAssertEqual(state.message?.text, "Exporting… 1 of 2 images done")
+        _ = state.apply(.exportFinished(imageIndex: 1, files: ["/images/samterm-export/dog_coco.json"]))
+        XCTAssertEqual(state.message, StatusMessage("Exported 1 file of 1 image to samterm-export/ beside each image; "
+                                                    + "not exported: cat.png (disk full)", isError: true))
+        XCTAssertTrue(state.images[0].hasUnsavedChanges, "the failed image is still not exported")
+        // Files from elsewhere in the way of one image: said in the summary too, nothing asked.
+        _ = F.press([.character("e"), .enter], on: &state)
+        _ = state.apply(.exportNeedsOverwrite(imageIndex: 1, existing: ["/images/samterm-export/dog_coco.json"]))
+        _ = state.apply(.exportFinished(imageIndex: 0, files: ["/images/samterm-export/cat_coco.json"]))
+        XCTAssertEqual(state.mode, .normal)
+        XCTAssertEqual(state.message?.text, "Exported 1 file of 1 image to samterm-export/ beside each image; "
+                       + "not exported: dog.png (1 file from elsewhere in the way: export it alone to replace them)")
     }
 
     func testThisImageExportsOnlyTheImageOnScreen() throws {
