@@ -42,7 +42,7 @@ struct Edit: ParsableCommand {
     var noCache = false
 
     func run() throws {
-        let images = try Self.expand(inputs)
+        let images = try Self.expand(inputs, sessionFolder: sessionDir)
         let exportFormats: [ExportFormat]
         do {
             exportFormats = try ExportFormat.parseList(formats)
@@ -71,8 +71,8 @@ struct Edit: ParsableCommand {
 
     /// Files as given, in the order given; folders become their PNG and JPEG files, sorted by
     /// name (ImageInputs).
-    static func expand(_ inputs: [String]) throws -> [String] {
-        let images = try inputs.flatMap(ImageInputs.paths(named:))
+    static func expand(_ inputs: [String], sessionFolder: String? = nil) throws -> [String] {
+        let images = try inputs.flatMap { try ImageInputs.paths(named: $0, sessionFolder: sessionFolder) }
         if images.isEmpty { throw UsageError("no images given") }
         return images
     }

@@ -9,17 +9,19 @@ enum ImageInputs {
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
     /// Throws a `UsageError` for an argument that names nothing or a folder without images.
-    static func paths(named argument: String) throws -> [String] {
+    /// `sessionFolder`: where sessions are kept when not beside their images (`--session-dir`),
+    /// whose records of exports count too.
+    static func paths(named argument: String, sessionFolder: String? = nil) throws -> [String] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else {
             // An empty or blank argument would read as nothing at all: quote it.
             let shown = argument.isEmpty || argument.trimmingCharacters(in: .whitespaces) != argument ? "\"\(argument)\"" : argument
             throw UsageError("\(shown): no such file or folder")
         }
-        return isFolder.boolValue ? try images(inFolder: argument) : [argument]
+        return isFolder.boolValue ? try images(inFolder: argument, sessionFolder: sessionFolder) : [argument]
     }
 
-    static func images(inFolder folder: String) throws -> [String] {
+    static func images(inFolder folder: String, sessionFolder: String? = nil) throws -> [String] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
@@ -28,7 +30,8 @@ enum ImageInputs {
         }
         let pictures = names.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) && !$0.hasPrefix(".") }
         if pictures.isEmpty { throw UsageError("\(folder): no PNG or JPEG files in this folder") }
-        let exported = samtermExports(inFolder: folder)
+        var exported = samtermExports(inFolder: folder)
+        if let sessionFolder { exported.formUnion(SessionStore.recordedExports(inFolder: sessionFolder)) }
         let images = pictures.sorted().map { (folder as NSString).appendingPathComponent($0) }
             .filter { !exported.contains(SessionStore.absolutePath($0)) }
         if images.isEmpty {

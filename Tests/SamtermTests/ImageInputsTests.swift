@@ -34,6 +34,18 @@ final class ImageInputsTests: XCTestCase {
                        "a file named on its own is taken as given")
     }
 
+    func testSessionsKeptElsewhereCountWhenNamed() throws {
+        let sessions = folder + "/sessions"
+        try FileManager.default.createDirectory(atPath: sessions, withIntermediateDirectories: true)
+        let store = SessionStore(imagePath: folder + "/dog.png", folder: sessions)
+        try store.save(Session(image: Session.ImageReference(path: folder + "/dog.png", sha256: String(repeating: "ab", count: 32),
+                                                             width: 8, height: 6),
+                               model: "sam2.1_hiera_t", objects: [],
+                               exports: [store.recordedPath(ofExport: folder + "/dog_mask_01_person.png")]))
+        XCTAssertEqual(try Edit.expand([folder], sessionFolder: sessions), ["\(folder)/camera.jpg", "\(folder)/dog.png"])
+        XCTAssertEqual(try Edit.expand([folder]).count, 3, "without --session-dir those sessions are not read")
+    }
+
     func testACorruptSessionDoesNotBreakTheListing() throws {
         let corrupt = folder + "/dog.png.samterm.json"
         try Data("{ \"format\": \"samterm-session\", \"exports\": [1, 2".utf8).write(to: URL(fileURLWithPath: corrupt))
