@@ -107,7 +107,9 @@ public enum Chrome {
         case .naming(let text):
             left = [StyledSpan(" Name: ", .bold), StyledSpan(text + "_"), StyledSpan("   Enter to keep, Esc to cancel", .dim)]
         case .confirmQuit:
-            left = [StyledSpan(" Unsaved masks: quit without exporting? (y/n)", .highlight)]
+            left = [StyledSpan(" " + quitQuestion(state, width: width - 1), .highlight)]
+        case .exporting where state.message == nil:
+            left = [StyledSpan(" Export: 1-\(ExportFormat.allCases.count) formats  Tab images  Enter export  Esc cancel", .dim)]
         case .confirmOverwrite(let files):
             let names = files.prefix(2).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
             let more = files.count > 2 ? " and \(files.count - 2) more" : ""
@@ -116,7 +118,7 @@ public enum Chrome {
             left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
         case .confirmFindObjects:
             left = [StyledSpan(" " + state.findObjectsQuestion, .highlight)]
-        case .help, .normal:
+        case .help, .normal, .exporting:
             if let message = state.message {
                 let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
                 left = [StyledSpan(" " + MessageFitting.fit(message.text, width: max(room, 10)), message.isError ? .error : .normal)]
@@ -143,6 +145,19 @@ public enum Chrome {
         line.append(StyledSpan(String(repeating: " ", count: max(room - used, 1))))
         line.append(StyledSpan(rightText, .highlight))
         return line.truncated(to: width)
+    }
+
+    /// "Not exported: camera.jpg, dog.png — quit? (y/n)": the images whose changes no export
+    /// has written yet (their sessions are saved), as many names as fit in `width`.
+    static func quitQuestion(_ state: EditorState, width: Int) -> String {
+        let names = state.images.filter(\.hasUnsavedChanges).map(\.name)
+        let question = " — quit? (y/n)"
+        for shown in stride(from: names.count, through: 1, by: -1) {
+            let more = shown < names.count ? " and \(names.count - shown) more" : ""
+            let text = "Not exported: " + names.prefix(shown).joined(separator: ", ") + more + question
+            if text.count <= width { return text }
+        }
+        return "\(EditorState.counted(names.count, "image")) not exported" + question
     }
 
     /// What the background is doing, with a spinner and the elapsed time.

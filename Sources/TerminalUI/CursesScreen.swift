@@ -183,13 +183,20 @@ final class CursesScreen {
                     column: area.column + max((area.width - line.count) / 2, 0))
             }
         }
-        if state.mode == .help { drawHelp(in: layout.imageArea, keys: state.keymap.helpLines) }
+        if state.mode == .help {
+            let (box, lines) = HelpOverlay.layout(in: layout.imageArea, keys: state.keymap.helpLines)
+            drawBox(box, lines: lines)
+        }
+        if case .exporting(let dialog) = state.mode {
+            let (box, lines) = ExportDialogView.layout(state, dialog, in: layout.imageArea)
+            drawBox(box, lines: lines)
+        }
         wnoutrefresh(window)
         doupdate()
     }
 
-    private func drawHelp(in area: CellRect, keys: [String]) {
-        let (box, lines) = HelpOverlay.layout(in: area, keys: keys)
+    /// A framed box with `lines` in it, the first in bold (the help, the export dialog).
+    private func drawBox(_ box: CellRect, lines: [String]) {
         guard box.width >= 4, box.height >= 3 else { return }
         let horizontal = String(repeating: "─", count: box.width - 2)
         put([StyledSpan("┌" + horizontal + "┐")], row: box.row, column: box.column)

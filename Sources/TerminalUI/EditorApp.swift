@@ -14,7 +14,7 @@ public struct EditorConfiguration: Sendable {
     public var precision: ComputePrecision
     /// nil: chosen from what the terminal supports.
     public var renderer: RendererKind?
-    /// Where exports go; nil puts them next to each image.
+    /// Where exports go; nil puts them in `samterm-export/` beside each image.
     public var outputDirectory: String?
     public var exportFormats: [ExportFormat]
     /// nil: the XDG cache directory.
@@ -150,7 +150,7 @@ private final class MainLoop {
         state = EditorState(imagePaths: configuration.imagePaths, terminal: size,
                             setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
                                               renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory,
-                                              pixelsHint: hint))
+                                              pixelsHint: hint, exportFormats: configuration.exportFormats))
         state.keymap = configuration.keymap
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
            FileManager.default.createFile(atPath: path, contents: nil) {

@@ -31,12 +31,17 @@ public struct ExportRequest: Sendable {
     public var imageWidth: Int
     public var imageHeight: Int
     public var objects: [ObjectRecord]
-    /// Where files go: `--out DIR`, or the image's own folder when nil.
+    /// Where files go: `--out DIR`, or `samterm-export/` beside the image when nil.
     public var directory: String?
     /// Replace files that exist (the user confirmed).
     public var overwrite = false
-    /// Files that may be replaced without asking: the ones this editor exported before.
+    /// Files that may be replaced without asking: the ones this editor exported before, and
+    /// the image's record of its last export.
     public var replaceable: Set<String> = []
+    public var formats: [ExportFormat] = ExportFormat.defaults
+    /// The image's record of its last export: those of its files in the new export's folder
+    /// that the new export does not write are removed (EarlierExports).
+    public var earlier: [String] = []
 }
 
 /// Predicting a restored object again: its saved steps replayed (see SessionReplay), each
@@ -69,18 +74,23 @@ public struct ImageSessionSnapshot: Sendable {
     public var height: Int
     public var model: String
     public var objects: [Object]
+    /// The files the image's last export wrote, absolute paths.
+    public var exports: [String] = []
 
     /// The session file's content. `store` turns an object's mask into its stored form (a
-    /// writer may keep the ones it already encoded).
+    /// writer may keep the ones it already encoded); `recordExport` says how the session names
+    /// an exported file (SessionStore.recordedPath).
     public func session(imageReferencePath: String,
                         store: (Object) -> Session.StoredMask? = { object in
                             object.mask.map { Session.StoredMask(mask: $0, score: Double(object.score ?? 0)) }
-                        }) -> Session {
+                        },
+                        recordExport: (String) -> String = { $0 }) -> Session {
         Session(image: Session.ImageReference(path: imageReferencePath, sha256: sha256, width: width, height: height),
                 model: model,
                 objects: objects.map { object in
                     Session.Object(id: object.id, name: object.name, color: object.color, steps: object.steps, mask: store(object))
-                })
+                },
+                exports: exports.isEmpty ? nil : exports.map(recordExport))
     }
 }
 

@@ -87,7 +87,9 @@ public enum EditorEvent: Sendable {
     /// The model's own generator thresholds, known once it is loaded.
     case automaticDefaults(AutomaticThresholds)
 
-    case exportFinished(imageIndex: Int, files: [String])
+    /// `files` written; `removed`: files of the image's previous export that it did not write
+    /// again, removed (EarlierExports).
+    case exportFinished(imageIndex: Int, files: [String], removed: [String] = [])
     case exportFailed(imageIndex: Int, message: String)
     /// Nothing was written: these files exist and were not written by this editor.
     case exportNeedsOverwrite(imageIndex: Int, existing: [String])

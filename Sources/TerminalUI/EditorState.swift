@@ -28,6 +28,9 @@ public struct ImageDocument: Sendable {
     public var nextObjectID = 1
     /// Something changed since the last export.
     public var hasUnsavedChanges = false
+    /// The files the image's last export wrote (its session's record), absolute paths: a new
+    /// export removes those it does not write again.
+    public var exports: [String] = []
     /// Masks the automatic mask generator found and the user has not adopted yet.
     public var suggestions: [MaskSuggestion] = []
     public var suggestionsVersion = 0
@@ -103,6 +106,18 @@ public enum InteractionMode: Equatable, Sendable {
     case confirmFindObjects
     /// Exporting would replace files from elsewhere (their names).
     case confirmOverwrite([String])
+    /// The export dialog (`e`): formats, which images, where (Update+ExportDialog).
+    case exporting(ExportDialog)
+}
+
+extension InteractionMode {
+    /// Whether a box covers the image area (the picture is not drawn under it).
+    public var coversImage: Bool {
+        switch self {
+        case .help, .exporting: return true
+        default: return false
+        }
+    }
 }
 
 public struct StatusMessage: Equatable, Sendable {
@@ -122,16 +137,20 @@ public struct EditorSetup: Equatable, Sendable {
     public var device: String
     public var renderer: String
     public var outputDirectory: String?
+    /// The formats the export dialog starts with (`--formats`).
+    public var exportFormats: [ExportFormat] = ExportFormat.defaults
     /// How to get pictures where the terminal could show them but something in between keeps
     /// them away (tmux without passthrough); shown on the status line.
     public var pixelsHint: String?
 
-    public init(modelName: String, device: String, renderer: String, outputDirectory: String? = nil, pixelsHint: String? = nil) {
+    public init(modelName: String, device: String, renderer: String, outputDirectory: String? = nil, pixelsHint: String? = nil,
+                exportFormats: [ExportFormat] = ExportFormat.defaults) {
         self.modelName = modelName
         self.device = device
         self.renderer = renderer
         self.outputDirectory = outputDirectory
         self.pixelsHint = pixelsHint
+        self.exportFormats = exportFormats
     }
 }
 
@@ -161,6 +180,10 @@ public struct EditorState: Sendable {
     public var lastLatencyMilliseconds: Double?
     /// Files this editor exported: exporting again replaces them without asking.
     var exportedFiles: Set<String> = []
+    /// The export dialog's choices as last confirmed, for the next export of this run.
+    var exportChoice: ExportDialog?
+    /// An export of several images under way (Update+Sessions).
+    var exportBatch: ExportBatch?
     var nextRequestID = 1
     /// Keys and clicks typed ahead of a prediction they depend on, oldest first (Update+TypeAhead).
     var waitingInputs: [WaitingInput] = []
@@ -237,7 +260,7 @@ public struct EditorState: Sendable {
                                                mask: fullSize ? candidate?.mask : nil, score: candidate?.score)
         }
         return ImageSessionSnapshot(imagePath: document.path, sha256: sha256, width: width, height: height,
-                                    model: setup.modelName, objects: objects)
+                                    model: setup.modelName, objects: objects, exports: document.exports)
     }
 
     /// The effect that autosaves image `index`, if it is saved at all.

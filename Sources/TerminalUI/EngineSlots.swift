@@ -28,6 +28,11 @@ struct EngineSlots {
         holders.contains { $0?.image == image }
     }
 
+    /// The slot that holds this content of image `index`, if one does (not made active).
+    func slot(holding index: Int, key: String) -> Int? {
+        holders.firstIndex(where: { $0?.image == index && $0?.key == key })
+    }
+
     /// Makes the slot that holds this content of image `index` the active one; false when none does.
     mutating func activate(image index: Int, key: String) -> Bool {
         guard let slot = holders.firstIndex(where: { $0?.image == index && $0?.key == key }) else { return false }

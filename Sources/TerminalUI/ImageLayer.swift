@@ -117,9 +117,9 @@ final class ImageLayer {
                                            cursor: scene.cursor, origin: CellPosition(column: area.column, row: area.row))
     }
 
-    /// Whether the state shows an image at all (not while a message or the help covers it).
+    /// Whether the state shows an image at all (not while a message, the help or a dialog covers it).
     static func showsImage(_ state: EditorState) -> Bool {
-        !state.layout.isTooSmall && state.mode != .help && state.viewport != nil && state.document.image != nil
+        !state.layout.isTooSmall && !state.mode.coversImage && state.viewport != nil && state.document.image != nil
     }
 
     /// The bytes for this frame; empty when the area already shows it.

@@ -78,7 +78,7 @@ public enum Keymap {
         KeyBinding(keys: [.character("0")], label: "0", action: .zoomToFit, help: "fit the image"),
         KeyBinding(keys: [.character("]")], label: "] [", action: .nextImage, help: "next / previous image"),
         KeyBinding(keys: [.character("[")], label: "", action: .previousImage, help: ""),
-        KeyBinding(keys: [.character("e")], label: "e", action: .export, help: "export masks"),
+        KeyBinding(keys: [.character("e")], label: "e", action: .export, help: "export: choose formats, images, Enter"),
         KeyBinding(keys: [.character("A")], label: "A", action: .findObjects,
                    help: "find every object (automatic masks); a click on an outline adopts it"),
         KeyBinding(keys: [.character("t")], label: "t", action: .lowerAutomaticThresholds,

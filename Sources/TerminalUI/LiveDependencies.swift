@@ -8,7 +8,7 @@ extension PredictorWorker.Dependencies {
     public static func live(_ configuration: EditorConfiguration,
                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
         let checkpoint = configuration.checkpointPath, device = configuration.device
-        let preset = configuration.modelName, threads = configuration.threads, formats = configuration.exportFormats
+        let preset = configuration.modelName, threads = configuration.threads
         let kernels = configuration.kernels, precision = configuration.precision
         let sessionDirectory = configuration.sessionDirectory
         let cache = configuration.useEmbeddingCache
@@ -20,7 +20,7 @@ extension PredictorWorker.Dependencies {
             loadImage: { path in (try RGBImage.load(path: path), try SHA256.hexDigest(ofFileAt: path)) },
             export: { job in
                 try Exporter(image: job.image, imagePath: job.imagePath, objects: job.objects, model: job.model)
-                    .write(formats: formats, to: job.folder, force: job.overwrite)
+                    .write(formats: job.formats, to: job.folder, force: job.overwrite)
             },
             cache: cache,
             modelKey: { engine in EmbeddingCache.modelKey(modelName: engine.modelName, checkpointPath: checkpoint) },
@@ -32,10 +32,14 @@ extension PredictorWorker.Dependencies {
 }
 
 extension SessionOutcome {
-    /// Reads the session of an image, checked against its content and the model.
+    /// Reads the session of an image, checked against its content and the model; its record of
+    /// exports comes back as absolute paths.
     public static func load(_ store: SessionStore, sha256: String, model: String) -> SessionOutcome {
         do {
-            return try store.load(imageSHA256: sha256, model: model).map(SessionOutcome.found) ?? .fresh
+            guard var session = try store.load(imageSHA256: sha256, model: model) else { return .fresh }
+            // The editor keeps its record of exports as absolute paths.
+            if session.exports != nil { session.exports = store.exportedFiles(of: session) }
+            return .found(session)
         } catch let error as SessionError {
             if case .corrupt = error { return .setAside(error.description) }
             return .refused(error.description)

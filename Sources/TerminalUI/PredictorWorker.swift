@@ -20,6 +20,7 @@ public final class PredictorWorker: @unchecked Sendable {
         public var folder: String
         /// Replace existing files (the user said yes, or this editor wrote them).
         public var overwrite: Bool
+        public var formats: [ExportFormat] = ExportFormat.defaults
     }
 
     public struct Dependencies: Sendable {
@@ -233,11 +234,8 @@ public final class PredictorWorker: @unchecked Sendable {
             post(.exportFailed(imageIndex: request.imageIndex, message: "no model: \(missingModel)"))
             return
         }
-        guard let slot = slots.active, slots.activeImage == request.imageIndex, let image = images.kept(request.imageIndex) else {
-            post(.exportFailed(imageIndex: request.imageIndex, message: "the image is not encoded yet"))
-            return
-        }
         do {
+            let (slot, image) = try slotForExport(request, engine: engine)
             // Display masks are capped in size: each object's steps are replayed at full size,
             // which gives exactly the mask on screen (and the one a restored session gives).
             let objects = try request.objects.map { record in
@@ -247,10 +245,11 @@ public final class PredictorWorker: @unchecked Sendable {
                 return ExportObject(id: record.id, name: record.name, color: record.color, mask: candidate.mask,
                                     score: Double(candidate.score), steps: record.steps)
             }
-            // Absolute, so the message says where the files went whatever the working folder.
-            let folder = request.directory ?? URL(fileURLWithPath: request.imagePath).deletingLastPathComponent().path
+            // Absolute, so the message says where the files went whatever the working folder,
+            // and the record compares with the session's.
+            let folder = SessionStore.absolutePath(request.directory ?? Exporter.defaultFolder(forImage: request.imagePath))
             var job = ExportJob(image: image, imagePath: request.imagePath, objects: objects, model: engine.modelName,
-                                folder: folder, overwrite: request.overwrite)
+                                folder: folder, overwrite: request.overwrite, formats: request.formats)
             let files: [String]
             do {
                 files = try dependencies.export(job)
@@ -261,7 +260,9 @@ public final class PredictorWorker: @unchecked Sendable {
                 post(.exportNeedsOverwrite(imageIndex: request.imageIndex, existing: existing))
                 return
             }
-            post(.exportFinished(imageIndex: request.imageIndex, files: files))
+            // The new files are all in place: the previous export's leftovers go.
+            let replaced = EarlierExports.replace(earlier: request.earlier, written: files, folder: folder)
+            post(.exportFinished(imageIndex: request.imageIndex, files: files, removed: replaced.removed))
         } catch {
             post(.exportFailed(imageIndex: request.imageIndex, message: "\(error)"))
         }
@@ -269,6 +270,32 @@ public final class PredictorWorker: @unchecked Sendable {
 
     /// Seconds between two progress reports of the generator: the screen needs no more.
     static let progressInterval = 0.1
+
+    /// The slot and pixels an export of `request`'s image runs on: the active slot for the image
+    /// on screen; for another image of the list (exporting all), a slot holding it or the spare
+    /// one filled now (from the embedding cache, else encoded), never the active one.
+    private func slotForExport(_ request: ExportRequest, engine: PredictionEngine) throws -> (slot: Int, image: RGBImage) {
+        let index = request.imageIndex
+        if let slot = slots.active, slots.activeImage == index {
+            return (slot, try images.kept(index) ?? images.image(index: index, path: request.imagePath).image)
+        }
+        // Read past the decoded images, so that the ones on screen and next stay there.
+        let loaded = try dependencies.loadImage(request.imagePath)
+        if let slot = slots.slot(holding: index, key: loaded.contentKey) { return (slot, loaded.image) }
+        guard slots.count > 1 else { throw ExportFailure("\(request.imagePath): open it to export it (one model slot only)") }
+        let slot = slots.free(sparing: slots.active)
+        if !embeddings.load(key: loaded.contentKey, into: slot, engine: engine) {
+            try engine.encode(loaded.image, slot: slot)
+            embeddings.store(key: loaded.contentKey, from: slot, engine: engine)
+        }
+        slots.fill(slot, image: index, key: loaded.contentKey)
+        return (slot, loaded.image)
+    }
+
+    private struct ExportFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
 
     /// Runs the automatic mask generator on the active image; masks come back at the display size.
     private func findObjects(_ job: WorkerMailbox.FindJob) {

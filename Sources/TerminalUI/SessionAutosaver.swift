@@ -53,9 +53,9 @@ public final class SessionAutosaver: @unchecked Sendable {
         lock.unlock()
         guard let snapshot else { return }
         let store = conflicts[imagePath].map { SessionStore(path: $0) } ?? store(imagePath)
-        let session = snapshot.session(imageReferencePath: store.imageReferencePath(for: imagePath)) {
-            self.storedMask(of: $0, imagePath: imagePath)
-        }
+        let session = snapshot.session(imageReferencePath: store.imageReferencePath(for: imagePath),
+                                       store: { self.storedMask(of: $0, imagePath: imagePath) },
+                                       recordExport: store.recordedPath(ofExport:))
         let ids = Set(snapshot.objects.map(\.id))
         encoded[imagePath] = encoded[imagePath]?.filter { ids.contains($0.key) }
         guard written[imagePath] != session else { return }

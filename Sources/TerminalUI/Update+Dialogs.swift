@@ -21,14 +21,16 @@ extension EditorState {
             return Self.isYes(key) ? deleteCurrentObject() : say("Delete cancelled")
         case .confirmOverwrite:
             mode = .normal
-            return Self.isYes(key) ? export(overwrite: true) : say("Export cancelled: nothing was overwritten")
+            return Self.isYes(key) ? export(images: [currentImage], overwrite: true) : say("Export cancelled: nothing was overwritten")
         case .confirmFindObjects:
             mode = .normal
             return Self.isYes(key) ? startFindingObjects() : say("Not finding objects")
+        case .exporting(let dialog):
+            return answerExportDialog(dialog, key: key)
         }
     }
 
-    private static func isYes(_ key: Key) -> Bool {
+    static func isYes(_ key: Key) -> Bool {
         key == .character("y") || key == .character("Y")
     }
 

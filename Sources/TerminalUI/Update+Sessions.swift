@@ -1,4 +1,5 @@
-// The update's sessions and export: an image's saved work coming back, and exporting it.
+// The update's sessions and export: an image's saved work coming back, and exporting it (the
+// dialog that starts an export is Update+ExportDialog).
 import Foundation
 import Segmentation
 
@@ -21,11 +22,13 @@ extension EditorState {
             return []
         case .found(let session):
             images[index].autosave = .on
+            images[index].exports = session.exports ?? []
             return restore(session, into: index)
         case .readOnly(let session, let text):
             // Edits stay possible, to look and try, and exports too (files of their own): only
             // the session, which the other editor writes, is left alone.
             images[index].autosave = .readOnly(text)
+            images[index].exports = session?.exports ?? []
             let effects = session.map { restore($0, into: index) } ?? []
             say("\(text); changes here are not saved", isError: true, aboutImage: index)
             return effects
@@ -74,31 +77,77 @@ extension EditorState {
         return restored.indices.map { repredict(imageIndex: index, objectIndex: $0) }
     }
 
-    /// `e`: every object with a mask, predicted again at full size by the worker.
-    mutating func export(overwrite: Bool = false) -> [EditorEffect] {
-        // Restored objects whose replay is still running export too: they have their steps.
-        let objects = document.objects.filter { !$0.steps.isEmpty }
-        guard !objects.isEmpty, let width = document.width, let height = document.height else {
-            return say("Nothing to export: no object has a mask yet")
+    /// Every object with a mask of each image in `indices`, predicted again at full size by the
+    /// worker, in the formats last chosen in the export dialog.
+    mutating func export(images indices: [Int], overwrite: Bool = false) -> [EditorEffect] {
+        let formats = exportChoice?.formats ?? setup.exportFormats
+        var requests: [ExportRequest] = []
+        for index in indices {
+            let document = images[index]
+            // Restored objects whose replay is still running export too: they have their steps.
+            let objects = document.objects.filter { !$0.steps.isEmpty }
+            guard !objects.isEmpty, let width = document.width, let height = document.height else { continue }
+            requests.append(ExportRequest(imageIndex: index, imagePath: document.path, imageWidth: width, imageHeight: height,
+                                          objects: objects.map(record(of:)), directory: setup.outputDirectory,
+                                          overwrite: overwrite, replaceable: exportedFiles.union(document.exports),
+                                          formats: formats, earlier: document.exports))
         }
-        say("Exporting \(Self.counted(objects.count, "mask"))…")
-        return [.export(ExportRequest(imageIndex: currentImage, imagePath: document.path, imageWidth: width, imageHeight: height,
-                                      objects: objects.map(record(of:)), directory: setup.outputDirectory,
-                                      overwrite: overwrite, replaceable: exportedFiles))]
+        guard !requests.isEmpty else { return say("Nothing to export: no object has a mask yet") }
+        let masks = Self.counted(requests.map(\.objects.count).reduce(0, +), "mask")
+        say(requests.count == 1 ? "Exporting \(masks)…" : "Exporting \(masks) of \(requests.count) images…")
+        exportBatch = requests.count > 1 ? ExportBatch(waiting: Set(requests.map(\.imageIndex))) : nil
+        return requests.map(EditorEffect.export)
     }
 
-    mutating func exportFinished(index: Int, files: [String]) -> [EditorEffect] {
+    mutating func exportFinished(index: Int, files: [String], removed: [String] = []) -> [EditorEffect] {
         images[index].hasUnsavedChanges = false
         exportedFiles.formUnion(files)
+        // The record: what this export wrote, and what the last one wrote that is still there.
+        let gone = Set(removed).union(files)
+        images[index].exports = files + images[index].exports.filter { !gone.contains($0) }
+        if exportBatch?.waiting.contains(index) == true {
+            exportBatch?.written(files: files.count, removed: removed.count)
+            batchStepDone(index)
+            return autosave(image: index)
+        }
         let folder = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? "."
-        return say("Exported \(Self.counted(files.count, "file")) to \(folder)")
+        let of = index == currentImage ? "" : " of \(images[index].name)"
+        say("Exported \(Self.counted(files.count, "file"))\(of) to \(folder)\(ExportBatch.removedText(removed.count))")
+        return autosave(image: index)
+    }
+
+    /// An export failed: said at once, or, in an export of several images, in its summary.
+    mutating func exportFailed(index: Int, message text: String) -> [EditorEffect] {
+        guard exportBatch?.waiting.contains(index) == true else { return sayError("Export failed: \(text)") }
+        exportBatch?.failures.append("\(images[index].name) (\(text))")
+        batchStepDone(index)
+        return []
+    }
+
+    /// One image of an export of several is done: the progress, or the summary after the last.
+    private mutating func batchStepDone(_ index: Int) {
+        guard var batch = exportBatch else { return }
+        batch.waiting.remove(index)
+        exportBatch = batch.waiting.isEmpty ? nil : batch
+        if batch.waiting.isEmpty {
+            message = StatusMessage(batch.summary(destination: exportDestination(.allImages)), isError: !batch.failures.isEmpty)
+        } else {
+            say("Exporting… \(batch.images + batch.failures.count) of \(batch.images + batch.failures.count + batch.waiting.count) images done")
+        }
     }
 
     /// Files from elsewhere are in the way: ask, when the user is looking at that image and not
     /// answering another question.
     mutating func exportNeedsOverwrite(index: Int, existing: [String]) -> [EditorEffect] {
+        if exportBatch?.waiting.contains(index) == true {
+            exportBatch?.failures.append("\(images[index].name) (\(Self.counted(existing.count, "file")) from elsewhere in the way: "
+                                         + "export it alone to replace them)")
+            batchStepDone(index)
+            return []
+        }
         guard index == currentImage, mode == .normal else {
-            return sayError("Export not written: \(Self.counted(existing.count, "file")) exist")
+            return sayError("Export of \(images[index].name) not written: \(Self.counted(existing.count, "file")) exist; "
+                            + "export it from its screen to replace them")
         }
         mode = .confirmOverwrite(existing)
         return []

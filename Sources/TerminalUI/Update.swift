@@ -4,8 +4,8 @@
 // one concern a file, each an extension of the state returning its effects as values:
 // Update+Prompts (prompts and candidates), Update+Objects, Update+Images (images and encoding),
 // Update+View (cursor, zoom, overlay), Update+Sessions (sessions and export),
-// Update+AutomaticMasks, Update+Dialogs (the questions and the help), Update+Mouse,
-// Update+History (undo and redo), Update+Messages.
+// Update+AutomaticMasks, Update+Dialogs (the questions and the help), Update+ExportDialog,
+// Update+Mouse, Update+History (undo and redo), Update+Messages.
 import Segmentation
 
 /// The pure core: the state after `event`, and what the world should do about it.
@@ -77,12 +77,12 @@ extension EditorState {
             return findingObjectsCancelled(index: index)
         case .automaticDefaults(let thresholds):
             return automaticDefaultsKnown(thresholds)
-        case .exportFinished(let index, let files):
-            return exportFinished(index: index, files: files)
+        case .exportFinished(let index, let files, let removed):
+            return exportFinished(index: index, files: files, removed: removed)
         case .exportNeedsOverwrite(let index, let existing):
             return exportNeedsOverwrite(index: index, existing: existing)
-        case .exportFailed(_, let text):
-            return sayError("Export failed: \(text)")
+        case .exportFailed(let index, let text):
+            return images.indices.contains(index) ? exportFailed(index: index, message: text) : sayError("Export failed: \(text)")
         case .latencyMeasured(let milliseconds):
             lastLatencyMilliseconds = milliseconds
             return []
@@ -119,7 +119,7 @@ extension EditorState {
         case .zoomIn, .zoomOut: return zoom(in: action == .zoomIn)
         case .zoomToFit: return zoomToFit()
         case .nextImage, .previousImage: return stepImage(by: action == .nextImage ? 1 : -1)
-        case .export: return export()
+        case .export: return openExportDialog()
         case .findObjects: return findObjects()
         case .lowerAutomaticThresholds: return lowerAutomaticThresholds()
         case .quit, .interrupt: return askToQuit()
@@ -160,7 +160,7 @@ extension EditorEvent {
         switch self {
         case .imageLoaded(let index, _), .imageFailed(let index, _), .encodingStarted(let index, _),
              .imageEncoded(let index, _, _), .encodingFailed(let index, _), .sessionLoaded(let index, _, _),
-             .objectsFound(let index, _), .findingObjectsFailed(let index, _), .exportFinished(let index, _),
+             .objectsFound(let index, _), .findingObjectsFailed(let index, _), .exportFinished(let index, _, _),
              .findingObjectsProgress(let index, _, _), .findingObjectsCancelled(let index):
             return index
         default:

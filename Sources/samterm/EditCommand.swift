@@ -28,7 +28,7 @@ struct Edit: ParsableCommand {
     @Option(help: "kitty, sixel, truecolor, 256 or mono (default: the best the terminal supports; `samterm inspect --terminal` says which and why).")
     var renderer: RendererKind?
 
-    @Option(help: "Export into this folder instead of next to each image.")
+    @Option(help: "Export into this folder instead of samterm-export/ beside each image.")
     var out: String?
 
     @Option(help: "Export formats, comma separated: png, labelmap, cutout, coco, overlay, polygons.")
@@ -46,7 +46,7 @@ struct Edit: ParsableCommand {
     var keys: String?
 
     func run() throws {
-        let images = try Self.expand(inputs)
+        let images = try Self.expand(inputs, sessionFolder: sessionDir)
         let exportFormats: [ExportFormat]
         do {
             exportFormats = try ExportFormat.parseList(formats)
@@ -84,8 +84,8 @@ struct Edit: ParsableCommand {
 
     /// Files as given, in the order given; folders become their PNG and JPEG files, sorted by
     /// name (ImageInputs).
-    static func expand(_ inputs: [String]) throws -> [String] {
-        let images = try inputs.flatMap(ImageInputs.paths(named:))
+    static func expand(_ inputs: [String], sessionFolder: String? = nil) throws -> [String] {
+        let images = try inputs.flatMap { try ImageInputs.paths(named: $0, sessionFolder: sessionFolder) }
         if images.isEmpty { throw UsageError("no images given") }
         return images
     }

@@ -15,6 +15,9 @@ struct Export: ParsableCommand {
             Formats: png (one 0/255 mask per object), labelmap (object i = value i; 16-bit beyond 255 \
             objects), cutout (RGBA per object, cropped to its box), coco (COCO JSON, compressed RLE), \
             overlay (the image with every mask in its colour), polygons (COCO JSON with polygons).
+
+            The files written are recorded in the session, so that samterm never lists them as images \
+            to open (unless a samterm editor has the image open: then a warning says they are not recorded).
             """)
 
     @Argument(help: ArgumentHelp("A session file or an image with a session.", valueName: "session-or-image"))
@@ -77,6 +80,37 @@ struct Export: ParsableCommand {
         exporter.polygonTolerance = polygonTolerance
         let written = try exporter.write(formats: formats, to: out ?? exporter.imageFolder, force: force)
         for path in written { print(path) }
+        record(written, in: store)
+    }
+
+    /// Adds the files written to the session's record of exports, as the editor does, so that
+    /// listing their folder never takes them for images. Nothing is removed (this command never
+    /// replaces a file without --force). Skipped, with a warning, when a samterm editor has the
+    /// image open (its own saves would otherwise be diverted) or the session cannot be written.
+    private func record(_ written: [String], in store: SessionStore) {
+        let acquisition: SessionLock.Acquisition
+        do {
+            acquisition = try SessionLock.acquire(sessionPath: store.path)
+        } catch {
+            return warn("\(store.path): the files written are not recorded in the session: \(error)")
+        }
+        guard case .acquired(let lock) = acquisition else {
+            if case .heldBy(let holder) = acquisition {
+                warn("\(store.path): the files written are not recorded in the session: a samterm editor has it open (\(holder.description))")
+            }
+            return
+        }
+        defer { lock.release() }
+        do {
+            guard var session = try store.load() else { return }
+            let earlier = session.exports ?? []
+            let added = written.map(store.recordedPath(ofExport:)).filter { !earlier.contains($0) }
+            guard !added.isEmpty else { return }
+            session.exports = earlier + added
+            try store.save(session)
+        } catch {
+            warn("\(store.path): the files written are not recorded in the session: \(error)")
+        }
     }
 
     /// The session named on the command line, or the one belonging to the image named there.

@@ -85,11 +85,13 @@ final class EditorEndToEndTests: XCTestCase {
         screen = try session.waitFor("a new object") { $0.contains("object 2 (2 of 2)") }
         XCTAssertTrue(screen.contains("Accepted object 1"), screen)
 
-        // Export: a PNG per object and the COCO file, next to the image.
+        // Export: the dialog, then a PNG per object and the COCO file, in samterm-export/ beside the image.
         try session.send("e")
+        screen = try session.waitFor("the export dialog") { $0.contains("Formats (1-6") }
+        try session.send("Enter")
         screen = try session.waitFor("the export") { $0.contains("Exported") || $0.contains("Export failed") }
-        XCTAssertTrue(screen.contains("Exported 2 files to /") && screen.contains(folder.lastPathComponent),
-                      "the image's own folder: \(screen)")
+        XCTAssertTrue(screen.contains("Exported 2 files to /") && screen.contains(folder.lastPathComponent + "/samterm-export"),
+                      "samterm-export beside the image: \(screen)")
 
         // Too small a terminal says so; growing it again brings the editor back.
         try session.resize(columns: 30, rows: 8)
@@ -102,15 +104,15 @@ final class EditorEndToEndTests: XCTestCase {
         let status = try waitForFile(exitFile)
         XCTAssertEqual(status.trimmingCharacters(in: .whitespacesAndNewlines), "0")
 
-        let maskPath = folder.appendingPathComponent("wide_mask_01.png").path
+        let maskPath = folder.appendingPathComponent("samterm-export/wide_mask_01.png").path
         let mask = try RGBImage.load(path: maskPath)
         XCTAssertEqual(mask.width, size.width)
         XCTAssertEqual(mask.height, size.height)
         XCTAssertTrue(mask.pixels.allSatisfy { $0 == 0 || $0 == 255 }, "a binary mask")
-        let coco = try Data(contentsOf: folder.appendingPathComponent("wide_coco.json"))
+        let coco = try Data(contentsOf: folder.appendingPathComponent("samterm-export/wide_coco.json"))
         let document = try XCTUnwrap(JSONSerialization.jsonObject(with: coco) as? [String: Any])
         XCTAssertEqual((document["annotations"] as? [Any])?.count, 1, "one object exported")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("wide_mask_02.png").path),
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("samterm-export/wide_mask_02.png").path),
                        "the empty second object is not exported")
         let cached = FileManager.default.enumerator(atPath: folder.appendingPathComponent("cache/samterm/embeddings").path)?
             .compactMap { $0 as? String }.filter { $0.hasSuffix(".embedding") } ?? []

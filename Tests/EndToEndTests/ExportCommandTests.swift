@@ -83,6 +83,10 @@ final class ExportCommandTests: XCTestCase {
         for path in expected where path.hasSuffix(".png") { XCTAssertNoThrow(try RGBImage.load(path: path), path) }
         let coco = try XCTUnwrap(try JSONSerialization.jsonObject(with: data(folder + "/scene_coco.json")) as? [String: Any])
         XCTAssertEqual((coco["annotations"] as? [Any])?.count, 2)
+        // Recorded in the session, as the editor records its exports: never listed as images.
+        let recorded = try XCTUnwrap(try SessionStore(imagePath: image).load()).exports
+        XCTAssertEqual(recorded, expected.map { ($0 as NSString).lastPathComponent })
+        XCTAssertEqual(SessionStore.recordedExports(inFolder: folder), Set(expected))
 
         let before = try data(folder + "/scene_coco.json")
         let again = try samterm(["export", image, "--format", "coco"])

@@ -84,7 +84,7 @@ final class SessionCrashTests: XCTestCase {
         XCTAssertNotNil(session.objects[1].steps[0].box)
         XCTAssertEqual(session.image.sha256, try SHA256.hexDigest(ofFileAt: folder.appendingPathComponent("wide.png").path))
 
-        try first.send("e")
+        try first.send("e", "Enter")
         try first.waitFor("the export") { $0.contains("Exported 3 files") }
 
         // More work, and the kill lands while its prediction may still be running.
@@ -102,7 +102,7 @@ final class SessionCrashTests: XCTestCase {
         let screen = try second.waitFor("the restored objects") { $0.contains("Restored") }
         XCTAssertTrue(screen.contains("Restored \(afterKill.objects.count) object"), screen)
         try second.waitFor("the encoding") { EditorEndToEndTests.isIdle($0) }
-        try second.send("e")
+        try second.send("e", "Enter")
         try second.waitFor("the export") { $0.contains("Exported \(afterKill.objects.count + 1) files") }
         for name in ["wide_mask_01.png", "wide_mask_02.png"] {
             let before = try Data(contentsOf: folder.appendingPathComponent("first/\(name)"))

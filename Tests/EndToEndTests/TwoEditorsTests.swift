@@ -79,13 +79,13 @@ final class TwoEditorsTests: XCTestCase {
 
         // The first quits (its object is not exported: it asks) and lets go of the image.
         try first.send("q")
-        try first.waitFor("the quit question") { $0.contains("quit without exporting?") }
+        try first.waitFor("the quit question") { $0.contains("Not exported: wide.png — quit? (y/n)") }
         try first.send("y")
         try waitUntil("the first editor to end") { FileManager.default.fileExists(atPath: file("first.exit")) }
         XCTAssertFalse(FileManager.default.fileExists(atPath: lockFile), "the lock is gone with the first editor")
 
         try second.send("q")
-        try second.waitFor("the quit question") { $0.contains("quit without exporting?") }
+        try second.waitFor("the quit question") { $0.contains("Not exported: wide.png — quit? (y/n)") }
         try second.send("y")
         try waitUntil("the second editor to end") { FileManager.default.fileExists(atPath: file("second.exit")) }
 

@@ -71,16 +71,16 @@ final class TypeAheadEndToEndTests: XCTestCase {
         }
 
         // Export: three masks and the COCO file; nothing unsaved then, so q quits at once.
-        try session.send("e")
+        try session.send("e", "Enter")
         try session.waitFor("the export") { $0.contains("Exported") || $0.contains("Export failed") }
         try session.send("q")
         let status = try waitForFile(exitFile)
         XCTAssertEqual(status.trimmingCharacters(in: .whitespacesAndNewlines), "0", session.capture())
         for index in 1...3 {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("wide_mask_0\(index).png").path),
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("samterm-export/wide_mask_0\(index).png").path),
                           "mask \(index)")
         }
-        let coco = try Data(contentsOf: folder.appendingPathComponent("wide_coco.json"))
+        let coco = try Data(contentsOf: folder.appendingPathComponent("samterm-export/wide_coco.json"))
         let document = try XCTUnwrap(JSONSerialization.jsonObject(with: coco) as? [String: Any])
         XCTAssertEqual((document["annotations"] as? [Any])?.count, 3)
     }

@@ -137,7 +137,7 @@ final class EventRecorder: @unchecked Sendable {
         case .prediction(let id, let result): return "prediction \(id) x\(result.candidates.count)"
         case .predictionFailed(let id, let message): return "predictionFailed \(id) \(message)"
         case .predictionDropped(let id): return "predictionDropped \(id)"
-        case .exportFinished(let index, let files): return "exportFinished \(index) \(files)"
+        case .exportFinished(let index, let files, _): return "exportFinished \(index) \(files)"
         case .exportFailed(let index, let message): return "exportFailed \(index) \(message)"
         case .sessionLoaded(let index, let sha256, _): return "sessionLoaded \(index) \(sha256)"
         case .replayed(let id, let result, let maskInput):
@@ -291,8 +291,9 @@ final class PredictorWorkerTests: XCTestCase {
         worker.submit(.export(ExportRequest(imageIndex: 0, imagePath: "/photos/a.png", imageWidth: 8, imageHeight: 6,
                                             objects: objects, directory: nil)))
         let events = recorder.wait { $0.contains { if case .exportFinished = $0 { return true } else { return false } } }
-        guard case .exportFinished(0, let files)? = events.last else { return XCTFail("\(events)") }
-        XCTAssertEqual(files, ["/photos/mask_1.png", "/photos/mask_3.png"], "next to the image without --out")
+        guard case .exportFinished(0, let files, _)? = events.last else { return XCTFail("\(events)") }
+        XCTAssertEqual(files, ["/photos/samterm-export/mask_1.png", "/photos/samterm-export/mask_3.png"],
+                       "in samterm-export beside the image without --out")
         let job = try XCTUnwrap(jobs.first)
         XCTAssertEqual(job.objects.map(\.mask.width), [8, 8])
         XCTAssertEqual(job.objects.map(\.score), [0.6, 0.5].map { Double(Float($0)) })
@@ -329,9 +330,57 @@ final class PredictorWorkerTests: XCTestCase {
         worker.stop()
     }
 
+    func testExportingAnotherImageUsesTheSpareSlotAndLeavesTheActiveOne() throws {
+        let engine = ScriptedEngine(), recorder = EventRecorder(), jobs = JobBox()
+        let worker = makeWorker(engine: engine, recorder: recorder, exported: { jobs.append($0) })
+        worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false, lookForSession: true))
+        worker.start()
+        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
+        let steps = [Session.Step(points: [Session.Point(x: 0.5, y: 0.5, label: 1)], multimask: true, maskInput: false, candidate: 1)]
+        worker.submit(.export(ExportRequest(imageIndex: 1, imagePath: "/photos/b.png", imageWidth: 8, imageHeight: 6,
+                                            objects: [ObjectRecord(id: 1, name: nil, color: ObjectPalette.color(at: 0), steps: steps)],
+                                            directory: "/out", formats: [.overlay])))
+        let events = recorder.wait { $0.contains { if case .exportFinished = $0 { return true } else { return false } } }
+        guard case .exportFinished(1, let files, _)? = events.last else { return XCTFail("\(events)") }
+        XCTAssertEqual(files, ["/out/mask_1.png"])
+        XCTAssertEqual(jobs.first?.formats, [.overlay], "the dialog's formats reach the exporter")
+        XCTAssertEqual(Array(engine.calls.suffix(3)), ["encode 8x6 slot 1", "save slot 1 key-photosb.png", "predict slot 1 points 1 8x6"],
+                       "encoded into the spare slot")
+        worker.submit(.predict(request(id: 4)))
+        recorder.wait { $0.contains { if case .prediction(4, _) = $0 { return true } else { return false } } }
+        XCTAssertEqual(engine.calls.last, "predict slot 0 points 1 8x6", "the image on screen keeps its slot")
+        worker.stop()
+    }
+
+    func testExportRemovesTheFilesOfThePreviousExportItDoesNotWriteAgain() throws {
+        let folder = NSTemporaryDirectory() + "samterm-worker-export-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in ["mask_1.png", "mask_2.png", "notes.png"] {
+            FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: Data([1]))
+        }
+        let engine = ScriptedEngine(), recorder = EventRecorder()
+        let worker = makeWorker(engine: engine, recorder: recorder, existingFiles: ["\(folder)/mask_1.png"])
+        worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false, lookForSession: true))
+        worker.start()
+        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
+        let steps = [Session.Step(points: [Session.Point(x: 0.5, y: 0.5, label: 1)], multimask: true, maskInput: false, candidate: 1)]
+        let earlier = ["\(folder)/mask_1.png", "\(folder)/mask_2.png"]
+        worker.submit(.export(ExportRequest(imageIndex: 0, imagePath: "/photos/a.png", imageWidth: 8, imageHeight: 6,
+                                            objects: [ObjectRecord(id: 1, name: nil, color: ObjectPalette.color(at: 0), steps: steps)],
+                                            directory: folder, replaceable: Set(earlier), earlier: earlier)))
+        let events = recorder.wait { $0.contains { if case .exportFinished = $0 { return true } else { return false } } }
+        guard case .exportFinished(0, let files, let removed)? = events.last else { return XCTFail("\(events)") }
+        XCTAssertEqual(files, ["\(folder)/mask_1.png"], "replaced without asking: the record says this image's export wrote it")
+        XCTAssertEqual(removed, ["\(folder)/mask_2.png"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/mask_2.png"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(folder)/notes.png"), "not in the record: never touched")
+        worker.stop()
+    }
+
     func testExportAsksBeforeReplacingFilesItDidNotWrite() throws {
         let engine = ScriptedEngine(), recorder = EventRecorder(), jobs = JobBox()
-        let worker = makeWorker(engine: engine, recorder: recorder, existingFiles: ["/photos/mask_1.png"], exported: { jobs.append($0) })
+        let worker = makeWorker(engine: engine, recorder: recorder, existingFiles: ["/photos/samterm-export/mask_1.png"], exported: { jobs.append($0) })
         worker.submit(.openImage(index: 0, path: "/photos/a.png", needsPixels: false, lookForSession: true))
         worker.start()
         recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
@@ -340,7 +389,7 @@ final class PredictorWorkerTests: XCTestCase {
                                    objects: [ObjectRecord(id: 1, name: nil, color: ObjectPalette.color(at: 0), steps: steps)],
                                    directory: nil)
         worker.submit(.export(export))
-        recorder.wait { $0.contains { if case .exportNeedsOverwrite(0, ["/photos/mask_1.png"]) = $0 { return true } else { return false } } }
+        recorder.wait { $0.contains { if case .exportNeedsOverwrite(0, ["/photos/samterm-export/mask_1.png"]) = $0 { return true } else { return false } } }
         XCTAssertEqual(jobs.count, 0, "nothing written")
         export.overwrite = true
         worker.submit(.export(export))
@@ -348,7 +397,7 @@ final class PredictorWorkerTests: XCTestCase {
         XCTAssertEqual(jobs.count, 1)
         // The files the editor says it wrote are replaced without asking.
         export.overwrite = false
-        export.replaceable = ["/photos/mask_1.png"]
+        export.replaceable = ["/photos/samterm-export/mask_1.png"]
         worker.submit(.export(export))
         recorder.wait { $0.filter { if case .exportFinished = $0 { return true } else { return false } }.count == 2 }
         XCTAssertEqual(jobs.count, 2)

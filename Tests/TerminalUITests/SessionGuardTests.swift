@@ -38,7 +38,7 @@ final class ReadOnlySessionTests: XCTestCase {
         let request = try XCTUnwrap(F.predictRequests(effects).first)
         XCTAssertTrue(F.saves(state.apply(.prediction(requestID: request.id, result: F.result()))).isEmpty)
         // Exports are files of their own: still allowed (once the prediction they wait for is in).
-        XCTAssertTrue(F.press([.character("e")], on: &state).contains { if case .export = $0 { return true } else { return false } })
+        XCTAssertTrue(F.press([.character("e"), .enter], on: &state).contains { if case .export = $0 { return true } else { return false } })
     }
 }
 

@@ -11,12 +11,12 @@ final class TypeAheadTests: XCTestCase {
     static let bursts: [String] = [
         "l Space n l l Space n j Space n",                  // the issue's
         "Space Tab l Space 3 n j j Space 2 Tab n",           // candidates
-        "Space l x e n Space e",                             // exports
+        "Space l x e Enter n Space e Enter",                 // exports
         "Space n l Space Delete y , Space n",                // a delete, then back to the first object
         "Space l Space u ^R d n Space c Space n",            // undo, redo, remove, clear
         "b l l j b n Space m l Space n",                     // a box, multimask
-        "Space N c a t Enter n Space e",                     // naming in the middle
-        "Space ] Space [ l Space n ] e",                     // images
+        "Space N c a t Enter n Space e Enter",               // naming in the middle
+        "Space ] Space [ l Space n ] e Tab Enter",           // images, every one exported
     ]
 
     func testEveryBurstEndsAsTypingSlowly() throws {

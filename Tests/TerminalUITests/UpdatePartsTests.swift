@@ -40,10 +40,10 @@ final class UpdatePartsTests: XCTestCase {
         var state = F.loadedState()
         let request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         _ = state.apply(.prediction(requestID: request.id, result: F.result()))
-        guard case .export(let first)? = F.press([.character("e")], on: &state).first else { return XCTFail("no export") }
+        guard case .export(let first)? = F.press([.character("e"), .enter], on: &state).first else { return XCTFail("no export") }
         XCTAssertEqual(first.replaceable, [], "nothing exported yet: existing files are someone else's")
         _ = state.apply(.exportFinished(imageIndex: 0, files: ["/images/cat_mask_01.png", "/images/cat_coco.json"]))
-        guard case .export(let second)? = F.press([.character("e")], on: &state).first else { return XCTFail("no export") }
+        guard case .export(let second)? = F.press([.character("e"), .enter], on: &state).first else { return XCTFail("no export") }
         XCTAssertFalse(second.overwrite)
         XCTAssertEqual(second.replaceable, ["/images/cat_mask_01.png", "/images/cat_coco.json"])
     }

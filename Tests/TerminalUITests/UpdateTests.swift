@@ -252,7 +252,7 @@ final class UpdateTests: XCTestCase {
         let request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         _ = state.apply(.prediction(requestID: request.id, result: F.result(best: 1)))
         F.press([.character("N")] + "dog".map { .character($0) } + [.enter, .character("n")], on: &state)
-        let effects = F.press([.character("e")], on: &state)
+        let effects = F.press([.character("e"), .enter], on: &state)
         guard case .export(let export)? = effects.first else { return XCTFail("expected an export, got \(effects)") }
         XCTAssertEqual(export.imagePath, "/images/cat.png")
         XCTAssertEqual(export.objects.map(\.displayName), ["dog"], "the empty new object is not exported")
@@ -269,7 +269,7 @@ final class UpdateTests: XCTestCase {
         var state = F.loadedState()
         let request = try XCTUnwrap(F.predictRequests(F.press([.character(" ")], on: &state)).first)
         _ = state.apply(.prediction(requestID: request.id, result: F.result()))
-        guard case .export(let first)? = F.press([.character("e")], on: &state).first else { return XCTFail("no export") }
+        guard case .export(let first)? = F.press([.character("e"), .enter], on: &state).first else { return XCTFail("no export") }
         XCTAssertFalse(first.overwrite)
         _ = state.apply(.exportNeedsOverwrite(imageIndex: 0, existing: ["/images/cat_mask_01.png", "/images/cat_coco.json"]))
         XCTAssertEqual(state.mode, .confirmOverwrite(["/images/cat_mask_01.png", "/images/cat_coco.json"]))

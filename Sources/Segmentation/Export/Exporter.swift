@@ -108,7 +108,17 @@ public struct Exporter: Sendable {
         self.model = model
     }
 
-    /// The folder exports go to by default: the image's own.
+    /// The folder the editor's exports go to by default, beside the image: kept apart from the
+    /// images so that listing their folder never takes an export for an image.
+    public static let exportFolderName = "samterm-export"
+
+    /// `IMAGE_FOLDER/samterm-export`.
+    public static func defaultFolder(forImage imagePath: String) -> String {
+        let folder = (imagePath as NSString).deletingLastPathComponent
+        return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(exportFolderName)
+    }
+
+    /// The image's own folder (`samterm export` writes there unless told otherwise).
     public var imageFolder: String {
         let folder = (imagePath as NSString).deletingLastPathComponent
         return folder.isEmpty ? "." : folder

@@ -15,14 +15,18 @@
 //             "multimask": true, "maskInput": false, "candidate": 2 },
 //           { "points": [ { "x": 250.5, "y": 120.5, "label": 1 }, { "x": 300.5, "y": 90.5, "label": 0 } ],
 //             "box": [ 180, 60, 330, 210 ], "multimask": false, "maskInput": true, "candidate": 0 } ],
-//         "mask": { "counts": "<COCO compressed RLE>", "score": 0.947 } } ]
+//         "mask": { "counts": "<COCO compressed RLE>", "score": 0.947 } } ],
+//     "exports": [ "samterm-export/astronaut_mask_01_helmet.png", "samterm-export/astronaut_coco.json" ]
 //   }
 //
 // `image.path` is relative to the session file's folder when the session sits beside the image,
 // absolute otherwise. Each step is one prediction, exactly as it was asked of the model (see
 // SessionReplay.swift for the protocol); the last step's `candidate` and `multimask` are the
 // object's chosen candidate and multimask state. `mask` is the resulting full-size mask, kept
-// so exports need no model; replaying the steps gives it back.
+// so exports need no model; replaying the steps gives it back. `exports` (optional; sessions
+// written before it have none) lists the files the image's last export wrote, relative to the
+// session file's folder when they lie below it, absolute otherwise: samterm removes them when a
+// new export replaces them, and never lists them as images (SessionStore.recordedExports).
 
 import Foundation
 
@@ -37,11 +41,14 @@ public struct Session: Codable, Equatable, Sendable {
     /// The model the masks came from, as the engine names it ("sam2.1_hiera_t").
     public var model: String
     public var objects: [Object]
+    /// The files the image's last export wrote (see the format above); nil when none is known.
+    public var exports: [String]?
 
-    public init(image: ImageReference, model: String, objects: [Object] = []) {
+    public init(image: ImageReference, model: String, objects: [Object] = [], exports: [String]? = nil) {
         self.image = image
         self.model = model
         self.objects = objects
+        self.exports = exports
     }
 
     public struct ImageReference: Codable, Equatable, Sendable {
