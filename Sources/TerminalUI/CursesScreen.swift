@@ -48,6 +48,9 @@ final class CursesScreen {
         scrollok(window, false)
         mousemask(cncurses_all_mouse_events | cncurses_report_mouse_position, nil)
         mouseinterval(0)
+        // Button-motion tracking, after curses' own mouse mode in the same output: a drag reports
+        // where the pointer goes (the rubber band of a box, panning with the middle button).
+        putp(Self.buttonMotionOn)
 
         let noColor = TerminalCapabilities.noColor(environment)
         if has_colors() && !noColor {
@@ -64,9 +67,13 @@ final class CursesScreen {
         refreshSize()
     }
 
+    static let buttonMotionOn = "\u{1b}[?1002h"
+    static let buttonMotionOff = "\u{1b}[?1002l"
+
     /// Gives the terminal back. Safe to call twice.
     func stop() {
         guard screen != nil else { return }
+        putp(Self.buttonMotionOff)
         mousemask(0, nil)
         curs_set(1)
         endwin()
@@ -183,13 +190,13 @@ final class CursesScreen {
                     column: area.column + max((area.width - line.count) / 2, 0))
             }
         }
-        if state.mode == .help { drawHelp(in: layout.imageArea) }
+        if state.mode == .help { drawHelp(in: layout.imageArea, scroll: state.helpScroll) }
         wnoutrefresh(window)
         doupdate()
     }
 
-    private func drawHelp(in area: CellRect) {
-        let (box, lines) = HelpOverlay.layout(in: area)
+    private func drawHelp(in area: CellRect, scroll: Int) {
+        let (box, lines) = HelpOverlay.layout(in: area, scroll: scroll)
         guard box.width >= 4, box.height >= 3 else { return }
         let horizontal = String(repeating: "─", count: box.width - 2)
         put([StyledSpan("┌" + horizontal + "┐")], row: box.row, column: box.column)

@@ -43,7 +43,8 @@ extension EditorAction {
         // Naming, selecting and deleting an object, and viewing, do not read candidates; `A`
         // runs beside predictions; quitting asks about exports only.
         case .moveCursor, .renameObject, .previousObject, .nextObject, .deleteObject, .toggleOverlay,
-             .toggleOutline, .zoomIn, .zoomOut, .zoomToFit, .findObjects, .quit, .showHelp, .cancel, .interrupt:
+             .toggleOutline, .zoomIn, .zoomOut, .zoomToFit, .findObjects, .quit, .showHelp, .cancel, .interrupt,
+             .pan, .toggleShowOnlySelected:
             return .none
         }
     }
@@ -51,7 +52,7 @@ extension EditorAction {
     /// Whether the action does nothing without the image on screen (the cursor lives on it).
     var needsImage: Bool {
         switch self {
-        case .moveCursor, .placePoint, .toggleBox, .renameObject, .zoomIn, .zoomOut, .zoomToFit: return true
+        case .moveCursor, .placePoint, .toggleBox, .renameObject, .zoomIn, .zoomOut, .zoomToFit, .pan: return true
         default: return false
         }
     }
