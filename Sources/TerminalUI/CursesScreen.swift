@@ -14,6 +14,12 @@ final class CursesScreen {
     private var colorPairs: [RGBColor: Int16] = [:]
     private var nextPair: Int16 = Pair.firstSwatch
     private var usesColor = false
+    /// Swatch cells curses cannot colour well enough, written over after each refresh, and what
+    /// was written last (sent again only when the panel changed or the screen was repainted).
+    private var swatchOverdraw: [(row: Int, column: Int, glyph: String, ink: SwatchInk)] = []
+    private var lastSwatchBytes: [UInt8] = []
+    private var lastPanelLines: [StyledLine] = []
+    private var panelChanged = true
     /// Cell pixel size learned from `ESC [ 16 t` when TIOCGWINSZ does not report one.
     private var queriedCellSize: (width: Int, height: Int)?
 
@@ -122,11 +128,13 @@ final class CursesScreen {
         refreshSize()
         clearok(cncurses_curscr(), true)
         wclear(window)
+        panelChanged = true
     }
 
     /// The next refresh clears the terminal and sends every cell.
     func forceFullRepaint() {
         clearok(cncurses_curscr(), true)
+        panelChanged = true
     }
 
     /// Everything waiting to be read, decoded; never blocks.
@@ -178,7 +186,10 @@ final class CursesScreen {
             for row in panel.row..<(panel.row + panel.height) {
                 put([StyledSpan("│", .dim)], row: row, column: panel.column)
             }
-            for (offset, line) in ObjectPanel.lines(state, width: panel.width, height: panel.height).enumerated() {
+            let lines = ObjectPanel.lines(state, width: panel.width, height: panel.height)
+            if lines != lastPanelLines { panelChanged = true }
+            lastPanelLines = lines
+            for (offset, line) in lines.enumerated() {
                 put(line, row: panel.row + offset, column: panel.column + 1)
             }
         }
@@ -193,6 +204,22 @@ final class CursesScreen {
         if state.mode == .help { drawHelp(in: layout.imageArea, scroll: state.helpScroll) }
         wnoutrefresh(window)
         doupdate()
+        writeSwatchOverdraw()
+    }
+
+    /// Writes the swatches curses drew only approximately in their best inks; curses repaints
+    /// a cell only when its own idea of it changed, which a changed panel line or a full
+    /// repaint (lastSwatchBytes emptied) tells.
+    private func writeSwatchOverdraw() {
+        let bytes = SwatchInk.overdraw(swatchOverdraw)
+        swatchOverdraw = []
+        guard !bytes.isEmpty, bytes != lastSwatchBytes || panelChanged else {
+            lastSwatchBytes = bytes
+            return
+        }
+        Self.writeAll(bytes)
+        lastSwatchBytes = bytes
+        panelChanged = false
     }
 
     private func drawHelp(in area: CellRect, scroll: Int) {
@@ -232,6 +259,12 @@ final class CursesScreen {
         var x = column
         for span in line where x < size.columns {
             let (attributes, pair) = style(span.style)
+            if case .swatch(let color) = span.style, usesColor {
+                let best = SwatchInk.best(for: color, depth: capabilities.colorDepth, cursesColors: Int(cncurses_colors()))
+                if best != SwatchInk.curses(for: color, depth: capabilities.colorDepth, cursesColors: Int(cncurses_colors())) {
+                    swatchOverdraw.append((row, x, span.text, best))
+                }
+            }
             let text = Array(span.text.unicodeScalars.prefix(size.columns - x).map { wchar_t(bitPattern: $0.value) })
             // The bottom-right cell makes curses report an error after writing it; that is fine.
             _ = text.withUnsafeBufferPointer {
@@ -264,11 +297,10 @@ final class CursesScreen {
         if let pair = colorPairs[color] { return pair }
         guard Int32(nextPair) < cncurses_color_pairs() else { return 0 }
         let foreground: Int16
-        if cncurses_colors() >= 256 {
-            foreground = Int16(ColorQuantizer.paletteIndex(color))
-        } else {
-            // The eight basic colours: each channel on or off.
-            foreground = Int16((color.red > 127 ? 1 : 0) | (color.green > 127 ? 2 : 0) | (color.blue > 127 ? 4 : 0))
+        switch SwatchInk.curses(for: color, depth: capabilities.colorDepth, cursesColors: Int(cncurses_colors())) {
+        case .palette(let index): foreground = Int16(index)
+        case .basic(let index): foreground = Int16(index)
+        case .direct: foreground = Int16(SwatchInk.nearestBasic(color))
         }
         init_pair(nextPair, foreground, -1)
         colorPairs[color] = nextPair

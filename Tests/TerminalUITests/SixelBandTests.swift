@@ -119,8 +119,10 @@ final class SixelBandTests: XCTestCase {
             // Against the whole frame as one image (the layer's whole frames are bands, each with its palette).
             let whole = try SixelRenderer.encode(try expected(click.pressed, cell: (8, 16))).count
             // A disc of nearly a quarter is not there yet: its bands cover 27% of the view and a
-            // mask's outline costs more than the average pixel, 35% of the whole (measured).
-            let bound = share <= 0.2 ? Double(whole) / 3 : Double(whole) * 0.36
+            // mask's outline costs more than the average pixel, 35% of the whole (measured), 37%
+            // since the marks' colours are reserved in the palette (each is one more pass over
+            // the sixel rows it is in, and the whole frame has three colours fewer for the photo).
+            let bound = share <= 0.2 ? Double(whole) / 3 : Double(whole) * 0.39
             XCTAssertLessThanOrEqual(Double(click.mark + click.mask), bound, "\(click.mark) + \(click.mask) B against \(whole) B")
             for image in screen.images {
                 XCTAssertLessThanOrEqual(image.width, 1000)
