@@ -20,6 +20,7 @@ final class CursesScreen {
     private var lastSwatchBytes: [UInt8] = []
     private var lastPanelLines: [StyledLine] = []
     private var panelChanged = true
+    private var buttonMotionOn = false
     /// Cell pixel size learned from `ESC [ 16 t` when TIOCGWINSZ does not report one.
     private var queriedCellSize: (width: Int, height: Int)?
 
@@ -54,9 +55,6 @@ final class CursesScreen {
         scrollok(window, false)
         mousemask(cncurses_all_mouse_events | cncurses_report_mouse_position, nil)
         mouseinterval(0)
-        // Button-motion tracking, after curses' own mouse mode in the same output: a drag reports
-        // where the pointer goes (the rubber band of a box, panning with the middle button).
-        putp(Self.buttonMotionOn)
 
         let noColor = TerminalCapabilities.noColor(environment)
         if has_colors() && !noColor {
@@ -79,7 +77,7 @@ final class CursesScreen {
     /// Gives the terminal back. Safe to call twice.
     func stop() {
         guard screen != nil else { return }
-        putp(Self.buttonMotionOff)
+        if buttonMotionOn { Self.writeAll(Array(Self.buttonMotionOff.utf8)) }
         mousemask(0, nil)
         curs_set(1)
         endwin()
@@ -205,6 +203,12 @@ final class CursesScreen {
         wnoutrefresh(window)
         doupdate()
         writeSwatchOverdraw()
+        if !buttonMotionOn {
+            // Button-motion tracking, after curses sent its own mouse mode (on its first refresh):
+            // a drag reports where the pointer goes (a box's rubber band, a middle-button pan).
+            Self.writeAll(Array(Self.buttonMotionOn.utf8))
+            buttonMotionOn = true
+        }
     }
 
     /// Writes the swatches curses drew only approximately in their best inks; curses repaints

@@ -4,6 +4,9 @@
 import Segmentation
 
 extension EditorState {
+    /// A mouse button is down over the image (a box or a pan being dragged): motion matters.
+    public var isDragging: Bool { mousePressCell != nil || panGrabCell != nil }
+
     mutating func handleMouse(_ input: MouseInput) -> [EditorEffect] {
         switch mode {
         case .help:
