@@ -39,6 +39,7 @@ static const mmask_t cncurses_button3_released = BUTTON3_RELEASED;
 static const mmask_t cncurses_button3_clicked = BUTTON3_CLICKED;
 static const mmask_t cncurses_button4_pressed = BUTTON4_PRESSED;
 static const mmask_t cncurses_button5_pressed = BUTTON5_PRESSED;
+static const mmask_t cncurses_button_shift = BUTTON_SHIFT;
 
 // Draws one wide character string with attributes and a colour pair at (y, x).
 static inline int cncurses_put_string(WINDOW *window, int y, int x, const wchar_t *text, int count, attr_t attributes, short pair) {

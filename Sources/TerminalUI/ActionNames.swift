@@ -33,6 +33,15 @@ extension EditorAction {
         case .zoomIn: return "zoom-in"
         case .zoomOut: return "zoom-out"
         case .zoomToFit: return "zoom-fit"
+        case .pan(let columns, let rows):
+            switch (columns.signum(), rows.signum()) {
+            case (-1, 0): return "pan-left"
+            case (1, 0): return "pan-right"
+            case (0, -1): return "pan-up"
+            case (0, 1): return "pan-down"
+            default: return "pan-\(columns)-\(rows)"
+            }
+        case .toggleShowOnlySelected: return "only-selected"
         case .nextImage: return "next-image"
         case .previousImage: return "previous-image"
         case .export: return "export"

@@ -76,6 +76,8 @@ public struct ActiveKeymap: Sendable {
         let width = groups.map(\.label.count).max() ?? 0
         var lines = groups.map { $0.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.help }
         lines.append("mouse".padding(toLength: width, withPad: " ", startingAt: 0) + "  left: foreground, right: background, drag: box")
+        lines.append("".padding(toLength: width, withPad: " ", startingAt: 0) + "  wheel: zoom at the pointer")
+        lines.append("".padding(toLength: width, withPad: " ", startingAt: 0) + "  middle or Shift+left drag: pan")
         return lines
     }
 }

@@ -44,59 +44,10 @@ extension Array where Element == StyledSpan {
 public enum Chrome {
     static let spinnerFrames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 
-    /// The status line: image, model, renderer, object, candidate scores, latency.
+    /// The status line: image, model, renderer, object, candidate scores, latency; fitted to
+    /// `width` by priority (StatusLine).
     public static func statusLine(_ state: EditorState, width: Int) -> StyledLine {
-        let document = state.document
-        var parts: [StyledLine] = []
-        var image = document.name
-        if let w = document.width, let h = document.height { image += " \(w)x\(h)" }
-        if state.images.count > 1 { image += " (\(state.currentImage + 1)/\(state.images.count))" }
-        parts.append([StyledSpan(image, .bold)])
-        if case .readOnly = document.autosave { parts.append([StyledSpan("read-only", .error)]) }
-        parts.append([StyledSpan("\(state.setup.modelName) \(state.setup.device)")])
-        parts.append([StyledSpan(state.setup.renderer)])
-        if let hint = state.setup.pixelsHint { parts.append([StyledSpan(hint, .highlight)]) }
-        let objectCount = document.objects.count
-        if objectCount > 0 && state.currentObject == nil {
-            parts.append([StyledSpan("\(objectCount) object\(objectCount == 1 ? "" : "s"), next click starts another")])
-        } else if let object = state.currentObject {
-            // The id, as the panel, the messages and the exports name it; then where it stands.
-            parts.append([StyledSpan("\(object.numberLabel) (\(document.currentObject + 1) of \(objectCount))")])
-        } else {
-            parts.append([StyledSpan("no objects")])
-        }
-        if let object = state.currentObject, !object.candidates.isEmpty {
-            var scores: StyledLine = []
-            for (index, candidate) in object.candidates.enumerated() {
-                if index > 0 { scores.append(StyledSpan(" ")) }
-                let score = String(format: "%.2f", candidate.score)
-                scores.append(index == object.chosen ? StyledSpan("[\(index + 1):\(score)]", .highlight)
-                                                     : StyledSpan("\(index + 1):\(score)"))
-            }
-            parts.append(scores)
-        }
-        // Typed ahead of a prediction: applied, in order, when it arrives.
-        if state.waitingInputCount > 0 {
-            parts.append([StyledSpan("\(state.waitingInputCount) key\(state.waitingInputCount == 1 ? "" : "s") waiting", .highlight)])
-        }
-        var flags: [String] = []
-        if let view = state.viewport, view.zoom > 1.001 { flags.append(String(format: "zoom %.1fx", view.zoom)) }
-        if state.multimaskAlways { flags.append("multimask") }
-        if !state.document.suggestions.isEmpty { flags.append("\(state.document.suggestions.count) found") }
-        if !state.overlayVisible { flags.append("overlay off") } else if state.outlineMode { flags.append("outline") }
-        if let limit = state.layout.pictureLimited {
-            flags.append("picture limited to \(limit.width)x\(limit.height) by the terminal")
-        }
-        if !flags.isEmpty { parts.append([StyledSpan(flags.joined(separator: " "))]) }
-        if let latency = state.lastLatencyMilliseconds {
-            parts.append([StyledSpan(String(format: "%.0f ms", latency))])
-        }
-        var line: StyledLine = [StyledSpan(" ")]
-        for (index, part) in parts.enumerated() {
-            if index > 0 { line.append(StyledSpan(" | ", .dim)) }
-            line += part
-        }
-        return line.truncated(to: width)
+        StatusLine.line(state, width: width)
     }
 
     /// The line under the status line: a question being asked, the last message, or a hint;
@@ -128,7 +79,7 @@ public enum Chrome {
                 let text = summary.text(remaining: state.document.suggestions.count)
                 left = [StyledSpan(" " + MessageFitting.fit(text, width: max(room, 10)), .highlight)]
             } else {
-                left = [StyledSpan(" ? help  Space/x point  b box  Tab candidate  n new object  e export  q quit", .dim)]
+                left = [StyledSpan(" " + hint(width: width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)), .dim)]
             }
         }
         let right = activity(state)
@@ -158,6 +109,18 @@ public enum Chrome {
             if text.count <= width { return text }
         }
         return "\(EditorState.counted(names.count, "image")) not exported" + question
+    }
+
+    static let hintGroups = ["? help", "Space/x point", "b box", "Tab candidate", "n new object", "e export", "q quit"]
+
+    /// The key hint, as many of its groups as fit whole: "? help" first, always.
+    static func hint(width: Int) -> String {
+        var text = hintGroups[0]
+        for group in hintGroups.dropFirst() {
+            guard text.count + 2 + group.count <= width else { break }
+            text += "  " + group
+        }
+        return text
     }
 
     /// What the background is doing, with a spinner and the elapsed time.
@@ -223,21 +186,5 @@ public enum ObjectPanel {
             lines += help.map { [StyledSpan($0, .dim)] }
         }
         return Array(lines.prefix(height))
-    }
-}
-
-/// The `?` overlay: every binding of the keymap.
-public enum HelpOverlay {
-    public static let title = "samterm keys (any key closes)"
-
-    /// The box to draw, centred in `area`, and its text lines (already fitted).
-    public static func layout(in area: CellRect, keys body: [String] = Keymap.helpLines) -> (box: CellRect, lines: [String]) {
-        let contentWidth = max(body.map(\.count).max() ?? 0, title.count)
-        let width = min(contentWidth + 4, area.width)
-        let height = min(body.count + 4, area.height)
-        let box = CellRect(column: area.column + max((area.width - width) / 2, 0),
-                           row: area.row + max((area.height - height) / 2, 0), width: width, height: height)
-        let lines = ([title, ""] + body).prefix(max(height - 2, 0)).map { String($0.prefix(max(width - 4, 0))) }
-        return (box, lines)
     }
 }

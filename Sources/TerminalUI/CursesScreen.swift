@@ -14,6 +14,13 @@ final class CursesScreen {
     private var colorPairs: [RGBColor: Int16] = [:]
     private var nextPair: Int16 = Pair.firstSwatch
     private var usesColor = false
+    /// Swatch cells curses cannot colour well enough, written over after each refresh, and what
+    /// was written last (sent again only when the panel changed or the screen was repainted).
+    private var swatchOverdraw: [(row: Int, column: Int, glyph: String, ink: SwatchInk)] = []
+    private var lastSwatchBytes: [UInt8] = []
+    private var lastPanelLines: [StyledLine] = []
+    private var panelChanged = true
+    private var buttonMotionOn = false
     /// Cell pixel size learned from `ESC [ 16 t` when TIOCGWINSZ does not report one.
     private var queriedCellSize: (width: Int, height: Int)?
 
@@ -64,9 +71,13 @@ final class CursesScreen {
         refreshSize()
     }
 
+    static let buttonMotionOn = "\u{1b}[?1002h"
+    static let buttonMotionOff = "\u{1b}[?1002l"
+
     /// Gives the terminal back. Safe to call twice.
     func stop() {
         guard screen != nil else { return }
+        if buttonMotionOn { Self.writeAll(Array(Self.buttonMotionOff.utf8)) }
         mousemask(0, nil)
         curs_set(1)
         endwin()
@@ -115,11 +126,13 @@ final class CursesScreen {
         refreshSize()
         clearok(cncurses_curscr(), true)
         wclear(window)
+        panelChanged = true
     }
 
     /// The next refresh clears the terminal and sends every cell.
     func forceFullRepaint() {
         clearok(cncurses_curscr(), true)
+        panelChanged = true
     }
 
     /// Everything waiting to be read, decoded; never blocks.
@@ -171,7 +184,10 @@ final class CursesScreen {
             for row in panel.row..<(panel.row + panel.height) {
                 put([StyledSpan("│", .dim)], row: row, column: panel.column)
             }
-            for (offset, line) in ObjectPanel.lines(state, width: panel.width, height: panel.height).enumerated() {
+            let lines = ObjectPanel.lines(state, width: panel.width, height: panel.height)
+            if lines != lastPanelLines { panelChanged = true }
+            lastPanelLines = lines
+            for (offset, line) in lines.enumerated() {
                 put(line, row: panel.row + offset, column: panel.column + 1)
             }
         }
@@ -184,7 +200,7 @@ final class CursesScreen {
             }
         }
         if state.mode == .help {
-            let (box, lines) = HelpOverlay.layout(in: layout.imageArea, keys: state.keymap.helpLines)
+            let (box, lines) = HelpOverlay.layout(in: layout.imageArea, scroll: state.helpScroll, keys: state.keymap.helpLines)
             drawBox(box, lines: lines)
         }
         if case .exporting(let dialog) = state.mode {
@@ -193,6 +209,28 @@ final class CursesScreen {
         }
         wnoutrefresh(window)
         doupdate()
+        writeSwatchOverdraw()
+        if !buttonMotionOn {
+            // Button-motion tracking, after curses sent its own mouse mode (on its first refresh):
+            // a drag reports where the pointer goes (a box's rubber band, a middle-button pan).
+            Self.writeAll(Array(Self.buttonMotionOn.utf8))
+            buttonMotionOn = true
+        }
+    }
+
+    /// Writes the swatches curses drew only approximately in their best inks; curses repaints
+    /// a cell only when its own idea of it changed, which a changed panel line or a full
+    /// repaint (lastSwatchBytes emptied) tells.
+    private func writeSwatchOverdraw() {
+        let bytes = SwatchInk.overdraw(swatchOverdraw)
+        swatchOverdraw = []
+        guard !bytes.isEmpty, bytes != lastSwatchBytes || panelChanged else {
+            lastSwatchBytes = bytes
+            return
+        }
+        Self.writeAll(bytes)
+        lastSwatchBytes = bytes
+        panelChanged = false
     }
 
     /// A framed box with `lines` in it, the first in bold (the help, the export dialog).
@@ -232,6 +270,12 @@ final class CursesScreen {
         var x = column
         for span in line where x < size.columns {
             let (attributes, pair) = style(span.style)
+            if case .swatch(let color) = span.style, usesColor {
+                let best = SwatchInk.best(for: color, depth: capabilities.colorDepth, cursesColors: Int(cncurses_colors()))
+                if best != SwatchInk.curses(for: color, depth: capabilities.colorDepth, cursesColors: Int(cncurses_colors())) {
+                    swatchOverdraw.append((row, x, span.text, best))
+                }
+            }
             let text = Array(span.text.unicodeScalars.prefix(size.columns - x).map { wchar_t(bitPattern: $0.value) })
             // The bottom-right cell makes curses report an error after writing it; that is fine.
             _ = text.withUnsafeBufferPointer {
@@ -264,11 +308,10 @@ final class CursesScreen {
         if let pair = colorPairs[color] { return pair }
         guard Int32(nextPair) < cncurses_color_pairs() else { return 0 }
         let foreground: Int16
-        if cncurses_colors() >= 256 {
-            foreground = Int16(ColorQuantizer.paletteIndex(color))
-        } else {
-            // The eight basic colours: each channel on or off.
-            foreground = Int16((color.red > 127 ? 1 : 0) | (color.green > 127 ? 2 : 0) | (color.blue > 127 ? 4 : 0))
+        switch SwatchInk.curses(for: color, depth: capabilities.colorDepth, cursesColors: Int(cncurses_colors())) {
+        case .palette(let index): foreground = Int16(index)
+        case .basic(let index): foreground = Int16(index)
+        case .direct: foreground = Int16(SwatchInk.nearestBasic(color))
         }
         init_pair(nextPair, foreground, -1)
         colorPairs[color] = nextPair

@@ -209,6 +209,8 @@ private final class MainLoop {
                 let time = now
                 switch input {
                 case .key(let key): dispatch(.key(key), inputTime: time)
+                // A pointer moving with no drag under way changes nothing: no frame for it.
+                case .mouse(let mouse) where mouse.kind == .motion && !state.isDragging: continue
                 case .mouse(let mouse): dispatch(.mouse(mouse), inputTime: time)
                 case .resize:
                     screen.handleResize()

@@ -8,6 +8,8 @@ public enum Key: Hashable, Sendable {
     case control(Character)
     case up, down, left, right
     case shiftUp, shiftDown, shiftLeft, shiftRight
+    /// Ctrl with a cursor key (pans the view).
+    case controlUp, controlDown, controlLeft, controlRight
     case enter, tab, backTab, escape, backspace, delete
     case home, end, pageUp, pageDown
     /// F1 … F12.
@@ -16,20 +18,26 @@ public enum Key: Hashable, Sendable {
 
 public enum MouseButton: Equatable, Sendable {
     case left, middle, right, wheelUp, wheelDown
+    /// A motion report: the terminal does not say which button is held.
+    case none
 }
 
 /// A mouse report at a screen cell.
 public struct MouseInput: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable { case press, release, click }
+    /// `motion`: the pointer moved with a button held (reported with mode 1002).
+    public enum Kind: Equatable, Sendable { case press, release, click, motion }
 
     public var position: CellPosition
     public var button: MouseButton
     public var kind: Kind
+    /// Shift was held (where the terminal passes Shift with the mouse on).
+    public var shift: Bool
 
-    public init(position: CellPosition, button: MouseButton, kind: Kind) {
+    public init(position: CellPosition, button: MouseButton, kind: Kind, shift: Bool = false) {
         self.position = position
         self.button = button
         self.kind = kind
+        self.shift = shift
     }
 }
 

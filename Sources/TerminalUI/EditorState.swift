@@ -166,8 +166,16 @@ public struct EditorState: Sendable {
     public var boxAnchor: PixelPoint?
     /// Where a left mouse button went down, to tell a click from a drag.
     public var mousePressCell: CellPosition?
+    /// The box a left-button drag draws, from where it went down to the pointer (the rubber band).
+    public var rubberBand: PromptBox?
+    /// Where the view was last grabbed by a middle-button (or Shift) drag: it pans with the pointer.
+    public var panGrabCell: CellPosition?
     public var overlayVisible = true
     public var outlineMode = false
+    /// Only the current object's mask shows; the others are hidden until this is switched off.
+    public var showOnlySelected = false
+    /// The first help line shown, when the help is longer than the screen (HelpOverlay).
+    public var helpScroll = 0
     /// Ask for three candidates on every prediction, not only on the first click.
     public var multimaskAlways = false
     public var mode = InteractionMode.normal

@@ -41,9 +41,16 @@ enum GlyphOverlay {
         guard grid.contains(x: cell.column, y: cell.row) else { return false }
         let below = grid[cell.column, cell.row]
         grid[cell.column, cell.row] = colored
-            ? Cell(glyph: glyph, foreground: color, background: below.averageColor, bold: true)
+            ? Cell(glyph: glyph, foreground: color, background: markBackground(below.averageColor), bold: true)
             : Cell(glyph: glyph, bold: true)
         return true
+    }
+
+    /// The cell behind a mark: the picture's colour, darkened where it is light, so the bright
+    /// marks stand out on it (a dark ring around them) and stay on a dark one as it is.
+    static func markBackground(_ below: RGBColor?) -> RGBColor? {
+        guard let below, below.luma >= 100 else { return below }
+        return below.blended(toward: .black, alpha: 0.7)
     }
 
     static func drawFrame(_ box: PromptBox, color: RGBColor, viewport: Viewport, on grid: inout CellGrid, colored: Bool) {

@@ -74,6 +74,10 @@ public enum InputDecoder {
         case "kDN": return .key(.shiftDown)
         case "kLFT": return .key(.shiftLeft)
         case "kRIT": return .key(.shiftRight)
+        case "kUP5": return .key(.controlUp)
+        case "kDN5": return .key(.controlDown)
+        case "kLFT5": return .key(.controlLeft)
+        case "kRIT5": return .key(.controlRight)
         default: return nil
         }
     }
@@ -89,8 +93,13 @@ public enum InputDecoder {
             (cncurses_button4_pressed, .wheelUp, .press), (cncurses_button5_pressed, .wheelDown, .press),
         ]
         let position = CellPosition(column: column, row: row)
+        let shift = buttons & UInt32(cncurses_button_shift) != 0
         for (mask, button, kind) in table where buttons & UInt32(mask) != 0 {
-            return MouseInput(position: position, button: button, kind: kind)
+            return MouseInput(position: position, button: button, kind: kind, shift: shift)
+        }
+        // With button-motion tracking (1002) a move with a button held comes without the button.
+        if buttons & UInt32(cncurses_report_mouse_position) != 0 {
+            return MouseInput(position: position, button: .none, kind: .motion, shift: shift)
         }
         return nil
     }

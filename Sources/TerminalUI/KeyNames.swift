@@ -8,12 +8,13 @@ extension Key {
         ("esc", .escape), ("escape", .escape), ("space", .character(" ")), ("backspace", .backspace),
         ("delete", .delete), ("del", .delete), ("up", .up), ("down", .down), ("left", .left), ("right", .right),
         ("shift-up", .shiftUp), ("shift-down", .shiftDown), ("shift-left", .shiftLeft), ("shift-right", .shiftRight),
+        ("ctrl-up", .controlUp), ("ctrl-down", .controlDown), ("ctrl-left", .controlLeft), ("ctrl-right", .controlRight),
         ("home", .home), ("end", .end), ("pageup", .pageUp), ("pagedown", .pageDown),
     ]
 
     /// What the keymap file may say, for its error messages.
     static let nameSyntax = "a single character, ctrl-a … ctrl-z, enter, tab, backtab, esc, space, backspace, delete, "
-        + "up, down, left, right, shift-up … shift-right, home, end, pageup, pagedown, f1 … f12"
+        + "up, down, left, right, shift-up … shift-right, ctrl-up … ctrl-right, home, end, pageup, pagedown, f1 … f12"
 
     /// The key a name stands for: a single character as it is (`D` is Shift-d), else a name
     /// in any case.
@@ -49,6 +50,10 @@ extension Key {
         case .shiftDown: return "Shift-↓"
         case .shiftLeft: return "Shift-←"
         case .shiftRight: return "Shift-→"
+        case .controlUp: return "Ctrl-↑"
+        case .controlDown: return "Ctrl-↓"
+        case .controlLeft: return "Ctrl-←"
+        case .controlRight: return "Ctrl-→"
         case .enter: return "Enter"
         case .tab: return "Tab"
         case .backTab: return "Shift-Tab"

@@ -22,6 +22,9 @@ public enum EditorAction: Equatable, Sendable {
     case zoomIn
     case zoomOut
     case zoomToFit
+    /// Pans a quarter of the view in this direction (-1, 0 or 1 on each axis).
+    case pan(columns: Int, rows: Int)
+    case toggleShowOnlySelected
     case nextImage
     case previousImage
     case export
@@ -76,6 +79,11 @@ public enum Keymap {
         KeyBinding(keys: [.character("+"), .character("=")], label: "+ -", action: .zoomIn, help: "zoom in / out"),
         KeyBinding(keys: [.character("-"), .character("_")], label: "", action: .zoomOut, help: ""),
         KeyBinding(keys: [.character("0")], label: "0", action: .zoomToFit, help: "fit the image"),
+        KeyBinding(keys: [.controlLeft], label: "Ctrl+←↓↑→", action: .pan(columns: -1, rows: 0), help: "pan the view"),
+        KeyBinding(keys: [.controlDown], label: "", action: .pan(columns: 0, rows: 1), help: ""),
+        KeyBinding(keys: [.controlUp], label: "", action: .pan(columns: 0, rows: -1), help: ""),
+        KeyBinding(keys: [.controlRight], label: "", action: .pan(columns: 1, rows: 0), help: ""),
+        KeyBinding(keys: [.character("s")], label: "s", action: .toggleShowOnlySelected, help: "show only the selected object"),
         KeyBinding(keys: [.character("]")], label: "] [", action: .nextImage, help: "next / previous image"),
         KeyBinding(keys: [.character("[")], label: "", action: .previousImage, help: ""),
         KeyBinding(keys: [.character("e")], label: "e", action: .export, help: "export: choose formats, images, Enter"),

@@ -33,12 +33,12 @@ struct OverlayScene {
         let document = state.document
         if state.overlayVisible {
             outline = state.outlineMode
-            for (index, suggestion) in document.suggestions.enumerated() {
+            for (index, suggestion) in document.suggestions.enumerated() where !state.showOnlySelected {
                 masks.append(MaskLayer(mask: suggestion.mask, color: EditorColors.suggestion, outlined: true,
                                        identity: MaskLayerIdentity(objectID: -1 - index, version: document.suggestionsVersion,
                                                                    candidate: 0, colorIndex: -1)))
             }
-            for (index, object) in document.objects.enumerated() where index != document.currentObject {
+            for (index, object) in document.objects.enumerated() where index != document.currentObject && !state.showOnlySelected {
                 if let layer = Self.layer(object) { masks.append(layer) }
             }
             if let object = state.currentObject, let layer = Self.layer(object) { masks.append(layer) }
@@ -48,6 +48,7 @@ struct OverlayScene {
             box = object.prompting.box
         }
         if let anchor = state.boxAnchor { pendingBox = PromptBox(corner: anchor, corner: state.cursor) }
+        if let band = state.rubberBand { pendingBox = band }
         cursor = state.cursor
     }
 

@@ -18,8 +18,25 @@ enum SixelRenderer {
     /// Image and masks only: what stays the same while the cursor moves.
     static func base(image: RGBImage, viewport: Viewport, scene: OverlayScene, cellWidth: Int, cellHeight: Int,
                      sampled: Raster? = nil) -> Raster {
-        Compositor.compose(image: image, geometry: geometry(for: viewport, cellWidth: cellWidth, cellHeight: cellHeight),
-                           masks: scene.masks, outline: scene.outline, outlineThickness: max(cellWidth / 5, 1), sampled: sampled)
+        var raster = Compositor.compose(image: image, geometry: geometry(for: viewport, cellWidth: cellWidth, cellHeight: cellHeight),
+                                        masks: scene.masks, outline: scene.outline, outlineThickness: max(cellWidth / 5, 1),
+                                        sampled: sampled)
+        clearReservedColors(in: &raster)
+        return raster
+    }
+
+    /// Image pixels of exactly a mark's colour move one step off it: in the palette, only marks
+    /// take the marks' entries.
+    static func clearReservedColors(in raster: inout Raster) {
+        let reserved = EditorColors.reservedInSixel
+        raster.pixels.withUnsafeMutableBufferPointer { pixels in
+            for offset in stride(from: 0, to: pixels.count - 2, by: 3) {
+                let r = pixels[offset], g = pixels[offset + 1], b = pixels[offset + 2]
+                if reserved.contains(where: { $0.red == r && $0.green == g && $0.blue == b }) {
+                    pixels[offset + 1] = g > 127 ? g - 1 : g + 1
+                }
+            }
+        }
     }
 
     static func drawMarks(_ scene: OverlayScene, viewport: Viewport, cellWidth: Int, cellHeight: Int, into raster: inout Raster) {
@@ -36,7 +53,8 @@ enum SixelRenderer {
     static func encode(_ raster: Raster, fixedPalette: Bool = false, paletteSize: Int = 128) throws -> [UInt8] {
         guard raster.width > 0, raster.height > 0 else { return [] }
         if !fixedPalette {
-            return try encode(indexed: SixelPalette.quantize(raster.pixels, maxColors: paletteSize), width: raster.width,
+            return try encode(indexed: SixelPalette.quantize(raster.pixels, maxColors: paletteSize, reserved: EditorColors.reservedInSixel),
+                              width: raster.width,
                               height: raster.height)
         }
         return try encode(raster.pixels, width: raster.width, height: raster.height, quantized: nil)
@@ -95,7 +113,7 @@ enum SixelRenderer {
     /// about 40% more bytes.
     static func encodeBands(_ raster: Raster, bands: [CellRect], cellWidth: Int, cellHeight: Int,
                             paletteSize: Int = 128) throws -> [[UInt8]] {
-        let quantized = SixelPalette.quantize(raster.pixels, maxColors: paletteSize)
+        let quantized = SixelPalette.quantize(raster.pixels, maxColors: paletteSize, reserved: EditorColors.reservedInSixel)
         var results = [Result<[UInt8], Error>](repeating: .success([]), count: bands.count)
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
@@ -156,12 +174,23 @@ protocol PixelCanvas {
     var width: Int { get }
     var height: Int { get }
     mutating func set(x: Int, y: Int, to color: RGBColor)
+    /// The picture's colour under (x, y), where the canvas holds it (nil on a transparent overlay).
+    func colorBeneath(x: Int, y: Int) -> RGBColor?
 }
 
-extension Raster: PixelCanvas {}
+extension PixelCanvas {
+    func colorBeneath(x: Int, y: Int) -> RGBColor? { nil }
+}
 
-/// Prompt marks and the crosshair drawn into pixels, each with a dark rim so it shows on any
-/// picture.
+extension Raster: PixelCanvas {
+    func colorBeneath(x: Int, y: Int) -> RGBColor? {
+        guard x >= 0, y >= 0, x < width, y < height else { return nil }
+        return color(x: x, y: y)
+    }
+}
+
+/// Prompt marks and the crosshair drawn into pixels, each with a rim that contrasts with the
+/// picture under it (dark on light, light on dark), so it shows on any picture.
 enum PixelMarks {
     static func draw<Canvas: PixelCanvas>(_ scene: OverlayScene, geometry: RasterGeometry, markSize: Int, into raster: inout Canvas) {
         drawPrompts(scene, geometry: geometry, markSize: markSize, into: &raster)
@@ -183,21 +212,45 @@ enum PixelMarks {
         func position(_ point: PixelPoint) -> (x: Int, y: Int) { Self.position(point, geometry: geometry) }
         if let box = scene.box { rectangle(box, color: EditorColors.box, geometry: geometry, into: &raster) }
         if let box = scene.pendingBox { rectangle(box, color: EditorColors.cursor, geometry: geometry, into: &raster) }
-        for point in scene.points {
+        let rims = scene.points.map { point -> RGBColor in
+            let (x, y) = position(point.position)
+            return rim(beneath: raster, x: x, y: y, radius: markSize)
+        }
+        for (point, rim) in zip(scene.points, rims) {
             let (x, y) = position(point.position)
             if point.isForeground {
-                plus(x: x, y: y, arm: markSize, thickness: 1, gap: 0, color: EditorColors.foregroundPoint, into: &raster)
+                plus(x: x, y: y, arm: markSize, thickness: 1, gap: 0, color: EditorColors.foregroundPoint, rim: rim, into: &raster)
             } else {
-                cross(x: x, y: y, arm: markSize, color: EditorColors.backgroundPoint, into: &raster)
+                cross(x: x, y: y, arm: markSize, color: EditorColors.backgroundPoint, rim: rim, into: &raster)
             }
         }
     }
 
+    /// A light rim where the picture around (x, y) is dark, else a dark one.
+    static func rim(beneath canvas: some PixelCanvas, x: Int, y: Int, radius: Int) -> RGBColor {
+        var total = 0, count = 0
+        for dy in stride(from: -radius, through: radius, by: max(radius / 2, 1)) {
+            for dx in stride(from: -radius, through: radius, by: max(radius / 2, 1)) {
+                if let color = canvas.colorBeneath(x: x + dx, y: y + dy) {
+                    total += color.luma
+                    count += 1
+                }
+            }
+        }
+        guard count > 0 else { return EditorColors.darkRim }
+        return total / count < 64 ? EditorColors.lightRim : EditorColors.darkRim
+    }
+
+    /// The crosshair's empty centre: wider than a point mark, so a point just placed shows in it.
+    static func crosshairGap(markSize: Int) -> Int { markSize + 3 }
+
     /// How far the crosshair reaches from its centre, its rim included.
-    static func crosshairReach(markSize: Int) -> Int { markSize * 2 + 1 }
+    static func crosshairReach(markSize: Int) -> Int { crosshairGap(markSize: markSize) + markSize + 1 }
 
     static func drawCrosshair<Canvas: PixelCanvas>(x: Int, y: Int, markSize: Int, into raster: inout Canvas) {
-        plus(x: x, y: y, arm: markSize * 2, thickness: 0, gap: markSize / 2, color: EditorColors.cursor, into: &raster)
+        let gap = crosshairGap(markSize: markSize)
+        let rim = rim(beneath: raster, x: x, y: y, radius: gap + markSize / 2)
+        plus(x: x, y: y, arm: gap + markSize, thickness: 0, gap: gap, color: EditorColors.cursor, rim: rim, into: &raster)
     }
 
     /// Fills a square brush of radius `radius` at (x, y), clipped to the raster.
@@ -209,8 +262,9 @@ enum PixelMarks {
 
     /// A "+" of half-width `thickness` (0 is one pixel), arms of length `arm`, an empty centre
     /// of radius `gap`, drawn over a dark rim.
-    private static func plus(x: Int, y: Int, arm: Int, thickness: Int, gap: Int, color: RGBColor, into raster: inout some PixelCanvas) {
-        for (radius, paint) in [(thickness + 1, RGBColor.black), (thickness, color)] {
+    private static func plus(x: Int, y: Int, arm: Int, thickness: Int, gap: Int, color: RGBColor, rim: RGBColor,
+                             into raster: inout some PixelCanvas) {
+        for (radius, paint) in [(thickness + 1, rim), (thickness, color)] {
             for offset in -arm...arm where abs(offset) >= gap {
                 dab(x: x + offset, y: y, radius: radius, color: paint, into: &raster)
                 dab(x: x, y: y + offset, radius: radius, color: paint, into: &raster)
@@ -218,9 +272,9 @@ enum PixelMarks {
         }
     }
 
-    private static func cross(x: Int, y: Int, arm: Int, color: RGBColor, into raster: inout some PixelCanvas) {
+    private static func cross(x: Int, y: Int, arm: Int, color: RGBColor, rim: RGBColor, into raster: inout some PixelCanvas) {
         let reach = max(arm * 7 / 10, 2)
-        for (radius, paint) in [(2, RGBColor.black), (1, color)] {
+        for (radius, paint) in [(2, rim), (1, color)] {
             for offset in -reach...reach {
                 dab(x: x + offset, y: y + offset, radius: radius, color: paint, into: &raster)
                 dab(x: x + offset, y: y - offset, radius: radius, color: paint, into: &raster)

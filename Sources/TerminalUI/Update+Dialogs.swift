@@ -8,8 +8,7 @@ extension EditorState {
         case .normal:
             return []  // no dialog: keys go to the keymap
         case .help:
-            mode = .normal
-            return []
+            return answerHelp(key)
         case .naming(let text):
             return editName(text, key: key)
         case .confirmQuit:
@@ -62,6 +61,32 @@ extension EditorState {
 
     mutating func showHelp() -> [EditorEffect] {
         mode = .help
+        helpScroll = 0
+        return []
+    }
+
+    /// In the help, the scrolling keys scroll it (when it is longer than the screen); any other
+    /// key closes it.
+    mutating func answerHelp(_ key: Key) -> [EditorEffect] {
+        let page = HelpOverlay.page(in: layout.imageArea, scroll: helpScroll, body: keymap.helpLines)
+        let pageRows = max(page.lines.count - 3, 1)
+        let target: Int
+        switch key {
+        case .down, .character("j"): target = helpScroll + 1
+        case .up, .character("k"): target = helpScroll - 1
+        case .pageDown, .character(" "): target = helpScroll + pageRows
+        case .pageUp: target = helpScroll - pageRows
+        case .home, .character("g"): target = 0
+        case .end, .character("G"): target = page.maximumScroll
+        default:
+            mode = .normal
+            return []
+        }
+        guard page.maximumScroll > 0 else {
+            mode = .normal
+            return []
+        }
+        helpScroll = min(max(target, 0), page.maximumScroll)
         return []
     }
 }

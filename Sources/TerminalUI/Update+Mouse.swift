@@ -1,44 +1,75 @@
-// The update's mouse: clicks place points, a drag draws a box, the wheel zooms, the objects
-// panel selects.
+// The update's mouse: clicks place points, a left drag draws a box (shown as a rubber band while
+// the button is down), a middle or Shift+left drag pans, the wheel zooms at the pointer, the
+// objects panel selects.
 import Segmentation
 
 extension EditorState {
+    /// A mouse button is down over the image (a box or a pan being dragged): motion matters.
+    public var isDragging: Bool { mousePressCell != nil || panGrabCell != nil }
+
     mutating func handleMouse(_ input: MouseInput) -> [EditorEffect] {
         switch mode {
         case .help:
-            if input.kind != .release { mode = .normal }
+            if input.button == .wheelUp || input.button == .wheelDown {
+                return answerHelp(input.button == .wheelUp ? .up : .down)
+            }
+            if input.kind == .press || input.kind == .click { mode = .normal }
             return []
         case .normal:
             break
         default:
             return []
         }
+        if panGrabCell != nil, input.kind == .motion || input.kind == .release {
+            return dragPan(to: input)
+        }
         if let panel = layout.objectPanel, panel.contains(input.position) {
-            if input.kind != .release, input.button == .left {
+            if input.kind != .release, input.kind != .motion, input.button == .left {
                 selectObject(at: input.position.row - panel.row - ObjectPanel.firstObjectRow)
             }
             return []
         }
         let area = layout.imageArea
         guard area.contains(input.position), var view = viewport else {
-            mousePressCell = nil
+            if input.kind != .motion {
+                mousePressCell = nil
+                rubberBand = nil
+            }
             return []
         }
         let cell = CellPosition(column: input.position.column - area.column, row: input.position.row - area.row)
         let point = view.imagePoint(atCell: cell)
         switch (input.button, input.kind) {
         case (.wheelUp, _), (.wheelDown, _):
+            // The image point under the pointer stays under it; the crosshair follows the pointer.
             view.zoom(by: input.button == .wheelUp ? Self.zoomStep : 1 / Self.zoomStep, around: point)
             viewport = view
+            if view.contains(point) { cursor = view.clampedToImage(point) }
+            keepCursorInView()
+            return []
+        case (.middle, .press), (.left, .press) where input.button == .middle || input.shift:
+            mousePressCell = nil
+            rubberBand = nil
+            panGrabCell = cell
             return []
         case (.left, .press):
             guard view.contains(point) else { return [] }
             message = nil
             mousePressCell = cell
+            rubberBand = nil
             cursor = view.clampedToImage(point)
             return []
+        case (_, .motion):
+            guard let pressed = mousePressCell else { return [] }
+            // The box a release here would make, drawn while the button is down.
+            rubberBand = pressed == cell ? nil
+                : PromptBox(corner: view.clampedToImage(view.imagePoint(atCell: pressed)), corner: view.clampedToImage(point))
+            return []
         case (.left, .release):
-            defer { mousePressCell = nil }
+            defer {
+                mousePressCell = nil
+                rubberBand = nil
+            }
             guard let pressed = mousePressCell else { return [] }
             message = nil
             if pressed == cell {
@@ -50,10 +81,22 @@ extension EditorState {
             guard view.contains(point) else { return [] }
             message = nil
             mousePressCell = nil
+            rubberBand = nil
             cursor = view.clampedToImage(point)
             return perform(.placePoint(foreground: input.button == .left))
         default:
             return []
         }
+    }
+
+    /// The grabbed image follows the pointer: moving it right shows more of the image's left.
+    /// A release ends the drag (and pans the rest of the way, for terminals that report no motion).
+    private mutating func dragPan(to input: MouseInput) -> [EditorEffect] {
+        guard let grab = panGrabCell else { return [] }
+        let area = layout.imageArea
+        let cell = CellPosition(column: input.position.column - area.column, row: input.position.row - area.row)
+        panView(columns: grab.column - cell.column, rows: grab.row - cell.row)
+        panGrabCell = input.kind == .release ? nil : cell
+        return []
     }
 }

@@ -45,7 +45,7 @@ extension EditorAction {
         // runs beside predictions; quitting asks about exports only.
         case .moveCursor, .renameObject, .previousObject, .nextObject, .deleteObject, .toggleOverlay,
              .toggleOutline, .zoomIn, .zoomOut, .zoomToFit, .findObjects, .quit, .showHelp, .cancel, .interrupt,
-             .lowerAutomaticThresholds:
+             .lowerAutomaticThresholds, .pan, .toggleShowOnlySelected:
             return .none
         }
     }
@@ -53,7 +53,7 @@ extension EditorAction {
     /// Whether the action does nothing without the image on screen (the cursor lives on it).
     var needsImage: Bool {
         switch self {
-        case .moveCursor, .placePoint, .toggleBox, .renameObject, .zoomIn, .zoomOut, .zoomToFit: return true
+        case .moveCursor, .placePoint, .toggleBox, .renameObject, .zoomIn, .zoomOut, .zoomToFit, .pan: return true
         default: return false
         }
     }

@@ -118,6 +118,8 @@ extension EditorState {
         case .toggleOutline: return toggleOutline()
         case .zoomIn, .zoomOut: return zoom(in: action == .zoomIn)
         case .zoomToFit: return zoomToFit()
+        case .pan(let columns, let rows): return panStep(columns: columns, rows: rows)
+        case .toggleShowOnlySelected: return toggleShowOnlySelected()
         case .nextImage, .previousImage: return stepImage(by: action == .nextImage ? 1 : -1)
         case .export: return openExportDialog()
         case .findObjects: return findObjects()

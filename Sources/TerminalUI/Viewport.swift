@@ -71,6 +71,16 @@ public struct Viewport: Equatable, Sendable {
                         width: max(lastColumn - firstColumn + 1, 0), height: max(lastRow - firstRow + 1, 0))
     }
 
+    /// The part of the image in view, as fractions of its width and height (0...1 each).
+    public var visibleFraction: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+        func range(_ origin: Double, _ visible: Double, _ extent: Double) -> ClosedRange<Double> {
+            let low = min(max(origin / extent, 0), 1), high = min(max((origin + visible) / extent, 0), 1)
+            return low...max(low, high)
+        }
+        return (range(originX, Double(columns) * scale, Double(imageWidth)),
+                range(originY, Double(rows) * scale * cellAspect, Double(imageHeight)))
+    }
+
     /// Zooms by `factor` (above 1 zooms in) so that `point` stays under the same cell, within
     /// the limits: never smaller than the fit, never beyond `maximumCellsPerPixel`.
     public mutating func zoom(by factor: Double, around point: PixelPoint) {

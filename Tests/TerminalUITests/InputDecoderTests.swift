@@ -32,7 +32,8 @@ final class InputDecoderTests: XCTestCase {
         XCTAssertEqual(InputDecoder.decode(.keyCode(KEY_RESIZE, name: nil)), .resize)
         XCTAssertEqual(InputDecoder.decode(.keyCode(574, name: "kUP")), .key(.shiftUp), "xterm's Shift-Up has a dynamic code")
         XCTAssertEqual(InputDecoder.decode(.keyCode(531, name: "kDN")), .key(.shiftDown))
-        XCTAssertNil(InputDecoder.decode(.keyCode(600, name: "kUP5")), "Ctrl-Up is not bound")
+        XCTAssertEqual(InputDecoder.decode(.keyCode(600, name: "kUP5")), .key(.controlUp), "Ctrl-Up pans")
+        XCTAssertNil(InputDecoder.decode(.keyCode(601, name: "kUP3")), "Alt-Up is not bound")
     }
 
     func testMouseReports() {
@@ -47,8 +48,7 @@ final class InputDecoderTests: XCTestCase {
                        .mouse(MouseInput(position: CellPosition(column: 1, row: 2), button: .wheelUp, kind: .press)))
         XCTAssertEqual(InputDecoder.decode(.mouse(column: 1, row: 2, buttons: UInt32(cncurses_button5_pressed))),
                        .mouse(MouseInput(position: CellPosition(column: 1, row: 2), button: .wheelDown, kind: .press)))
-        XCTAssertNil(InputDecoder.decode(.mouse(column: 1, row: 2, buttons: UInt32(cncurses_report_mouse_position))),
-                     "bare motion is ignored")
+        XCTAssertNil(InputDecoder.decode(.mouse(column: 1, row: 2, buttons: 0)), "no button, no motion: nothing")
     }
 
     func testDeviceAttributesRevealSixel() {
@@ -82,5 +82,22 @@ final class InputDecoderTests: XCTestCase {
         XCTAssertEqual(TerminalSize(columns: 80, rows: 24, cellPixelWidth: 9, cellPixelHeight: 18).cellAspect, 2)
         XCTAssertEqual(TerminalSize(columns: 80, rows: 24, cellPixelWidth: 10, cellPixelHeight: 24).cellAspect, 2.4)
         XCTAssertEqual(TerminalSize(columns: 80, rows: 24).cellAspect, 2, "1:2 when the terminal says nothing")
+    }
+
+    func testMotionShiftAndControlArrows() {
+        XCTAssertEqual(InputDecoder.decode(.mouse(column: 12, row: 5, buttons: UInt32(cncurses_report_mouse_position))),
+                       .mouse(MouseInput(position: CellPosition(column: 12, row: 5), button: .none, kind: .motion)))
+        XCTAssertEqual(InputDecoder.decode(.mouse(column: 9, row: 4,
+                                                  buttons: UInt32(cncurses_button1_pressed | cncurses_button_shift))),
+                       .mouse(MouseInput(position: CellPosition(column: 9, row: 4), button: .left, kind: .press, shift: true)))
+        XCTAssertEqual(InputDecoder.decode(.mouse(column: 11, row: 4,
+                                                  buttons: UInt32(cncurses_report_mouse_position | cncurses_button_shift))),
+                       .mouse(MouseInput(position: CellPosition(column: 11, row: 4), button: .none, kind: .motion, shift: true)))
+        XCTAssertEqual(InputDecoder.decode(.mouse(column: 3, row: 3, buttons: UInt32(cncurses_button2_pressed))),
+                       .mouse(MouseInput(position: CellPosition(column: 3, row: 3), button: .middle, kind: .press)))
+        XCTAssertEqual(InputDecoder.decode(.keyCode(560, name: "kLFT5")), .key(.controlLeft))
+        XCTAssertEqual(InputDecoder.decode(.keyCode(575, name: "kUP5")), .key(.controlUp))
+        XCTAssertEqual(InputDecoder.decode(.keyCode(535, name: "kDN5")), .key(.controlDown))
+        XCTAssertEqual(InputDecoder.decode(.keyCode(569, name: "kRIT5")), .key(.controlRight))
     }
 }

@@ -267,8 +267,8 @@ final class RendererTests: XCTestCase {
         F.press([.right], on: &state)
         let after = frame()
         let strips = try XCTUnwrap(SixelPatches.changedStrips(from: before, to: after, cellWidth: 4, cellHeight: 8))
-        // The crosshair (arm 8 px = 2 cells, around cell (20, 5) then (21, 5)) spans rows 4...6.
-        XCTAssertEqual(strips.map(\.row), [4, 5, 6])
+        // The crosshair (arm 11 px with its hollow centre, around cell (20, 5) then (21, 5)) spans rows 4...7.
+        XCTAssertEqual(strips.map(\.row), [4, 5, 6, 7])
         XCTAssertTrue(strips.allSatisfy { $0.column >= 17 && $0.column + $0.width <= 25 }, "\(strips)")
         XCTAssertEqual(SixelPatches.changedStrips(from: after, to: after, cellWidth: 4, cellHeight: 8), [])
 
