@@ -216,7 +216,7 @@ final class ImageLayer {
 
     /// Colours of a band's palette: in a narrow band every colour costs its own pass over each
     /// sixel row, so fewer colours save bytes there.
-    static let bandPalette = 64
+    static let bandPalette = 56
 
     private static func moveTo(row: Int, column: Int) -> [UInt8] {
         Array("\u{1b}[\(row + 1);\(column + 1)H".utf8)
