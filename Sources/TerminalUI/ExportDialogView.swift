@@ -30,11 +30,15 @@ public enum ExportDialogView {
         let all = state.imagesToExport(.allImages)
         lines.append(" \(dialog.scope == .allImages ? "(•)" : "( )") every image with objects opened in this run: "
                      + "\(EditorState.counted(all.count, "image")), \(masks(state, all))")
-        let destination = state.exportDestination(dialog.scope)
+        if let typing = dialog.typing {
+            lines += ["", "To: \(typing)█", "Type a folder: Enter keeps it (empty: the default), Esc goes back."]
+            return lines
+        }
+        let destination = state.exportDestination(dialog.scope, dialog: dialog)
         // Absolute, as the files will be (the image may have been named relative to here).
-        let isFolder = state.setup.outputDirectory != nil || dialog.scope == .thisImage
+        let isFolder = (dialog.destination ?? state.setup.outputDirectory) != nil || dialog.scope == .thisImage
         let shown = isFolder ? SessionStore.absolutePath(destination) : destination
-        lines += ["", "To: \(shown)", "Leftovers of the last export there are removed."]
+        lines += ["", "To: \(shown)  (d: another folder)", "Leftovers of the last export there are removed."]
         return lines
     }
 

@@ -1,6 +1,7 @@
 // The update's export dialog (`e`): which formats, this image or every image with objects,
 // where the files go; Enter (or `e` again) exports, Esc cancels. Its choices stay for the next
 // export of the run. Drawn by ExportDialogView (Chrome).
+import Foundation
 import Segmentation
 
 /// What the export dialog shows and the user chose.
@@ -16,10 +17,15 @@ public struct ExportDialog: Equatable, Sendable {
     /// The formats chosen, in ExportFormat.allCases order.
     public var formats: [ExportFormat]
     public var scope: Scope
+    /// A folder typed in the dialog (`d`); nil: `--out`, else samterm-export/ beside each image.
+    public var destination: String?
+    /// The folder being typed, while it is.
+    public var typing: String?
 
-    public init(formats: [ExportFormat], scope: Scope = .thisImage) {
+    public init(formats: [ExportFormat], scope: Scope = .thisImage, destination: String? = nil) {
         self.formats = ExportFormat.allCases.filter(formats.contains)
         self.scope = scope
+        self.destination = destination
     }
 
     /// Turns format number `number` (1-based, as the dialog lists them) on or off.
@@ -72,10 +78,15 @@ extension EditorState {
         return []
     }
 
-    /// A key while the dialog is up: 1-6 toggle a format, Tab or `a` the scope, Enter or `e`
-    /// exports, Esc, `q` or Ctrl-C cancel; other keys do nothing.
+    /// A key while the dialog is up: 1-6 toggle a format, Tab or `a` the scope, `d` types the
+    /// destination, Enter or `e` exports, Esc, `q` or Ctrl-C cancel; other keys do nothing.
     mutating func answerExportDialog(_ dialog: ExportDialog, key: Key) -> [EditorEffect] {
         var dialog = dialog
+        if let text = dialog.typing {
+            typeDestination(text, key: key, into: &dialog)
+            mode = .exporting(dialog)
+            return []
+        }
         switch key {
         case .escape, .control("c"), .character("q"):
             mode = .normal
@@ -91,6 +102,8 @@ extension EditorState {
             return export(images: indices)
         case .tab, .backTab, .character("a"):
             dialog.scope = dialog.scope == .thisImage ? .allImages : .thisImage
+        case .character("d"):
+            dialog.typing = dialog.destination ?? setup.outputDirectory ?? ""
         case .character(let character):
             guard let number = character.wholeNumberValue else { return [] }
             dialog.toggle(formatNumber: number)
@@ -102,9 +115,31 @@ extension EditorState {
         return []
     }
 
+    /// Typing the destination: Enter keeps it (empty: the default again), Esc leaves it as it was.
+    private mutating func typeDestination(_ text: String, key: Key, into dialog: inout ExportDialog) {
+        switch key {
+        case .enter:
+            let folder = text.trimmingCharacters(in: .whitespaces)
+            dialog.destination = folder.isEmpty ? nil : folder
+            dialog.typing = nil
+            say(folder.isEmpty ? "Exports go to the default folder again" : "Exports go to \(folder)")
+        case .escape:
+            dialog.typing = nil
+        case .backspace:
+            dialog.typing = String(text.dropLast())
+        case .character(let character):
+            dialog.typing = text + String(character)
+        default:
+            break
+        }
+    }
+
+    /// The folder an export goes to when one was chosen (typed in the dialog, else `--out`).
+    var exportFolder: String? { exportChoice?.destination ?? setup.outputDirectory }
+
     /// Where an export of `scope` puts its files, as the dialog says it.
-    func exportDestination(_ scope: ExportDialog.Scope) -> String {
-        if let folder = setup.outputDirectory { return folder }
+    func exportDestination(_ scope: ExportDialog.Scope, dialog: ExportDialog? = nil) -> String {
+        if let folder = dialog?.destination ?? exportFolder { return folder }
         if scope == .allImages { return "\(Exporter.exportFolderName)/ beside each image" }
         return Exporter.defaultFolder(forImage: document.path)
     }

@@ -88,7 +88,7 @@ extension EditorState {
             let objects = document.objects.filter { !$0.steps.isEmpty }
             guard !objects.isEmpty, let width = document.width, let height = document.height else { continue }
             requests.append(ExportRequest(imageIndex: index, imagePath: document.path, imageWidth: width, imageHeight: height,
-                                          objects: objects.map(record(of:)), directory: setup.outputDirectory,
+                                          objects: objects.map(record(of:)), directory: exportFolder,
                                           overwrite: overwrite, replaceable: exportedFiles.union(document.exports),
                                           formats: formats, earlier: document.exports))
         }

@@ -41,10 +41,31 @@ final class ExportDialogTests: XCTestCase {
         XCTAssertTrue(lines.contains(" [ ] 2 labelmap  one picture, object i = value i"), "\(lines)")
         XCTAssertTrue(lines.contains(" (•) this image: cat.png, 1 mask"), "\(lines)")
         XCTAssertTrue(lines.contains(" ( ) every image with objects opened in this run: 2 images, 2 masks"), "\(lines)")
-        XCTAssertTrue(lines.contains("To: /images/samterm-export"), "\(lines)")
+        XCTAssertTrue(lines.contains("To: /images/samterm-export  (d: another folder)"), "\(lines)")
         XCTAssertTrue(ImageLayer.showsImage(F.loadedState()), "the picture shows without the dialog")
         XCTAssertFalse(ImageLayer.showsImage(state), "the dialog covers the picture")
         XCTAssertTrue(Chrome.messageLine(state, width: 120).plainText.contains("Enter export  Esc cancel"))
+    }
+
+    func testDTypesAnotherFolderThatTheExportAndTheNextDialogUse() throws {
+        var state = try twoImagesWithObjects()
+        _ = F.press([.character("e"), .character("d")], on: &state)
+        XCTAssertEqual(dialog(state)?.typing, "", "no --out: an empty folder to type")
+        _ = F.press("/data/set1x".map { Key.character($0) } + [.backspace], on: &state)
+        XCTAssertTrue(ExportDialogView.lines(state, try XCTUnwrap(dialog(state))).contains("To: /data/set1█"))
+        XCTAssertTrue(F.press([.character("q")], on: &state).isEmpty, "q is typed, not a cancel, while typing")
+        _ = F.press([.backspace, .enter], on: &state)
+        XCTAssertEqual(dialog(state)?.destination, "/data/set1")
+        XCTAssertNil(dialog(state)?.typing)
+        XCTAssertTrue(ExportDialogView.lines(state, try XCTUnwrap(dialog(state))).contains("To: /data/set1  (d: another folder)"))
+        let requests = exports(F.press([.enter], on: &state))
+        XCTAssertEqual(requests.map(\.directory), ["/data/set1"])
+        _ = F.press([.character("e")], on: &state)
+        XCTAssertEqual(dialog(state)?.destination, "/data/set1", "the choice stays for the next export")
+        _ = F.press([.character("d"), .escape], on: &state)
+        XCTAssertEqual(dialog(state)?.destination, "/data/set1", "Esc leaves the folder as it was")
+        _ = F.press([.character("d")] + Array(repeating: Key.backspace, count: 10) + [.enter], on: &state)
+        XCTAssertNil(dialog(state)?.destination, "an empty folder: the default again")
     }
 
     func testTogglingFormatsAndScopeThenEnterExportsEveryImageWithObjects() throws {
@@ -53,7 +74,7 @@ final class ExportDialogTests: XCTestCase {
         XCTAssertEqual(dialog(state), ExportDialog(formats: [.coco, .overlay], scope: .allImages))
         let lines = ExportDialogView.lines(state, try XCTUnwrap(dialog(state)))
         XCTAssertTrue(lines.contains(" (•) every image with objects opened in this run: 2 images, 2 masks"), "\(lines)")
-        XCTAssertTrue(lines.contains("To: samterm-export/ beside each image"), "\(lines)")
+        XCTAssertTrue(lines.contains("To: samterm-export/ beside each image  (d: another folder)"), "\(lines)")
         let requests = exports(F.press([.enter], on: &state))
         XCTAssertEqual(requests.map(\.imageIndex), [0, 1])
         XCTAssertEqual(requests.map(\.imagePath), ["/images/cat.png", "/images/dog.png"])
