@@ -130,8 +130,11 @@ final class EditorEndToEndTests: XCTestCase {
     }
 
     /// No background work in the message line.
+    /// No background work on the message line's right: its activity reads "loading model",
+    /// "encoding 1.2 s", "preparing image" or "predicting" (a message such as "Ready: encoding read
+    /// from the cache" is not one).
     static func isIdle(_ screen: String) -> Bool {
-        !["loading model", "encoding", "preparing image", "predicting"].contains { screen.contains($0) }
+        screen.firstMatch(of: #/loading model|encoding \d+\.\d s|preparing image|predicting/#) == nil
     }
 
     /// "1:0.91 [2:0.85] 3:0.40" in the status line.
