@@ -169,8 +169,8 @@ public final class SessionLock: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(holder) else { return false }
-        let bytes = [UInt8](data) + [UInt8(ascii: "\n")]
-        return bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == bytes.count
+        // Every byte or a failure: a holder cut short would read as a stale lock.
+        return (try? AtomicFileWriter.writeAll([UInt8](data) + [UInt8(ascii: "\n")], to: descriptor, path: "lock")) != nil
     }
 
     private static func readHolder(_ descriptor: Int32) -> Holder? {
