@@ -79,7 +79,7 @@ public enum Chrome {
                 let text = summary.text(remaining: state.document.suggestions.count)
                 left = [StyledSpan(" " + MessageFitting.fit(text, width: max(room, 10)), .highlight)]
             } else {
-                left = [StyledSpan(" " + hint(width: width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)), .dim)]
+                left = [StyledSpan(" " + hint(width: width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2), keymap: state.keymap), .dim)]
             }
         }
         let right = activity(state)
@@ -111,12 +111,25 @@ public enum Chrome {
         return "\(EditorState.counted(names.count, "image")) not exported" + question
     }
 
-    static let hintGroups = ["? help", "Space/x point", "b box", "Tab candidate", "n new object", "e export", "q quit"]
+    /// The key hint's groups: the actions a newcomer needs, each named by its keys in force.
+    static func hintGroups(_ keymap: ActiveKeymap) -> [String] {
+        func keys(_ actions: EditorAction...) -> String? {
+            let names = actions.compactMap { keymap.keys(for: $0).first?.displayName }
+            return names.isEmpty ? nil : names.joined(separator: "/")
+        }
+        let groups: [(String?, String)] = [
+            (keys(.showHelp), "help"), (keys(.placePoint(foreground: true), .placePoint(foreground: false)), "point"),
+            (keys(.toggleBox), "box"), (keys(.nextCandidate), "candidate"), (keys(.acceptObject), "new object"),
+            (keys(.export), "export"), (keys(.quit), "quit"),
+        ]
+        return groups.compactMap { keys, what in keys.map { "\($0) \(what)" } }
+    }
 
-    /// The key hint, as many of its groups as fit whole: "? help" first, always.
-    static func hint(width: Int) -> String {
-        var text = hintGroups[0]
-        for group in hintGroups.dropFirst() {
+    /// The key hint, as many of its groups as fit whole, the first (help) always.
+    static func hint(width: Int, keymap: ActiveKeymap = .standard) -> String {
+        let groups = hintGroups(keymap)
+        guard var text = groups.first else { return "" }
+        for group in groups.dropFirst() {
             guard text.count + 2 + group.count <= width else { break }
             text += "  " + group
         }

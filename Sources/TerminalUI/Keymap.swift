@@ -97,9 +97,6 @@ public enum Keymap {
         KeyBinding(keys: [.control("c")], label: "", action: .interrupt, help: ""),
     ]
 
-    /// The default map's action for `key` (the editor asks its active map, `EditorState.keymap`).
-    public static func action(for key: Key) -> EditorAction? { ActiveKeymap.standard.action(for: key) }
-
     /// The default map's help lines (the editor shows its active map's).
     public static var helpLines: [String] { ActiveKeymap.standard.helpLines }
 }

@@ -52,9 +52,20 @@ final class SmallScreenChromeTests: XCTestCase {
         let hint = Chrome.messageLine(quiet, width: 60).plainText
         XCTAssertLessThanOrEqual(hint.count, 60)
         XCTAssertTrue(hint.hasPrefix(" ? help"), hint)
-        let groups = Chrome.hintGroups.filter { hint.contains($0) }
+        let groups = Chrome.hintGroups(.standard).filter { hint.contains($0) }
         XCTAssertGreaterThanOrEqual(groups.count, 3, hint)
         XCTAssertEqual(hint.trimmingCharacters(in: .whitespaces), groups.joined(separator: "  "), "only whole groups: \(hint)")
+    }
+
+    func testTheHintNamesTheKeysInForce() {
+        XCTAssertEqual(Chrome.hint(width: 200), "? help  Space/x point  b box  Tab candidate  n new object  e export  q quit")
+        let keymap = ActiveKeymap.standard.applying([KeymapOverride(action: .export, keys: [.character("E")], line: 1),
+                                                     KeymapOverride(action: .showHelp, keys: [.function(1)], line: 2)])
+        XCTAssertEqual(Chrome.hint(width: 200, keymap: keymap), "F1 help  Space/x point  b box  Tab candidate  n new object  E export  q quit")
+        var state = F.loadedState()
+        state.keymap = keymap
+        state.message = nil
+        XCTAssertTrue(Chrome.messageLine(state, width: 120).plainText.contains("E export"))
     }
 
     func testAnObjectWithoutANameShowsItsIDWhenThePanelIsHidden() throws {
