@@ -192,10 +192,10 @@ final class TmuxSession {
         (try? run(["capture-pane", "-p", "-t", "editor"])) ?? ""
     }
 
-    /// Polls the screen until `done` holds (60 s at most: the machine may be busy).
+    /// Polls the screen until `done` holds (`seconds` at most: the machine may be busy).
     @discardableResult
-    func waitFor(_ what: String, _ done: (String) -> Bool) throws -> String {
-        let deadline = Date(timeIntervalSinceNow: 60)
+    func waitFor(_ what: String, seconds: Double = 60, _ done: (String) -> Bool) throws -> String {
+        let deadline = Date(timeIntervalSinceNow: seconds)
         var screen = ""
         while Date() < deadline {
             screen = capture()

@@ -3,39 +3,7 @@
 import XCTest
 import Foundation
 
-final class KeymapEndToEndTests: XCTestCase {
-    private var folder: URL!
-    private var tmux: TmuxSession?
-
-    override func setUpWithError() throws {
-        folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samterm-keys-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("config/samterm"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: EditorEndToEndTests.fixtures.appendingPathComponent("image_wide.png"),
-                                        to: folder.appendingPathComponent("wide.png"))
-    }
-
-    override func tearDownWithError() throws {
-        tmux?.kill()
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    /// `samterm edit wide.png` in tmux with XDG_CONFIG_HOME in the test's folder; its exit
-    /// status and standard error go to files there.
-    private func startEditor() throws -> TmuxSession {
-        let binary = EditorEndToEndTests.binary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw TmuxSession.Failure("\(binary.path) is missing: build the samterm product first (swift build)")
-        }
-        let checkpoint = EditorEndToEndTests.fixtures.appendingPathComponent("tiny_sam2.1.pt")
-        let command = "cd '\(folder.path)' && env LC_ALL=C.UTF-8 XDG_CACHE_HOME='\(folder.path)/cache' "
-            + "XDG_CONFIG_HOME='\(folder.path)/config' "
-            + "'\(binary.path)' edit wide.png --checkpoint '\(checkpoint.path)' --device cpu --renderer truecolor "
-            + "2> errors.txt; echo $? > exit-status; sleep 60"
-        let session = try TmuxSession(command: command, columns: 120, rows: 40)
-        tmux = session
-        return session
-    }
-
+final class KeymapEndToEndTests: EditorTmuxTestCase {
     private func waitForExit() throws -> (status: String, errors: String) {
         let file = folder.appendingPathComponent("exit-status")
         let deadline = Date(timeIntervalSinceNow: 60)
@@ -52,7 +20,7 @@ final class KeymapEndToEndTests: XCTestCase {
     func testABadLineInKeysConfStopsTheEditorWithStatus2() throws {
         let keys = folder.appendingPathComponent("config/samterm/keys.conf")
         try "# habits\nnext-image = D\nfind-objetcs = ctrl-a\n".write(to: keys, atomically: true, encoding: .utf8)
-        _ = try startEditor()
+        _ = try startEditor(errorsToFile: true)
         let (status, errors) = try waitForExit()
         XCTAssertEqual(status, "2", errors)
         XCTAssertTrue(errors.contains("\(keys.path):3: unknown action \"find-objetcs\""), errors)
@@ -61,7 +29,7 @@ final class KeymapEndToEndTests: XCTestCase {
     func testAGoodKeysConfRebindsKeysAndTheHelpShowsThem() throws {
         try "find-objects = ctrl-a\nhelp = f1\n".write(to: folder.appendingPathComponent("config/samterm/keys.conf"),
                                                     atomically: true, encoding: .utf8)
-        let session = try startEditor()
+        let session = try startEditor(errorsToFile: true)
         try session.waitFor("the model and the image's encoding") { EditorEndToEndTests.isIdle($0) && $0.contains("wide.png") }
         try session.send("F1")
         let help = try session.waitFor("the help") { $0.contains("samterm keys") }

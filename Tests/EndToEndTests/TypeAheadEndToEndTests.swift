@@ -4,35 +4,11 @@ import XCTest
 import Foundation
 import Segmentation
 
-final class TypeAheadEndToEndTests: XCTestCase {
-    private var folder: URL!
-    private var tmux: TmuxSession?
-
-    override func setUpWithError() throws {
-        folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samterm-typeahead-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        tmux?.kill()
-        try? FileManager.default.removeItem(at: folder)
-    }
-
+final class TypeAheadEndToEndTests: EditorTmuxTestCase {
     func testABurstOfPointsAndAcceptsMakesThreeObjects() throws {
-        let binary = EditorEndToEndTests.binary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            return XCTFail("\(binary.path) is missing: build the samterm product first (swift build)")
-        }
-        let checkpoint = EditorEndToEndTests.fixtures.appendingPathComponent("tiny_sam2.1.pt")
-        try FileManager.default.copyItem(at: EditorEndToEndTests.fixtures.appendingPathComponent("image_wide.png"),
-                                         to: folder.appendingPathComponent("wide.png"))
         let size = try RGBImage.load(path: folder.appendingPathComponent("wide.png").path)
         let exitFile = folder.appendingPathComponent("exit-status")
-        let command = "cd '\(folder.path)' && env LC_ALL=C.UTF-8 XDG_CACHE_HOME='\(folder.path)/cache' "
-            + "'\(binary.path)' edit wide.png --checkpoint '\(checkpoint.path)' --device cpu --renderer truecolor; "
-            + "echo $? > '\(exitFile.path)'; sleep 60"
-        let session = try TmuxSession(command: command, columns: 120, rows: 40)
-        tmux = session
+        let session = try startEditor()
 
         // As soon as the image shows (its size is in the status line), before the model and the
         // encoding are done if the machine is slow enough: the burst, in one send-keys.

@@ -4,32 +4,9 @@ import XCTest
 import Foundation
 import Segmentation
 
-final class UndoEndToEndTests: XCTestCase {
-    private var folder: URL!
-    private var tmux: TmuxSession?
-
-    override func setUpWithError() throws {
-        folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("samterm-undo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        tmux?.kill()
-        try? FileManager.default.removeItem(at: folder)
-    }
-
+final class UndoEndToEndTests: EditorTmuxTestCase {
     func testUndoBringsADeletedObjectBackOnScreenAndInTheSession() throws {
-        let binary = EditorEndToEndTests.binary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            return XCTFail("\(binary.path) is missing: build the samterm product first (swift build)")
-        }
-        let checkpoint = EditorEndToEndTests.fixtures.appendingPathComponent("tiny_sam2.1.pt")
-        try FileManager.default.copyItem(at: EditorEndToEndTests.fixtures.appendingPathComponent("image_wide.png"),
-                                         to: folder.appendingPathComponent("wide.png"))
-        let command = "cd '\(folder.path)' && env LC_ALL=C.UTF-8 XDG_CACHE_HOME='\(folder.path)/cache' "
-            + "'\(binary.path)' edit wide.png --checkpoint '\(checkpoint.path)' --device cpu --renderer truecolor; sleep 60"
-        let session = try TmuxSession(command: command, columns: 120, rows: 40)
-        tmux = session
+        let session = try startEditor()
         try session.waitFor("the image encoded") { EditorEndToEndTests.isIdle($0) && $0.contains("no objects") }
 
         // Object 1, accepted; object 2 at another place.
