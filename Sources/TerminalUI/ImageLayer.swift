@@ -169,16 +169,17 @@ final class ImageLayer {
                 pieces = SixelPatches.bands(columns: columns, rows: rows, count: max(Self.encoders, 4))
                 whole = true
             }
-            var encoded = whole
-                ? try SixelRenderer.encodeBands(raster, bands: pieces, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
-                : try SixelRenderer.encodeShared(pieces.map {
+            func encode(_ pieces: [CellRect], paletteSize: Int) throws -> [[UInt8]] {
+                try SixelRenderer.encodeSharingPalette(pieces.map {
                     SixelPatches.crop(raster, to: $0, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
-                }, paletteSize: Self.bandPalette)
+                }, paletteSize: paletteSize)
+            }
+            var encoded = try encode(pieces, paletteSize: whole ? Self.wholePalette : Self.bandPalette)
             // The estimate can be wrong (a speckled mask's bands cost more per cell than the
             // photo's average): bands never cost more than the last whole frame did.
             if !whole, let lastWholeBytes, encoded.reduce(0, { $0 + $1.count }) >= lastWholeBytes {
                 pieces = SixelPatches.bands(columns: columns, rows: rows, count: max(Self.encoders, 4))
-                encoded = try SixelRenderer.encodeBands(raster, bands: pieces, cellWidth: cellPixelWidth, cellHeight: cellPixelHeight)
+                encoded = try encode(pieces, paletteSize: Self.wholePalette)
                 whole = true
             }
             var out: [UInt8] = []
@@ -216,7 +217,10 @@ final class ImageLayer {
 
     /// Colours of a band's palette: in a narrow band every colour costs its own pass over each
     /// sixel row, so fewer colours save bytes there.
-    static let bandPalette = 56
+    static let bandPalette = 48
+
+    /// Colours of a whole frame's palette (SixelRenderer.encode says why 128).
+    static let wholePalette = 128
 
     private static func moveTo(row: Int, column: Int) -> [UInt8] {
         Array("\u{1b}[\(row + 1);\(column + 1)H".utf8)

@@ -108,36 +108,13 @@ enum SixelRenderer {
         return sink.bytes
     }
 
-    /// A whole picture as bands of cell rows, encoded concurrently with one palette chosen for
-    /// the picture: a palette per band would spend its colours on each band's few and cost
-    /// about 40% more bytes.
-    static func encodeBands(_ raster: Raster, bands: [CellRect], cellWidth: Int, cellHeight: Int,
-                            paletteSize: Int = 128) throws -> [[UInt8]] {
-        let quantized = SixelPalette.quantize(raster.pixels, maxColors: paletteSize, reserved: EditorColors.reservedInSixel)
-        var results = [Result<[UInt8], Error>](repeating: .success([]), count: bands.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: bands.count) { index in
-                let band = bands[index]
-                let width = band.width * cellWidth, height = band.height * cellHeight
-                var indices = [UInt8](repeating: 0, count: width * height)
-                for y in 0..<height {
-                    let from = (band.row * cellHeight + y) * raster.width + band.column * cellWidth
-                    indices.replaceSubrange((y * width)..<((y + 1) * width), with: quantized.indices[from..<(from + width)])
-                }
-                slots[index] = Result {
-                    try encode(indexed: SixelPalette.Quantized(palette: quantized.palette, indices: indices), width: width, height: height)
-                }
-            }
-        }
-        return try results.map { try $0.get() }
-    }
-
-    /// Rasters as sixel images sharing one palette chosen for all of them, encoded concurrently:
-    /// the changed bands of a frame. A palette of their own would let each small band spend its
-    /// colours on its few, and more colours in a sixel row cost more passes over it.
-    static func encodeShared(_ pieces: [Raster], paletteSize: Int) throws -> [[UInt8]] {
-        let quantized = SixelPalette.quantize(pieces.flatMap(\.pixels), maxColors: paletteSize)
+    /// Pieces of a frame (the bands of a whole one, or the changed bands of a click) as sixel
+    /// images sharing one palette chosen for all their pixels, the marks' colours reserved in it,
+    /// encoded concurrently. A palette per piece would let each spend its colours on its few
+    /// (a whole frame in bands about 40% more bytes), and every colour in a sixel row is one
+    /// more pass over it.
+    static func encodeSharingPalette(_ pieces: [Raster], paletteSize: Int = 128) throws -> [[UInt8]] {
+        let quantized = SixelPalette.quantize(pieces.flatMap(\.pixels), maxColors: paletteSize, reserved: EditorColors.reservedInSixel)
         let offsets = pieces.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.width * $1.height) }
         var results = [Result<[UInt8], Error>](repeating: .success([]), count: pieces.count)
         results.withUnsafeMutableBufferPointer { buffer in
