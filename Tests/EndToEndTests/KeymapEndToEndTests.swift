@@ -32,7 +32,10 @@ final class KeymapEndToEndTests: EditorTmuxTestCase {
         let session = try startEditor(errorsToFile: true)
         try session.waitFor("the model and the image's encoding") { EditorEndToEndTests.isIdle($0) && $0.contains("wide.png") }
         try session.send("F1")
-        let help = try session.waitFor("the help") { $0.contains("samterm keys") }
+        // The whole box, not its first lines: a capture can land while curses is still drawing it.
+        let help = try session.waitFor("the help with the rebound keys") {
+            $0.contains("samterm keys") && $0.contains("find every object") && $0.contains("this help")
+        }
         XCTAssertTrue(help.contains("Ctrl-A") && help.contains("find every object"), help)
         XCTAssertTrue(help.contains("F1") && help.contains("this help"), help)
         try session.send("Escape")

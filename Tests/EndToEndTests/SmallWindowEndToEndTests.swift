@@ -33,7 +33,8 @@ final class SmallWindowEndToEndTests: EditorTmuxTestCase {
     /// `?` opens a help that says there is more; End scrolls to its last line; Escape closes it.
     private func checkHelpScrollsToItsEnd(_ session: TmuxSession, rows: Int) throws {
         try session.send("?")
-        let opened = try session.waitFor("the help") { $0.contains("samterm keys") }
+        // The whole box, not its first lines: a capture can land while curses is still drawing it.
+        let opened = try session.waitFor("the help and its last line") { $0.contains("samterm keys") && $0.contains("more: j/k") }
         XCTAssertTrue(opened.contains("more: j/k"), "it says there is more: \(opened)")
         let lastLine = try XCTUnwrap(KeymapHelp.lastLineWords)
         XCTAssertFalse(opened.contains(lastLine), opened)
