@@ -16,6 +16,7 @@
 #include "api_boundary.h"
 #include "engine_error.h"
 #include "include/sam_engine.h"
+#include "amg/amg.h"
 #include "amg/automatic_masks.h"
 #include "model/predictor.h"
 #include "model/sam_model.h"
@@ -228,6 +229,24 @@ sam_status sam_predictor_predict(sam_predictor* predictor, const sam_prompt* pro
 }
 
 void sam_prediction_free(sam_prediction* prediction) { delete prediction; }
+
+sam_status sam_predictor_mask_input(const sam_predictor* predictor, const uint8_t* mask, int32_t width, int32_t height,
+                                    float* out, sam_error* error) {
+  return guarded(error, [&] {
+    require(predictor != nullptr, "sam_predictor_mask_input: no predictor");
+    require(out != nullptr, "sam_predictor_mask_input: no output");
+    const std::vector<float> logits = predictor->predictor->mask_input(mask, width, height);
+    std::copy(logits.begin(), logits.end(), out);
+  });
+}
+
+int32_t sam_remove_small_regions(uint8_t* mask, int32_t width, int32_t height, int64_t min_area, int32_t holes) {
+  if (!mask || width <= 0 || height <= 0) return 0;
+  std::vector<uint8_t> working(mask, mask + static_cast<size_t>(width) * height);
+  if (!sam::remove_small_regions(working, height, width, min_area, holes != 0)) return 0;
+  std::copy(working.begin(), working.end(), mask);
+  return 1;
+}
 
 int32_t sam_prediction_count(const sam_prediction* prediction) { return prediction ? prediction->result.count : 0; }
 

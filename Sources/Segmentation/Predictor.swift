@@ -40,6 +40,24 @@ public final class Predictor: @unchecked Sendable {
         try EngineError.check { sam_predictor_load_embedding(handle, path, imageKey, $0) }
     }
 
+    /// `mask` (covering the image, at any size) as a prompt's mask input: the low-resolution
+    /// logits the official code makes of a mask it feeds back. Refining from an edited mask
+    /// predicts with these.
+    public func maskInput(from mask: BinaryMask) throws -> [Float] {
+        guard mask.width > 0, mask.height > 0 else {
+            throw EngineError(status: .argument, message: "mask size \(mask.width)x\(mask.height) is not positive")
+        }
+        var logits = [Float](repeating: 0, count: model.lowResSize * model.lowResSize)
+        try mask.bytes.withUnsafeBufferPointer { bytes in
+            try logits.withUnsafeMutableBufferPointer { out in
+                try EngineError.check {
+                    sam_predictor_mask_input(handle, bytes.baseAddress, Int32(mask.width), Int32(mask.height), out.baseAddress, $0)
+                }
+            }
+        }
+        return logits
+    }
+
     /// Candidate masks for `prompt`. Throws `EngineError` .argument for an invalid prompt
     /// (a mask input of the wrong size, a non-finite coordinate) or when no image is set.
     public func predict(_ prompt: Prompt, options: MaskOutputOptions = MaskOutputOptions()) throws -> MaskCandidates {

@@ -62,6 +62,7 @@ public struct ImageSessionSnapshot: Sendable {
         public var name: String?
         public var color: RGBColor
         public var steps: [Session.Step]
+        public var edits: [MaskEdit] = []
         /// The kept candidate's mask when it is at the image's full size (display masks of large
         /// images are smaller; their sessions are replayed instead), and its score.
         public var mask: BinaryMask?
@@ -74,6 +75,7 @@ public struct ImageSessionSnapshot: Sendable {
     public var height: Int
     public var model: String
     public var objects: [Object]
+    public var noOverlaps = false
     /// The files the image's last export wrote, absolute paths.
     public var exports: [String] = []
 
@@ -88,8 +90,10 @@ public struct ImageSessionSnapshot: Sendable {
         Session(image: Session.ImageReference(path: imageReferencePath, sha256: sha256, width: width, height: height),
                 model: model,
                 objects: objects.map { object in
-                    Session.Object(id: object.id, name: object.name, color: object.color, steps: object.steps, mask: store(object))
+                    Session.Object(id: object.id, name: object.name, color: object.color, steps: object.steps,
+                                   edits: object.edits, mask: store(object))
                 },
+                noOverlaps: noOverlaps,
                 exports: exports.isEmpty ? nil : exports.map(recordExport))
     }
 }

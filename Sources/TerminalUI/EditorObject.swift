@@ -40,6 +40,9 @@ public struct EditorObject: Sendable {
     public var candidates: [PredictedMask] = []
     public var chosen = 0
     public var prediction = PredictionStatus.idle
+    /// Brush strokes and clean-ups, oldest first (MaskEdit): a layer over the chosen candidate
+    /// that stays when the prompts are predicted again (SessionReplay's protocol).
+    public var edits: [MaskEdit] = []
     /// The candidate to show when the pending prediction arrives (undo keeps the earlier
     /// choice); nil takes the best-scoring one.
     var choiceAfterPrediction: Int?

@@ -45,6 +45,8 @@ public struct ImageDocument: Sendable {
     /// SHA-256 of the image file, known once its session was looked for.
     public var sha256: String?
     public var autosave = AutosaveState.waiting
+    /// Each object's mask leaves out the pixels of the objects before it (`v`; saved in the session).
+    public var noOverlaps = false
     /// Every change to the objects, for undo and redo (ImageHistory).
     var history = ImageHistory()
 
@@ -204,7 +206,7 @@ public struct EditorState: Sendable {
 
     /// Display masks come back no larger than this along their long side; exports are predicted
     /// again at full size.
-    public static let displayMaskLimit = 1024
+    public static let displayMaskLimit = SessionReplay.editingSizeLimit
 
     public init(imagePaths: [String], terminal: TerminalSize, setup: EditorSetup) {
         precondition(!imagePaths.isEmpty, "the editor needs at least one image")
@@ -238,11 +240,9 @@ public struct EditorState: Sendable {
     public var hasUnsavedChanges: Bool { images.contains { $0.hasUnsavedChanges } }
 
     /// Size of display masks for an image of the given size.
+    /// (SessionReplay's editing size: a refine's mask input is made from a display mask.)
     static func displayMaskSize(width: Int, height: Int) -> (width: Int, height: Int) {
-        let longSide = max(width, height)
-        guard longSide > displayMaskLimit else { return (width, height) }
-        let factor = Double(displayMaskLimit) / Double(longSide)
-        return (max(Int((Double(width) * factor).rounded()), 1), max(Int((Double(height) * factor).rounded()), 1))
+        SessionReplay.editingSize(width: width, height: height)
     }
 
     mutating func setLayout(for terminal: TerminalSize) {

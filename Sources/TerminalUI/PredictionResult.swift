@@ -32,4 +32,5 @@ public struct PredictionResult: Sendable {
 extension PredictionResult: SessionReplay.Candidates {
     public var count: Int { candidates.count }
     public func lowResLogits(at index: Int) -> [Float] { candidates[index].lowResLogits }
+    public func mask(at index: Int) -> BinaryMask? { candidates.indices.contains(index) ? candidates[index].mask : nil }
 }

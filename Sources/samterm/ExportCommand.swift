@@ -69,14 +69,15 @@ struct Export: ParsableCommand {
                                 + "\(imagePath) decodes to \(image.width)x\(image.height)")
         }
 
-        let prompted = session.objects.filter { !$0.steps.isEmpty }
-        guard !prompted.isEmpty else { throw ExportFailure("\(store.path): the session has no object with prompts; nothing to export") }
+        let prompted = session.objects.filter { !$0.isEmpty }
+        guard !prompted.isEmpty else { throw ExportFailure("\(store.path): the session has no object with prompts or edits; nothing to export") }
         let masks = try masks(of: prompted, session: session, store: store, image: image)
         let objects = zip(prompted, masks).map { object, result in
             ExportObject(id: object.id, name: object.name, color: object.color, mask: result.mask, score: result.score,
                          steps: object.steps)
         }
-        var exporter = Exporter(image: image, imagePath: imagePath, objects: objects, model: session.model)
+        var exporter = Exporter(image: image, imagePath: imagePath, objects: objects, model: session.model,
+                                noOverlaps: session.noOverlaps ?? false)
         exporter.polygonTolerance = polygonTolerance
         let written = try exporter.write(formats: formats, to: out ?? exporter.imageFolder, force: force)
         for path in written { print(path) }
@@ -149,6 +150,12 @@ struct Export: ParsableCommand {
             guard !replay, let stored = object.mask else { return nil }
             return ObjectMask(mask: try stored.decode(width: image.width, height: image.height), score: stored.score)
         }
+        // An object painted from nothing needs no model.
+        for index in results.indices where results[index] == nil && objects[index].steps.isEmpty {
+            let empty = BinaryMask(width: image.width, height: image.height)
+            results[index] = ObjectMask(mask: MaskSculpting.apply(objects[index].edits, to: empty, imageWidth: image.width,
+                                                                  imageHeight: image.height), score: nil)
+        }
         let missing = results.indices.filter { results[$0] == nil }
         guard !missing.isEmpty else { return results.map { $0! } }
 
@@ -166,13 +173,14 @@ struct Export: ParsableCommand {
         let predictor = try Predictor(model: model)
         try predictor.setImage(image)
         for index in missing {
-            let replayed = try SessionReplay.replay(objects[index], with: predictor)!
+            let replayed = try SessionReplay.finalMask(of: objects[index], with: predictor, imageWidth: image.width,
+                                                       imageHeight: image.height)
             if let stored = objects[index].mask, let saved = try? stored.decode(width: image.width, height: image.height),
                saved != replayed.mask {
                 warn("\(store.path): \(objects[index].displayName): the replayed mask differs from the saved one "
                      + "(IoU \(String(format: "%.4f", saved.iou(replayed.mask)))); exporting the replayed one")
             }
-            results[index] = ObjectMask(mask: replayed.mask, score: Double(replayed.score))
+            results[index] = ObjectMask(mask: replayed.mask, score: replayed.score.map(Double.init))
         }
         return results.map { $0! }
     }

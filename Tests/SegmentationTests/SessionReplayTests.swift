@@ -69,7 +69,7 @@ final class SessionReplayTests: XCTestCase {
 
         // A fresh predictor, as after a restart.
         let fresh = try freshPredictor(image)
-        let replayed = try XCTUnwrap(try SessionReplay.replay(loaded.objects[0], with: fresh))
+        let replayed = try XCTUnwrap(try SessionReplay.replay(loaded.objects[0], with: fresh, imageWidth: image.width, imageHeight: image.height))
         XCTAssertEqual(replayed.chosen, 2)
         XCTAssertEqual(replayed.mask, liveMasks.last!, "replay must recompute the identical mask")
         XCTAssertEqual(replayed.mask, try loaded.objects[0].mask!.decode(width: image.width, height: image.height))
@@ -80,24 +80,24 @@ final class SessionReplayTests: XCTestCase {
         for count in 1..<steps.count {
             var prefix = loaded.objects[0]
             prefix.steps = Array(steps.prefix(count))
-            XCTAssertEqual(try SessionReplay.replay(prefix, with: fresh)?.mask, liveMasks[count - 1], "after step \(count)")
+            XCTAssertEqual(try SessionReplay.replay(prefix, with: fresh, imageWidth: image.width, imageHeight: image.height)?.mask, liveMasks[count - 1], "after step \(count)")
         }
         // The mask input matters: dropping it changes the refined result.
         var withoutFeedback = loaded.objects[0]
         withoutFeedback.steps[1].maskInput = false
         withoutFeedback.steps[2].maskInput = false
-        let unrefined = try XCTUnwrap(try SessionReplay.replay(withoutFeedback, with: fresh))
+        let unrefined = try XCTUnwrap(try SessionReplay.replay(withoutFeedback, with: fresh, imageWidth: image.width, imageHeight: image.height))
         XCTAssertNotEqual(unrefined.lowResLogits, replayed.lowResLogits)
     }
 
     func testObjectWithoutStepsAndBadCandidate() throws {
         let predictor = try freshPredictor(try RGBImage.load(path: Self.imagePath))
-        XCTAssertNil(try SessionReplay.replay(Session.Object(id: 4, color: ObjectPalette.color(at: 3)), with: predictor))
+        XCTAssertNil(try SessionReplay.replay(Session.Object(id: 4, color: ObjectPalette.color(at: 3)), with: predictor, imageWidth: 1, imageHeight: 1))
 
         var object = Session.Object(id: 5, color: ObjectPalette.color(at: 4), steps: [steps[0]])
         object.steps[0].multimask = false
         object.steps[0].candidate = 2
-        XCTAssertThrowsError(try SessionReplay.replay(object, with: predictor)) { error in
+        XCTAssertThrowsError(try SessionReplay.replay(object, with: predictor, imageWidth: 64, imageHeight: 64)) { error in
             XCTAssertEqual(error as? SessionReplay.ReplayError,
                            .candidateOutOfRange(objectID: 5, step: 1, candidate: 2, count: 1))
         }

@@ -30,7 +30,7 @@ final class EditorReplayParityTests: XCTestCase {
         var expected: [BinaryMask] = []
         for count in 1...steps.count {
             let object = Session.Object(id: 1, color: ObjectPalette.color(at: 0), steps: Array(steps.prefix(count)))
-            expected.append(try XCTUnwrap(try SessionReplay.replay(object, with: predictor)).mask)
+            expected.append(try XCTUnwrap(try SessionReplay.replay(object, with: predictor, imageWidth: image.width, imageHeight: image.height)).mask)
         }
 
         // The editor: its worker on the real engine, exporting and restoring.

@@ -210,6 +210,18 @@ const uint8_t *sam_prediction_mask(const sam_prediction *prediction, int32_t ind
 /* low_res_size^2 float logits of candidate `index`. */
 const float *sam_prediction_low_res_logits(const sam_prediction *prediction, int32_t index);
 
+/* A binary mask of the predictor's image (width*height bytes at any size, nonzero inside) as a
+ * prompt's mask_input: low_res_size^2 logits written to `out`, made the way the official code
+ * feeds a mask back (in the input frame, logits of +-10, resized to the low-resolution side). */
+sam_status sam_predictor_mask_input(const sam_predictor *predictor, const uint8_t *mask, int32_t width,
+                                    int32_t height, float *out, sam_error *error);
+
+/* The official remove_small_regions (segment_anything and sam2 utils/amg.py, OpenCV's
+ * 8-connected components), in place on width*height bytes of 0 / 1: holes nonzero fills
+ * background regions smaller than min_area pixels; zero removes foreground regions smaller than
+ * it, keeping the largest when all are. Returns 1 when the mask changed. Needs no model. */
+int32_t sam_remove_small_regions(uint8_t *mask, int32_t width, int32_t height, int64_t min_area, int32_t holes);
+
 /* ---------------------------------------------------- automatic mask generation */
 /* Semantics of the official SAM2AutomaticMaskGenerator (SamAutomaticMaskGenerator for SAM 1):
  * a grid of single-point prompts over the image (and over crops of it), candidates filtered by

@@ -171,6 +171,18 @@ Prediction Predictor::predict(const PromptSet& prompt, const OutputOptions& opti
   return finish(decoded.masks[0], decoded.iou_predictions[0], options);
 }
 
+std::vector<float> Predictor::mask_input(const uint8_t* mask, int32_t mask_width, int32_t mask_height) const {
+  require(has_image(), "mask input: no image has been set");
+  require(mask != nullptr && mask_width > 0 && mask_height > 0 && mask_width <= kMaxImageSide &&
+              mask_height <= kMaxImageSide,
+          "mask input: mask size " + std::to_string(mask_width) + "x" + std::to_string(mask_height) + " is invalid");
+  c10::InferenceMode inference;
+  const int64_t side = model_.low_res_size();
+  const at::Tensor frame = model_.transforms->frame_mask(mask, mask_width, mask_height, width_, height_);
+  const at::Tensor logits = at::_upsample_bilinear2d_aa(frame * 20.0 - 10.0, {side, side}, false).contiguous();
+  return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+}
+
 DecoderOutput Predictor::predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask,
                                        float mask_score_floor) {
   require(has_image(), "predict: no image has been set");

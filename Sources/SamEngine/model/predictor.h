@@ -69,6 +69,12 @@ class Predictor {
   DecoderOutput predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask,
                               float mask_score_floor = -std::numeric_limits<float>::infinity());
 
+  // A binary mask covering the image (mask_width x mask_height bytes, any size) as a mask input
+  // (low_res_size^2 logits), the way the official code feeds a mask back: in the input frame,
+  // scaled to logits of +-10 and resized to the low-resolution side, antialiased
+  // (SAM2Base._use_mask_as_output).
+  std::vector<float> mask_input(const uint8_t* mask, int32_t mask_width, int32_t mask_height) const;
+
   int32_t image_width() const { return width_; }
   int32_t image_height() const { return height_; }
   const SamModel& model() const { return model_; }

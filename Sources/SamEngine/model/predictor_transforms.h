@@ -39,6 +39,11 @@ class PredictorTransforms {
   // false) to the width x height image gives the family's full-size logits, for code that
   // thresholds them itself (the automatic mask generator): SAM 2 the logits as they are, SAM 1
   // their resize to the input frame cropped to the resized image, written into `scratch`.
+  // A binary mask covering the width x height image (mask_width x mask_height bytes, nonzero
+  // inside) -> the mask in the input frame, [1, 1, S, S] float 0 / 1 (the frame's padding 0).
+  virtual at::Tensor frame_mask(const uint8_t* mask, int32_t mask_width, int32_t mask_height, int32_t width,
+                                int32_t height) const = 0;
+
   virtual const float* resizable_logits(const float* logits, int64_t side, int32_t width, int32_t height,
                                         std::vector<float>& scratch, int64_t* map_height, int64_t* map_width) const = 0;
 };

@@ -247,6 +247,18 @@ class Sam1Transforms : public PredictorTransforms {
     sam1_threshold_mask(logits, side, image_size_, input, ImageSize{out_height, out_width}, out);
   }
 
+  at::Tensor frame_mask(const uint8_t* mask, int32_t mask_width, int32_t mask_height, int32_t width,
+                        int32_t height) const override {
+    const ImageSize input = longest_side_size(ImageSize{height, width}, image_size_);
+    const at::Tensor binary = at::from_blob(const_cast<uint8_t*>(mask), {1, 1, mask_height, mask_width}, at::kByte)
+                                  .ne(0)
+                                  .to(at::kFloat);
+    // As the image goes into the frame (ResizeLongestSide, then padded bottom and right).
+    const at::Tensor resized =
+        at::_upsample_bilinear2d_aa(binary, {input.height, input.width}, false).ge(0.5).to(at::kFloat);
+    return at::constant_pad_nd(resized, {0, image_size_ - input.width, 0, image_size_ - input.height}, 0);
+  }
+
   const float* resizable_logits(const float* logits, int64_t side, int32_t width, int32_t height,
                                 std::vector<float>& scratch, int64_t* map_height, int64_t* map_width) const override {
     const ImageSize input = longest_side_size(ImageSize{height, width}, image_size_);

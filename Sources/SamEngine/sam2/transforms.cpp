@@ -48,6 +48,15 @@ class Sam2Transforms : public PredictorTransforms {
     upsample_threshold(logits, side, side, out, out_height, out_width);
   }
 
+  at::Tensor frame_mask(const uint8_t* mask, int32_t mask_width, int32_t mask_height, int32_t,
+                        int32_t) const override {
+    const at::Tensor binary = at::from_blob(const_cast<uint8_t*>(mask), {1, 1, mask_height, mask_width}, at::kByte)
+                                  .ne(0)
+                                  .to(at::kFloat);
+    // SAM2VideoPredictor.add_new_mask: resized to the square, antialiased, thresholded at 0.5.
+    return at::_upsample_bilinear2d_aa(binary, {image_size_, image_size_}, false).ge(0.5).to(at::kFloat);
+  }
+
   const float* resizable_logits(const float* logits, int64_t side, int32_t, int32_t, std::vector<float>&,
                                 int64_t* map_height, int64_t* map_width) const override {
     *map_height = side;

@@ -3,14 +3,15 @@
 // Files, for an image `photo.jpg` with objects numbered 1...n in order (NN zero-padded):
 //   png       photo_mask_NN[_name].png     8-bit gray, 0 outside / 255 inside, image size
 //   labelmap  photo_labels.png             object i has value i, 0 background; 8-bit for up
-//                                          to 255 objects, 16-bit beyond; later objects win
+//                                          to 255 objects, 16-bit beyond; earlier objects win
 //   cutout    photo_cutout_NN[_name].png   RGBA, cropped to the object's box, transparent
 //                                          outside the mask (none for an empty mask)
 //   overlay   photo_overlay.png            the image with every mask in its colour at alpha 0.6
 //   coco      photo_coco.json              COCO instances, compressed RLE (COCOWriter)
 //   polygons  photo_polygons.json          the same with polygon outer contours
 //
-// Nothing is overwritten unless `force`: existing targets are all reported before anything is
+// With `noOverlaps`, every format gets each object's mask without the pixels of the objects
+// before it (MaskSculpting.exclusive). Nothing is overwritten unless `force`: existing targets are all reported before anything is
 // written. Each file is written atomically, so a failure (unwritable folder, full disk) leaves
 // the files written before it complete and the failing target as it was.
 
@@ -99,12 +100,16 @@ public struct Exporter: Sendable {
     /// the simplified polygon.
     public var polygonTolerance: Double = 1.0
 
-    public init(image: RGBImage, imagePath: String, objects: [ExportObject], model: String? = nil) {
+    /// - Parameter noOverlaps: each object's mask leaves out the pixels of the objects before it.
+    public init(image: RGBImage, imagePath: String, objects: [ExportObject], model: String? = nil, noOverlaps: Bool = false) {
         precondition(objects.allSatisfy { $0.mask.width == image.width && $0.mask.height == image.height },
                      "every mask must have the image's size")
         self.image = image
         self.imagePath = imagePath
         self.objects = objects
+        if noOverlaps {
+            for (index, mask) in MaskSculpting.exclusive(objects.map(\.mask)).enumerated() { self.objects[index].mask = mask }
+        }
         self.model = model
     }
 

@@ -4,7 +4,8 @@ import Foundation
 
 public enum MaskRendering {
     /// Samples of a label map: pixel value i for the i-th mask (1-based), 0 for background.
-    /// Where masks overlap, the later one wins, as it is drawn on top in the overlay.
+    /// Where masks overlap, the first one wins, as it does when an image's objects are kept from
+    /// overlapping (`noOverlaps`), so the map is the same either way.
     public enum LabelMap: Equatable, Sendable {
         /// Up to 255 masks.
         case eightBit([UInt8])
@@ -18,7 +19,7 @@ public enum MaskRendering {
         for (index, mask) in masks.enumerated() {
             precondition(mask.width == width && mask.height == height, "mask \(index + 1) is not \(width)x\(height)")
             let label = UInt16(index + 1)
-            for pixel in mask.bytes.indices where mask.bytes[pixel] != 0 { labels[pixel] = label }
+            for pixel in mask.bytes.indices where mask.bytes[pixel] != 0 && labels[pixel] == 0 { labels[pixel] = label }
         }
         if masks.count <= 255 { return .eightBit(labels.map { UInt8($0) }) }
         return .sixteenBit(labels)

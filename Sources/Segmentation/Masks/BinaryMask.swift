@@ -84,6 +84,17 @@ public struct BinaryMask: Equatable, Sendable {
         return result
     }
 
+    /// This mask without the pixels of `other` (same size).
+    public func subtracting(_ other: BinaryMask) -> BinaryMask {
+        precondition(width == other.width && height == other.height, "masks differ in size")
+        var result = self
+        for index in bytes.indices { result.bytes[index] = bytes[index] & (other.bytes[index] ^ 1) }
+        return result
+    }
+
+    /// Changes the bytes in place; the body must leave every byte 0 or 1.
+    mutating func withBytes<Result>(_ body: (inout [UInt8]) -> Result) -> Result { body(&bytes) }
+
     /// Intersection over union; two empty masks count as identical (1).
     public func iou(_ other: BinaryMask) -> Double {
         let intersection = intersectionArea(with: other)

@@ -1,7 +1,8 @@
 // The saved work on one image: which image (by content), which model, and per object every
 // prediction its prompts went through, enough to recompute identical masks.
 //
-// File format (JSON, `version` 1):
+// File format (JSON, `version` 2; version 1, written before mask edits, reads as version 2
+// without edits):
 //
 //   {
 //     "format": "samterm-session",
@@ -15,7 +16,11 @@
 //             "multimask": true, "maskInput": false, "candidate": 2 },
 //           { "points": [ { "x": 250.5, "y": 120.5, "label": 1 }, { "x": 300.5, "y": 90.5, "label": 0 } ],
 //             "box": [ 180, 60, 330, 210 ], "multimask": false, "maskInput": true, "candidate": 0 } ],
+//           { "points": [ … the same … ], "box": [ 180, 60, 330, 210 ],
+//             "multimask": false, "maskInput": true, "maskInputEdits": 1, "candidate": 0 } ],
+//         "edits": [ { "op": "paint", "radius": 6, "path": [ [200.5, 150.5], [210.5, 152.5] ] } ],
 //         "mask": { "counts": "<COCO compressed RLE>", "score": 0.947 } } ],
+//     "noOverlaps": true,
 //     "exports": [ "samterm-export/astronaut_mask_01_helmet.png", "samterm-export/astronaut_coco.json" ]
 //   }
 //
@@ -23,7 +28,13 @@
 // absolute otherwise. Each step is one prediction, exactly as it was asked of the model (see
 // SessionReplay.swift for the protocol); the last step's `candidate` and `multimask` are the
 // object's chosen candidate and multimask state. `mask` is the resulting full-size mask, kept
-// so exports need no model; replaying the steps gives it back. `exports` (optional; sessions
+// so exports need no model; replaying the steps and applying the edits gives it back. `edits`
+// (optional) are the object's brush strokes and clean-ups (MaskEdit), applied in order over the
+// last step's kept candidate: they are a layer over the predictions, kept when a later step
+// re-predicts (an object may have edits and no step: a mask painted from nothing). A step with
+// `maskInputEdits` N took as its mask input the previous step's kept candidate with the first N
+// edits applied (refining from the edited mask; SessionReplay). `noOverlaps` (optional, false
+// when absent) makes each object's exported mask leave out the pixels of the objects before it. `exports` (optional; sessions
 // written before it have none) lists the files the image's last export wrote, relative to the
 // session file's folder when they lie below it, absolute otherwise: samterm removes them when a
 // new export replaces them, and never lists them as images (SessionStore.recordedExports).
@@ -32,7 +43,7 @@ import Foundation
 
 public struct Session: Codable, Equatable, Sendable {
     /// The format written by this version of samterm; files with a larger number are refused.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
     public static let formatName = "samterm-session"
 
     public var format: String = Session.formatName
@@ -41,13 +52,17 @@ public struct Session: Codable, Equatable, Sendable {
     /// The model the masks came from, as the engine names it ("sam2.1_hiera_t").
     public var model: String
     public var objects: [Object]
+    /// Each object's mask leaves out the pixels of the objects before it (the first wins).
+    public var noOverlaps: Bool?
     /// The files the image's last export wrote (see the format above); nil when none is known.
     public var exports: [String]?
 
-    public init(image: ImageReference, model: String, objects: [Object] = [], exports: [String]? = nil) {
+    public init(image: ImageReference, model: String, objects: [Object] = [], noOverlaps: Bool = false,
+                exports: [String]? = nil) {
         self.image = image
         self.model = model
         self.objects = objects
+        self.noOverlaps = noOverlaps ? true : nil
         self.exports = exports
     }
 
@@ -125,14 +140,20 @@ public struct Session: Codable, Equatable, Sendable {
         /// Whether the previous step's kept candidate's low-resolution logits were fed back as
         /// SAM's mask input (never for the first step).
         public var maskInput: Bool
+        /// Set when the mask input was made from the edited mask (refining after brush strokes
+        /// or clean-ups): the previous step's kept candidate with the object's first N edits
+        /// applied, instead of that candidate's logits.
+        public var maskInputEdits: Int?
         /// Index of the candidate kept (0 when multimask is off); its logits feed the next step.
         public var candidate: Int
 
-        public init(points: [Point], box: Box? = nil, multimask: Bool, maskInput: Bool, candidate: Int) {
+        public init(points: [Point], box: Box? = nil, multimask: Bool, maskInput: Bool, maskInputEdits: Int? = nil,
+                    candidate: Int) {
             self.points = points
             self.box = box
             self.multimask = multimask
             self.maskInput = maskInput
+            self.maskInputEdits = maskInputEdits
             self.candidate = candidate
         }
     }
@@ -164,15 +185,45 @@ public struct Session: Codable, Equatable, Sendable {
         public var name: String?
         public var color: RGBColor
         public var steps: [Step]
+        /// Brush strokes and clean-ups over the last step's kept candidate, in order.
+        public var edits: [MaskEdit]
+        /// The final mask (edits applied).
         public var mask: StoredMask?
 
-        public init(id: Int, name: String? = nil, color: RGBColor, steps: [Step] = [], mask: StoredMask? = nil) {
+        public init(id: Int, name: String? = nil, color: RGBColor, steps: [Step] = [], edits: [MaskEdit] = [],
+                    mask: StoredMask? = nil) {
             self.id = id
             self.name = name
             self.color = color
             self.steps = steps
+            self.edits = edits
             self.mask = mask
         }
+
+        private enum CodingKeys: String, CodingKey { case id, name, color, steps, edits, mask }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(Int.self, forKey: .id)
+            name = try container.decodeIfPresent(String.self, forKey: .name)
+            color = try container.decode(RGBColor.self, forKey: .color)
+            steps = try container.decode([Step].self, forKey: .steps)
+            edits = try container.decodeIfPresent([MaskEdit].self, forKey: .edits) ?? []
+            mask = try container.decodeIfPresent(StoredMask.self, forKey: .mask)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encodeIfPresent(name, forKey: .name)
+            try container.encode(color, forKey: .color)
+            try container.encode(steps, forKey: .steps)
+            if !edits.isEmpty { try container.encode(edits, forKey: .edits) }
+            try container.encodeIfPresent(mask, forKey: .mask)
+        }
+
+        /// Whether the object has a mask to show or export: a prediction or an edit.
+        public var isEmpty: Bool { steps.isEmpty && edits.isEmpty }
 
         public var displayName: String { name ?? "object \(id)" }
         /// The prompt currently applied: the last step's points and box.
@@ -212,6 +263,15 @@ extension Session {
                     problems.append("\(at): candidate \(step.candidate) is not among the \(candidates) a prediction gives")
                 }
                 if stepIndex == 0 && step.maskInput { problems.append("\(at): the first step has no earlier mask to feed back") }
+                if let count = step.maskInputEdits {
+                    if !step.maskInput { problems.append("\(at): maskInputEdits without maskInput") }
+                    if count < 0 || count > object.edits.count {
+                        problems.append("\(at): maskInputEdits \(count) is not among the object's \(object.edits.count) edits")
+                    }
+                }
+            }
+            for (editIndex, edit) in object.edits.enumerated() {
+                if let problem = edit.problem { problems.append("\(where_), edit \(editIndex + 1): \(problem)") }
             }
             if let mask = object.mask {
                 if image.width > 0 && image.height > 0 {

@@ -18,7 +18,12 @@
 //    replaces the last step (same prompt and mask input, new `multimask` and `candidate`).
 //  * Undo removes the last step, redo puts it back: the steps always describe the current state.
 //  * The object's mask is the last step's kept candidate, at the image's full resolution,
-//    thresholded at logit 0 (the predictor's output).
+//    thresholded at logit 0 (the predictor's output), with the object's edits applied in order
+//    (MaskSculpting); without steps, an empty mask with the edits applied.
+//  * Refining from the edited mask is a step with `maskInputEdits` N: its mask input is made
+//    (Predictor.maskInput) from the previous step's kept candidate at the editing size (the
+//    image's, at most 1024 pixels on its long side: the editor's display masks) with the first N
+//    edits applied. The editor makes it from its display mask, so both get the same logits.
 //
 // `prompt(for:maskInput:)` builds the engine prompt for a step; the editor uses it too, so the
 // live predictions and the replayed ones cannot drift apart. `replay` is the only replay:
@@ -69,11 +74,41 @@ public enum SessionReplay {
             multimask: step.multimask)
     }
 
-    /// What replaying reads of a prediction: how many candidates it gave and a candidate's
-    /// low-resolution logits. `MaskCandidates` is one; the editor's engine answers with its own.
+    /// What replaying reads of a prediction: how many candidates it gave, a candidate's
+    /// low-resolution logits and its mask (nil when it was not upsampled). `MaskCandidates` is
+    /// one; the editor's engine answers with its own.
     public protocol Candidates {
         var count: Int { get }
         func lowResLogits(at index: Int) -> [Float]
+        func mask(at index: Int) -> BinaryMask?
+    }
+
+    /// Longest side of the masks edits are applied to before they become a mask input.
+    public static let editingSizeLimit = 1024
+
+    /// The size of the mask a refining step's mask input is made from (and of the editor's
+    /// display masks): the image's, scaled down to `editingSizeLimit` on its long side.
+    public static func editingSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        let longSide = max(width, height)
+        guard longSide > editingSizeLimit else { return (width, height) }
+        let factor = Double(editingSizeLimit) / Double(longSide)
+        return (max(Int((Double(width) * factor).rounded()), 1), max(Int((Double(height) * factor).rounded()), 1))
+    }
+
+    /// How a replay turns an edited mask into a mask input, and where it applies edits.
+    public struct Editing {
+        public var edits: [MaskEdit]
+        public var imageWidth: Int
+        public var imageHeight: Int
+        /// The mask input of a mask (Predictor.maskInput).
+        public var maskInput: (BinaryMask) throws -> [Float]
+
+        public init(edits: [MaskEdit], imageWidth: Int, imageHeight: Int, maskInput: @escaping (BinaryMask) throws -> [Float]) {
+            self.edits = edits
+            self.imageWidth = imageWidth
+            self.imageHeight = imageHeight
+            self.maskInput = maskInput
+        }
     }
 
     /// Steps replayed: the last step's prediction, the candidate kept from it, and the mask input
@@ -99,17 +134,29 @@ public enum SessionReplay {
     /// Errors name the object and the step: a prediction that failed, or a kept candidate the
     /// prediction does not have.
     /// - Parameter finalOutput: the mask size and candidates of the last step's prediction.
+    /// - Parameter editing: the object's edits, needed when a step refines from the edited mask
+    ///   (`maskInputEdits`); such a step without it is an error.
     public static func replay<Prediction: Candidates>(
-        _ steps: [Session.Step], objectID: Int, finalOutput: MaskOutputOptions,
+        _ steps: [Session.Step], objectID: Int, finalOutput: MaskOutputOptions, editing: Editing? = nil,
         predict: (Prompt, MaskOutputOptions) throws -> Prediction
     ) throws -> Replayed<Prediction>? {
         var maskInput: [Float]? = nil
         for (index, step) in steps.enumerated() {
             let isLast = index == steps.count - 1
             let stepPrompt = prompt(for: step, maskInput: maskInput)
+            // The next step refines from this one's kept candidate, edited: its mask is needed.
+            let nextEdits = isLast ? nil : steps[index + 1].maskInputEdits
+            let output: MaskOutputOptions
+            if isLast {
+                output = finalOutput
+            } else if nextEdits != nil, let editing {
+                output = MaskOutputOptions(size: editingSize(width: editing.imageWidth, height: editing.imageHeight))
+            } else {
+                output = passingOutput
+            }
             let prediction: Prediction
             do {
-                prediction = try predict(stepPrompt, isLast ? finalOutput : passingOutput)
+                prediction = try predict(stepPrompt, output)
             } catch {
                 throw ReplayError.prediction(objectID: objectID, step: index + 1, message: "\(error)")
             }
@@ -118,18 +165,44 @@ public enum SessionReplay {
                                                       count: prediction.count)
             }
             if isLast { return Replayed(prediction: prediction, chosen: step.candidate, maskInput: stepPrompt.maskInput) }
-            maskInput = prediction.lowResLogits(at: step.candidate)
+            if let count = nextEdits {
+                guard let editing, count >= 0, count <= editing.edits.count, let kept = prediction.mask(at: step.candidate) else {
+                    throw ReplayError.prediction(objectID: objectID, step: index + 2,
+                                                 message: "it refines from \(count) edits, which the object does not have")
+                }
+                let edited = MaskSculpting.apply(editing.edits.prefix(count), to: kept,
+                                                 imageWidth: editing.imageWidth, imageHeight: editing.imageHeight)
+                do {
+                    maskInput = try editing.maskInput(edited)
+                } catch {
+                    throw ReplayError.prediction(objectID: objectID, step: index + 2, message: "\(error)")
+                }
+            } else {
+                maskInput = prediction.lowResLogits(at: step.candidate)
+            }
         }
         return nil
     }
 
-    /// Replays one object's steps on `predictor`, whose image must already be set (or its
-    /// embedding loaded). Returns nil for an object without steps.
+    /// Replays one object's steps on `predictor`, whose image (`imageWidth` x `imageHeight`)
+    /// must already be set (or its embedding loaded). Returns nil for an object without steps.
     /// - Parameter finalOutput: the mask size and candidates of the last step's prediction.
-    public static func replay(_ object: Session.Object, with predictor: Predictor,
+    public static func replay(_ object: Session.Object, with predictor: Predictor, imageWidth: Int, imageHeight: Int,
                               finalOutput: MaskOutputOptions = MaskOutputOptions()) throws -> Result? {
-        try replay(object.steps, objectID: object.id, finalOutput: finalOutput) { try predictor.predict($0, options: $1) }
-            .map { Result(objectID: object.id, candidates: $0.prediction, chosen: $0.chosen) }
+        let editing = Editing(edits: object.edits, imageWidth: imageWidth, imageHeight: imageHeight,
+                              maskInput: predictor.maskInput(from:))
+        return try replay(object.steps, objectID: object.id, finalOutput: finalOutput, editing: editing) {
+            try predictor.predict($0, options: $1)
+        }.map { Result(objectID: object.id, candidates: $0.prediction, chosen: $0.chosen) }
+    }
+
+    /// An object's final mask at the image's size: its steps replayed on `predictor` (see
+    /// above), its edits applied; the score is the kept candidate's (nil without steps).
+    public static func finalMask(of object: Session.Object, with predictor: Predictor, imageWidth: Int,
+                                 imageHeight: Int) throws -> (mask: BinaryMask, score: Float?) {
+        let replayed = try replay(object, with: predictor, imageWidth: imageWidth, imageHeight: imageHeight)
+        let base = replayed?.mask ?? BinaryMask(width: imageWidth, height: imageHeight)
+        return (MaskSculpting.apply(object.edits, to: base, imageWidth: imageWidth, imageHeight: imageHeight), replayed?.score)
     }
 }
 
