@@ -65,7 +65,7 @@ final class COCOExportTests: XCTestCase {
             assert 0 < annotation['score'] < 1
             assert annotation['prompts']['points'] == [[10.5, 12.5, 1], [3, 4, 0]], annotation['prompts']
             assert annotation['prompts']['box'] == [1, 2, 30, 40]
-            expected_labels[ours == 1] = annotation['id']
+            expected_labels[(ours == 1) & (expected_labels == 0)] = annotation['id']  # the first object wins
             if ours.any():
                 cutout, depth = read_png(folder + '/' + name.replace('_mask_', '_cutout_'))
                 x, y, w, h = annotation['bbox']

@@ -99,10 +99,11 @@ final class ExporterTests: XCTestCase {
         }
         XCTAssertEqual(large[255], 256)
 
-        // Overlaps: the later object wins.
-        var first = BinaryMask(width: 2, height: 1), second = BinaryMask(width: 2, height: 1)
-        first[0, 0] = true; first[1, 0] = true; second[1, 0] = true
-        XCTAssertEqual(MaskRendering.labelMap([first, second], width: 2, height: 1), .eightBit([1, 2]))
+        // Overlaps: the first object wins (as with noOverlaps, so the map is the same either way).
+        var first = BinaryMask(width: 3, height: 1), second = BinaryMask(width: 3, height: 1)
+        first[0, 0] = true; first[1, 0] = true; second[1, 0] = true; second[2, 0] = true
+        XCTAssertEqual(MaskRendering.labelMap([first, second], width: 3, height: 1), .eightBit([1, 1, 2]))
+        XCTAssertEqual(MaskRendering.labelMap(MaskSculpting.exclusive([first, second]), width: 3, height: 1), .eightBit([1, 1, 2]))
     }
 
     func testExistingFileIsNotOverwrittenWithoutForce() throws {

@@ -61,7 +61,9 @@ final class SessionStoreTests: XCTestCase {
         XCTAssertTrue(mask[2, 3] && mask[3, 3])
 
         let text = try String(contentsOfFile: store.path, encoding: .utf8)
-        XCTAssertTrue(text.contains("\"version\" : 1"), text)
+        XCTAssertTrue(text.contains("\"version\" : 2"), text)
+        XCTAssertFalse(text.contains("\"edits\"") || text.contains("noOverlaps") || text.contains("maskInputEdits"),
+                       "absent when unused: \(text)")
         XCTAssertTrue(text.contains("\"color\" : \"#e62828\""), text)
         XCTAssertTrue(text.contains("\"box\" : [\n"), text)
     }
@@ -112,7 +114,7 @@ final class SessionStoreTests: XCTestCase {
         let content = "{\"format\": \"samterm-session\", \"version\": 7, \"layers\": []}"
         try Data(content.utf8).write(to: URL(fileURLWithPath: store.path))
         XCTAssertThrowsError(try store.load()) { error in
-            XCTAssertEqual(error as? SessionError, .unsupportedVersion(path: store.path, version: 7, supported: 1))
+            XCTAssertEqual(error as? SessionError, .unsupportedVersion(path: store.path, version: 7, supported: 2))
             XCTAssertTrue("\(error)".contains("version 7"), "\(error)")
         }
         XCTAssertEqual(try String(contentsOfFile: store.path, encoding: .utf8), content)
