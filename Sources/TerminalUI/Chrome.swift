@@ -57,6 +57,9 @@ public enum Chrome {
         switch state.mode {
         case .naming(let text):
             left = [StyledSpan(" Name: ", .bold), StyledSpan(text + "_"), StyledSpan("   Enter to keep, Esc to cancel", .dim)]
+        case .enteringArea(let holes, let text):
+            left = [StyledSpan(holes ? " Fill holes smaller than: " : " Remove islands smaller than: ", .bold),
+                    StyledSpan(text + "_"), StyledSpan(" pixels   Enter to keep, Esc to cancel", .dim)]
         case .confirmQuit:
             left = [StyledSpan(" " + quitQuestion(state, width: width - 1), .highlight)]
         case .exporting where state.message == nil:

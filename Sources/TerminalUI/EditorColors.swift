@@ -9,6 +9,8 @@ public enum EditorColors {
     public static let backgroundPoint = RGBColor(255, 0, 255)
     public static let box = RGBColor(0, 230, 0)
     public static let cursor = RGBColor(255, 255, 0)
+    /// Paint mode's brush outline.
+    public static let brush = RGBColor(255, 255, 255)
     /// What surrounds the image where it does not fill its area (sixel only: half-block cells
     /// outside the image keep the terminal's own background).
     public static let letterbox = RGBColor(0, 0, 0)

@@ -10,6 +10,9 @@ public struct PredictRequest: Sendable {
     /// Size the masks come back at (the image size, capped for display).
     public var maskWidth: Int
     public var maskHeight: Int
+    /// Refining from the edited mask (`r`): the prompt's mask input is made from this mask
+    /// (the engine's mask-to-logits), and the answer says which logits it was (`.replayed`).
+    public var editedMask: BinaryMask? = nil
 }
 
 /// An object as it leaves the editor: enough to predict its mask again at full size.
@@ -21,6 +24,8 @@ public struct ObjectRecord: Sendable {
     /// each feeding the previous step's kept candidate as mask input where it says so, gives
     /// the mask back (SessionReplay); the last step's `candidate` is the one chosen.
     public var steps: [Session.Step]
+    /// Strokes and clean-ups over the last step's kept candidate (or over nothing, without steps).
+    public var edits: [MaskEdit] = []
 
     public var displayName: String { name ?? "object \(id)" }
 }
@@ -31,6 +36,8 @@ public struct ExportRequest: Sendable {
     public var imageWidth: Int
     public var imageHeight: Int
     public var objects: [ObjectRecord]
+    /// Each object's mask leaves out the pixels of the objects before it.
+    public var noOverlaps = false
     /// Where files go: `--out DIR`, or `samterm-export/` beside the image when nil.
     public var directory: String?
     /// Replace files that exist (the user confirmed).
@@ -53,6 +60,10 @@ public struct ReplayRequest: Sendable {
     public var steps: [Session.Step]
     public var maskWidth: Int
     public var maskHeight: Int
+    /// The object's edits and the image's size: refining steps replay from the edited mask.
+    public var edits: [MaskEdit] = []
+    public var imageWidth = 0
+    public var imageHeight = 0
 }
 
 /// One image's work as it goes into its session file.

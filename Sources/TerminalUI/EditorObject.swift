@@ -43,6 +43,19 @@ public struct EditorObject: Sendable {
     /// Brush strokes and clean-ups, oldest first (MaskEdit): a layer over the chosen candidate
     /// that stays when the prompts are predicted again (SessionReplay's protocol).
     public var edits: [MaskEdit] = []
+    /// Set when the current prompt's mask input was made from the edited mask (`r`): how many
+    /// edits it held (the session step's `maskInputEdits`).
+    var maskInputEdits: Int?
+    /// The chosen candidate with the edits applied (and, with no overlaps, without the objects
+    /// before it): what is shown, saved and exported. Derived state, kept in step with the
+    /// candidates and edits after every update (SculptedMasks.swift).
+    public internal(set) var mask: BinaryMask?
+    /// The mask before no-overlaps took earlier objects' pixels out (what sessions store).
+    var sculptedMask: BinaryMask?
+    /// Changes whenever `mask` does, so renderers can tell a mask layer is unchanged.
+    public internal(set) var maskVersion = 0
+    /// What `sculptedMask` was computed from.
+    var sculptedFrom: SculptSource?
     /// The candidate to show when the pending prediction arrives (undo keeps the earlier
     /// choice); nil takes the best-scoring one.
     var choiceAfterPrediction: Int?
@@ -78,8 +91,8 @@ public struct EditorObject: Sendable {
         candidates.indices.contains(chosen) ? candidates[chosen] : nil
     }
 
-    /// Whether the object has anything worth keeping or exporting.
-    public var hasMask: Bool { !prompting.isEmpty && !candidates.isEmpty }
+    /// Whether the object has anything worth keeping or exporting: a prediction, or strokes.
+    public var hasMask: Bool { (!prompting.isEmpty && !candidates.isEmpty) || (prompting.isEmpty && !edits.isEmpty) }
 
     /// The predictions that reproduce the mask on screen, oldest first (see SessionReplay for
     /// the protocol): the candidates' own prediction and the chain of kept candidates before it.
@@ -92,12 +105,13 @@ public struct EditorObject: Sendable {
 
     /// The session step of the current prompt, as predicted now.
     var currentStep: Session.Step {
-        Self.step(for: prompting, candidate: chosen)
+        Self.step(for: prompting, candidate: chosen, maskInputEdits: maskInputEdits)
     }
 
-    static func step(for prompting: Prompt, candidate: Int) -> Session.Step {
+    static func step(for prompting: Prompt, candidate: Int, maskInputEdits: Int? = nil) -> Session.Step {
         Session.Step(points: prompting.points.map { Session.Point(x: Double($0.x), y: Double($0.y), foreground: $0.isForeground) },
                      box: prompting.box.map { Session.Box(x0: Double($0.x0), y0: Double($0.y0), x1: Double($0.x1), y1: Double($0.y1)) },
-                     multimask: prompting.multimask, maskInput: prompting.maskInput != nil, candidate: candidate)
+                     multimask: prompting.multimask, maskInput: prompting.maskInput != nil,
+                     maskInputEdits: prompting.maskInput != nil ? maskInputEdits : nil, candidate: candidate)
     }
 }

@@ -47,6 +47,8 @@ public struct ImageDocument: Sendable {
     public var autosave = AutosaveState.waiting
     /// Each object's mask leaves out the pixels of the objects before it (`v`; saved in the session).
     public var noOverlaps = false
+    /// What the objects' shown masks were last made from (SculptedMasks).
+    var shownMasksKey: ShownMasksKey?
     /// Every change to the objects, for undo and redo (ImageHistory).
     var history = ImageHistory()
 
@@ -102,6 +104,8 @@ public enum InteractionMode: Equatable, Sendable {
     case help
     /// Typing a name for the current object; the text so far.
     case naming(String)
+    /// Typing the area (pixels) below which `f` fills holes (or `i` removes islands).
+    case enteringArea(holes: Bool, text: String)
     case confirmQuit
     case confirmDeleteObject
     /// `A` on the CPU: a minute of work, asked first.
@@ -181,6 +185,15 @@ public struct EditorState: Sendable {
     /// Ask for three candidates on every prediction, not only on the first click.
     public var multimaskAlways = false
     public var mode = InteractionMode.normal
+    /// Paint mode (`p`): the point keys and clicks paint and erase (Update+Sculpting).
+    public var paintMode = false
+    /// The brush's radius in image pixels; nil until set (a size for the image then).
+    public var brushRadius: Double?
+    /// The stroke being drawn with the pen down (`P`, `X`, a drag in paint mode).
+    var pen: Pen?
+    /// Holes and islands smaller than these (pixels of the image) are cleaned up by `f` and `i`.
+    public var holeArea = 100
+    public var islandArea = 100
     public var message: StatusMessage?
     public var setup: EditorSetup
     public var modelReady = false
@@ -195,6 +208,8 @@ public struct EditorState: Sendable {
     /// An export of several images under way (Update+Sessions).
     var exportBatch: ExportBatch?
     var nextRequestID = 1
+    /// Numbers the shown masks (EditorObject.maskVersion).
+    var nextMaskVersion = 1
     /// Keys and clicks typed ahead of a prediction they depend on, oldest first (Update+TypeAhead).
     var waitingInputs: [WaitingInput] = []
     /// The automatic mask generator's thresholds for the next run: the model's defaults once
@@ -250,7 +265,7 @@ public struct EditorState: Sendable {
     }
 
     func record(of object: EditorObject) -> ObjectRecord {
-        ObjectRecord(id: object.id, name: object.name, color: object.color, steps: object.steps)
+        ObjectRecord(id: object.id, name: object.name, color: object.color, steps: object.steps, edits: object.edits)
     }
 
     /// What the session file of image `index` should hold now; nil while autosave is not on
@@ -261,18 +276,21 @@ public struct EditorState: Sendable {
         guard document.autosave == .on, let sha256 = document.sha256, let width = document.width, let height = document.height else { return nil }
         let objects = document.objects.compactMap { object -> ImageSessionSnapshot.Object? in
             let steps = object.steps
-            guard !steps.isEmpty else { return nil }
-            let candidate = object.chosenCandidate
-            let fullSize = candidate.map { $0.mask.width == width && $0.mask.height == height } ?? false
+            guard !steps.isEmpty || (object.prompting.isEmpty && !object.edits.isEmpty) else { return nil }
+            // The sculpted mask (before no-overlaps, which exports apply), when it has the image's size.
+            let mask = object.sculptedMask.flatMap { $0.width == width && $0.height == height ? $0 : nil }
             return ImageSessionSnapshot.Object(id: object.id, name: object.name, color: object.color, steps: steps,
-                                               mask: fullSize ? candidate?.mask : nil, score: candidate?.score)
+                                               edits: object.edits, mask: mask, score: object.chosenCandidate?.score)
         }
         return ImageSessionSnapshot(imagePath: document.path, sha256: sha256, width: width, height: height,
-                                    model: setup.modelName, objects: objects, exports: document.exports)
+                                    model: setup.modelName, objects: objects, noOverlaps: document.noOverlaps,
+                                    exports: document.exports)
     }
 
-    /// The effect that autosaves image `index`, if it is saved at all.
-    func autosave(image index: Int) -> [EditorEffect] {
-        sessionSnapshot(ofImage: index).map { [.save($0)] } ?? []
+    /// The effect that autosaves image `index`, if it is saved at all (its masks brought up to
+    /// date first: the session stores them).
+    mutating func autosave(image index: Int) -> [EditorEffect] {
+        if images.indices.contains(index) { images[index].refreshMasks(nextVersion: &nextMaskVersion) }
+        return sessionSnapshot(ofImage: index).map { [.save($0)] } ?? []
     }
 }

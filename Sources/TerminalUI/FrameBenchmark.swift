@@ -10,6 +10,11 @@ public enum FrameBenchmark {
         public var pointToFrame: [Double] = []
         /// A second point on the same object, fed the first one's logits (truecolor).
         public var refineToFrame: [Double] = []
+        /// With the pen down, a cursor step to the frame showing the stroke drawn further (truecolor).
+        public var strokeToFrame: [Double] = []
+        /// `f` (fill holes under 100 px) to the frame showing it; then `i`, islands (truecolor).
+        public var fillHolesToFrame: [Double] = []
+        public var removeIslandsToFrame: [Double] = []
         /// A zoom key to a whole new sixel frame of the view.
         public var sixelFrame: [Double] = []
         public var truecolorColumns = 0, truecolorRows = 0
@@ -55,6 +60,8 @@ public enum FrameBenchmark {
             _ = try layer.bytes(for: state)
         }
 
+        try sculpt(state: &state, layer: layer, engine: engine, runs: runs, into: &report)
+
         // Sixel fits its view into xterm's default largest image, as the editor does.
         let sixelTerminal = TerminalSize(columns: truecolor.columns, rows: truecolor.rows, cellPixelWidth: cellPixels.width,
                                          cellPixelHeight: cellPixels.height, pictureLimit: TerminalCapabilities.assumedSixelLimit)
@@ -75,6 +82,37 @@ public enum FrameBenchmark {
             if run % 2 == 1 { report.sixelBytes = bytes.count }  // the view fitted again
         }
         return report
+    }
+
+    /// Strokes and clean-ups on an object of its own: a pen step, `f` and `i`, each to its frame
+    /// (each clean-up undone after it, so every run cleans the same mask).
+    private static func sculpt(state: inout EditorState, layer: ImageLayer, engine: SegmentationEngine, runs: Int,
+                               into report: inout Report) throws {
+        _ = state.apply(.key(.character("n")))
+        _ = try click(.character(" "), state: &state, layer: layer, engine: engine)
+        _ = state.apply(.key(.character("P")))
+        _ = try layer.bytes(for: state)
+        for run in 0..<runs {
+            report.strokeToFrame.append(try timeKey(run % 2 == 0 ? .right : .down, state: &state, layer: layer))
+        }
+        _ = state.apply(.key(.character("p")))
+        _ = state.apply(.key(.character("p")))  // the pen lifted, paint mode off
+        for _ in 0..<runs {
+            report.fillHolesToFrame.append(try timeKey(.character("f"), state: &state, layer: layer))
+            report.removeIslandsToFrame.append(try timeKey(.character("i"), state: &state, layer: layer))
+            _ = state.apply(.key(.character("u")))
+            _ = state.apply(.key(.character("u")))
+        }
+        _ = state.apply(.key(.character("c")))
+        _ = try layer.bytes(for: state)
+    }
+
+    /// Milliseconds from a key that predicts nothing to the bytes of the frame showing it.
+    private static func timeKey(_ key: Key, state: inout EditorState, layer: ImageLayer) throws -> Double {
+        let started = ProcessInfo.processInfo.systemUptime
+        _ = state.apply(.key(key))
+        _ = try layer.bytes(for: state)
+        return (ProcessInfo.processInfo.systemUptime - started) * 1000
     }
 
     private static func readyState(image: RGBImage, terminal: TerminalSize, renderer: RendererKind) -> EditorState {

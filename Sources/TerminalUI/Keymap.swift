@@ -30,6 +30,18 @@ public enum EditorAction: Equatable, Sendable {
     case export
     case findObjects
     case lowerAutomaticThresholds
+    /// Paint mode on / off (in it, the point keys paint and erase discs; Update+Sculpting).
+    case togglePaintMode
+    /// Puts the pen down: moving the crosshair paints (or erases) along the path.
+    case penDown(erases: Bool)
+    case brushSize(larger: Bool)
+    case fillHoles
+    case removeIslands
+    /// Asks for the area below which holes (or islands) are cleaned up.
+    case setCleanupArea(holes: Bool)
+    /// Predicts again with the edited mask as the mask input.
+    case refineFromMask
+    case toggleNoOverlaps
     case quit
     case showHelp
     case cancel
@@ -57,8 +69,10 @@ public enum Keymap {
         KeyBinding(keys: [.shiftDown, .character("J")], label: "", action: .moveCursor(columns: 0, rows: bigStep), help: ""),
         KeyBinding(keys: [.shiftUp, .character("K")], label: "", action: .moveCursor(columns: 0, rows: -bigStep), help: ""),
         KeyBinding(keys: [.shiftRight, .character("L")], label: "", action: .moveCursor(columns: bigStep, rows: 0), help: ""),
-        KeyBinding(keys: [.character(" "), .enter], label: "Space Enter", action: .placePoint(foreground: true), help: "foreground point"),
-        KeyBinding(keys: [.character("x")], label: "x", action: .placePoint(foreground: false), help: "background point"),
+        KeyBinding(keys: [.character(" "), .enter], label: "Space Enter", action: .placePoint(foreground: true),
+                   help: "foreground point (paint mode: paint a disc)"),
+        KeyBinding(keys: [.character("x")], label: "x", action: .placePoint(foreground: false),
+                   help: "background point (paint mode: erase a disc)"),
         KeyBinding(keys: [.character("b")], label: "b", action: .toggleBox, help: "start / finish a box"),
         KeyBinding(keys: [.character("d")], label: "d", action: .removeNearestPoint, help: "remove the nearest point"),
         KeyBinding(keys: [.character("u")], label: "u", action: .undo, help: "undo"),
@@ -91,6 +105,19 @@ public enum Keymap {
                    help: "find every object (automatic masks); a click on an outline adopts it"),
         KeyBinding(keys: [.character("t")], label: "t", action: .lowerAutomaticThresholds,
                    help: "lower the automatic masks' IoU / stability thresholds (A runs with them)"),
+        KeyBinding(keys: [.character("p")], label: "p", action: .togglePaintMode, help: "paint mode on / off (lifts the pen)"),
+        KeyBinding(keys: [.character("P")], label: "P X", action: .penDown(erases: false),
+                   help: "pen down: moving paints / erases (p, Esc lift it)"),
+        KeyBinding(keys: [.character("X")], label: "", action: .penDown(erases: true), help: ""),
+        KeyBinding(keys: [.character("{")], label: "{ }", action: .brushSize(larger: false), help: "brush smaller / larger"),
+        KeyBinding(keys: [.character("}")], label: "", action: .brushSize(larger: true), help: ""),
+        KeyBinding(keys: [.character("f")], label: "f i", action: .fillHoles, help: "fill holes / remove islands"),
+        KeyBinding(keys: [.character("i")], label: "", action: .removeIslands, help: ""),
+        KeyBinding(keys: [.character("F")], label: "F I", action: .setCleanupArea(holes: true),
+                   help: "set the hole / island area (pixels)"),
+        KeyBinding(keys: [.character("I")], label: "", action: .setCleanupArea(holes: false), help: ""),
+        KeyBinding(keys: [.character("r")], label: "r", action: .refineFromMask, help: "refine from the edited mask"),
+        KeyBinding(keys: [.character("v")], label: "v", action: .toggleNoOverlaps, help: "no overlaps: the first object wins"),
         KeyBinding(keys: [.character("?")], label: "?", action: .showHelp, help: "this help"),
         KeyBinding(keys: [.escape], label: "Esc", action: .cancel, help: "cancel a box, close"),
         KeyBinding(keys: [.character("q")], label: "q", action: .quit, help: "quit"),

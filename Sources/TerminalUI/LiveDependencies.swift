@@ -19,7 +19,8 @@ extension PredictorWorker.Dependencies {
                                                      kernels: kernels, precision: precision) },
             loadImage: { path in (try RGBImage.load(path: path), try SHA256.hexDigest(ofFileAt: path)) },
             export: { job in
-                try Exporter(image: job.image, imagePath: job.imagePath, objects: job.objects, model: job.model)
+                try Exporter(image: job.image, imagePath: job.imagePath, objects: job.objects, model: job.model,
+                             noOverlaps: job.noOverlaps)
                     .write(formats: job.formats, to: job.folder, force: job.overwrite)
             },
             cache: cache,

@@ -43,6 +43,7 @@ struct OverlayScene {
             }
             if let object = state.currentObject, let layer = Self.layer(object) { masks.append(layer) }
         }
+        if state.paintMode, let brush = Self.brush(state) { masks.append(brush) }
         if let object = state.currentObject {
             points = object.prompting.points
             box = object.prompting.box
@@ -53,10 +54,25 @@ struct OverlayScene {
     }
 
     private static func layer(_ object: EditorObject) -> MaskLayer? {
-        guard !object.prompting.isEmpty, let candidate = object.chosenCandidate else { return nil }
-        return MaskLayer(mask: candidate.mask, color: object.color,
-                         identity: MaskLayerIdentity(objectID: object.id, version: object.candidatesVersion,
+        guard let mask = object.mask else { return nil }
+        return MaskLayer(mask: mask, color: object.color,
+                         identity: MaskLayerIdentity(objectID: object.id, version: object.maskVersion,
                                                      candidate: object.chosen, colorIndex: object.colorIndex))
+    }
+
+    /// Paint mode's brush: its disc at the crosshair, outlined, at its size in image pixels.
+    private static func brush(_ state: EditorState) -> MaskLayer? {
+        let document = state.document
+        guard let width = document.width, let height = document.height else { return nil }
+        let size = EditorState.displayMaskSize(width: width, height: height)
+        let radius = state.currentBrushRadius
+        let disc = MaskEdit.stroke(.init(path: [.init(x: state.cursor.x, y: state.cursor.y)], radius: radius, erases: false))
+        let mask = MaskSculpting.apply(disc, to: BinaryMask(width: size.width, height: size.height), imageWidth: width, imageHeight: height)
+        var place = Hasher()
+        place.combine(state.cursor)
+        place.combine(radius)
+        return MaskLayer(mask: mask, color: EditorColors.brush, outlined: true,
+                         identity: MaskLayerIdentity(objectID: Int.min, version: place.finalize(), candidate: 0, colorIndex: -2))
     }
 
     var maskIdentities: [MaskLayerIdentity] { masks.map(\.identity) }

@@ -21,6 +21,8 @@ public final class PredictorWorker: @unchecked Sendable {
         /// Replace existing files (the user said yes, or this editor wrote them).
         public var overwrite: Bool
         public var formats: [ExportFormat] = ExportFormat.defaults
+        /// Each object's mask leaves out the pixels of the objects before it.
+        public var noOverlaps = false
     }
 
     public struct Dependencies: Sendable {
@@ -200,9 +202,18 @@ public final class PredictorWorker: @unchecked Sendable {
     private func predict(_ request: PredictRequest) {
         guard let (engine, slot) = engineAndSlot(requestID: request.id, imageIndex: request.imageIndex) else { return }
         do {
-            let result = try engine.predict(slot: slot, prompting: request.prompting,
+            guard let edited = request.editedMask else {
+                let result = try engine.predict(slot: slot, prompting: request.prompting,
+                                                maskWidth: request.maskWidth, maskHeight: request.maskHeight)
+                return post(.prediction(requestID: request.id, result: result))
+            }
+            // Refining from the edited mask: the answer carries the mask input it was given, as
+            // a replay's does, for the prompt to keep.
+            var prompting = request.prompting
+            prompting.maskInput = try engine.maskInput(slot: slot, mask: edited)
+            let result = try engine.predict(slot: slot, prompting: prompting,
                                             maskWidth: request.maskWidth, maskHeight: request.maskHeight)
-            post(.prediction(requestID: request.id, result: result))
+            post(.replayed(requestID: request.id, result: result, maskInput: prompting.maskInput))
         } catch {
             post(.predictionFailed(requestID: request.id, message: "\(error)"))
         }
@@ -212,7 +223,8 @@ public final class PredictorWorker: @unchecked Sendable {
     private func replay(_ request: ReplayRequest) {
         guard let (engine, slot) = engineAndSlot(requestID: request.id, imageIndex: request.imageIndex) else { return }
         do {
-            let replayed = try replay(request.steps, objectID: request.objectID, slot: slot, engine: engine,
+            let replayed = try replay(request.steps, edits: request.edits, imageWidth: request.imageWidth,
+                                      imageHeight: request.imageHeight, objectID: request.objectID, slot: slot, engine: engine,
                                       maskWidth: request.maskWidth, maskHeight: request.maskHeight)
             post(.replayed(requestID: request.id, result: replayed.prediction, maskInput: replayed.maskInput))
         } catch {
@@ -220,9 +232,11 @@ public final class PredictorWorker: @unchecked Sendable {
         }
     }
 
-    private func replay(_ steps: [Session.Step], objectID: Int, slot: Int, engine: PredictionEngine,
-                        maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult> {
-        guard let replayed = try engine.replay(slot: slot, steps: steps, objectID: objectID,
+    private func replay(_ steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
+                        slot: Int, engine: PredictionEngine, maskWidth: Int, maskHeight: Int)
+        throws -> SessionReplay.Replayed<PredictionResult> {
+        guard let replayed = try engine.replay(slot: slot, steps: steps, edits: edits, imageWidth: imageWidth,
+                                               imageHeight: imageHeight, objectID: objectID,
                                                maskWidth: maskWidth, maskHeight: maskHeight) else {
             throw SessionReplay.ReplayError.prediction(objectID: objectID, step: 0, message: "no steps to replay")
         }
@@ -237,19 +251,29 @@ public final class PredictorWorker: @unchecked Sendable {
         do {
             let (slot, image) = try slotForExport(request, engine: engine)
             // Display masks are capped in size: each object's steps are replayed at full size,
-            // which gives exactly the mask on screen (and the one a restored session gives).
+            // which gives exactly the mask on screen (and the one a restored session gives),
+            // and its edits applied at that size.
+            let width = request.imageWidth, height = request.imageHeight
             let objects = try request.objects.map { record in
-                let replayed = try replay(record.steps, objectID: record.id, slot: slot, engine: engine,
-                                          maskWidth: request.imageWidth, maskHeight: request.imageHeight)
-                let candidate = replayed.prediction.candidates[replayed.chosen]
-                return ExportObject(id: record.id, name: record.name, color: record.color, mask: candidate.mask,
-                                    score: Double(candidate.score), steps: record.steps)
+                var mask = BinaryMask(width: width, height: height)
+                var score: Double?
+                if !record.steps.isEmpty {
+                    let replayed = try replay(record.steps, edits: record.edits, imageWidth: width, imageHeight: height,
+                                              objectID: record.id, slot: slot, engine: engine, maskWidth: width, maskHeight: height)
+                    let candidate = replayed.prediction.candidates[replayed.chosen]
+                    mask = candidate.mask
+                    score = Double(candidate.score)
+                }
+                return ExportObject(id: record.id, name: record.name, color: record.color,
+                                    mask: MaskSculpting.apply(record.edits, to: mask, imageWidth: width, imageHeight: height),
+                                    score: score, steps: record.steps)
             }
             // Absolute, so the message says where the files went whatever the working folder,
             // and the record compares with the session's.
             let folder = SessionStore.absolutePath(request.directory ?? Exporter.defaultFolder(forImage: request.imagePath))
             var job = ExportJob(image: image, imagePath: request.imagePath, objects: objects, model: engine.modelName,
-                                folder: folder, overwrite: request.overwrite, formats: request.formats)
+                                folder: folder, overwrite: request.overwrite, formats: request.formats,
+                                noOverlaps: request.noOverlaps)
             let files: [String]
             do {
                 files = try dependencies.export(job)

@@ -63,11 +63,19 @@ final class SegmentationEngine: PredictionEngine {
         try Self.result(of: predictors[slot].predict(prompting, options: MaskOutputOptions(size: (maskWidth, maskHeight))))
     }
 
-    func replay(slot: Int, steps: [Session.Step], objectID: Int, maskWidth: Int, maskHeight: Int) throws
-        -> SessionReplay.Replayed<PredictionResult>? {
-        try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight))) {
-            try predictors[slot].predict($0, options: $1)
+    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
+                maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? {
+        let predictor = predictors[slot]
+        let editing = SessionReplay.Editing(edits: edits, imageWidth: imageWidth, imageHeight: imageHeight,
+                                            maskInput: predictor.maskInput(from:))
+        return try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight)),
+                                        editing: editing) {
+            try predictor.predict($0, options: $1)
         }?.map(Self.result(of:))
+    }
+
+    func maskInput(slot: Int, mask: BinaryMask) throws -> [Float] {
+        try predictors[slot].maskInput(from: mask)
     }
 
     /// The engine's answer as the editor keeps it: every candidate with its mask.

@@ -108,6 +108,12 @@ enum StatusLine {
     /// Each flag's forms, fullest first; nil drops it at that level.
     static func flagForms(_ state: EditorState) -> [[String?]] {
         var flags: [[String?]] = []
+        if state.paintMode {
+            let radius = String(format: "%.0f", state.currentBrushRadius)
+            let pen = state.pen.map { $0.erases ? " pen: erasing" : " pen: painting" } ?? ""
+            flags.append(["paint r=\(radius) px\(pen)", "paint r=\(radius)\(pen)", "paint" + (state.pen == nil ? "" : " pen")])
+        }
+        if state.document.noOverlaps { flags.append(["no overlaps", "no overlaps", nil]) }
         if let view = state.viewport, view.zoom > 1.001 {
             let zoom = String(format: "zoom %.1fx", view.zoom)
             let shown = view.visibleFraction

@@ -11,6 +11,8 @@ extension EditorState {
             return answerHelp(key)
         case .naming(let text):
             return editName(text, key: key)
+        case .enteringArea(let holes, let text):
+            return editCleanupArea(text, holes: holes, key: key)
         case .confirmQuit:
             if Self.isYes(key) || key == .control("c") { return [.quit] }
             mode = .normal

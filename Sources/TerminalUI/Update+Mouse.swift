@@ -1,11 +1,12 @@
 // The update's mouse: clicks place points, a left drag draws a box (shown as a rubber band while
 // the button is down), a middle or Shift+left drag pans, the wheel zooms at the pointer, the
-// objects panel selects.
+// objects panel selects. In paint mode a left drag paints and a right drag erases (the pen is
+// down while the button is).
 import Segmentation
 
 extension EditorState {
     /// A mouse button is down over the image (a box or a pan being dragged): motion matters.
-    public var isDragging: Bool { mousePressCell != nil || panGrabCell != nil }
+    public var isDragging: Bool { mousePressCell != nil || panGrabCell != nil || (pen != nil && paintMode) }
 
     mutating func handleMouse(_ input: MouseInput) -> [EditorEffect] {
         switch mode {
@@ -39,6 +40,7 @@ extension EditorState {
         }
         let cell = CellPosition(column: input.position.column - area.column, row: input.position.row - area.row)
         let point = view.imagePoint(atCell: cell)
+        if paintMode, let effects = paintWithMouse(input, at: point, in: view) { return effects }
         switch (input.button, input.kind) {
         case (.wheelUp, _), (.wheelDown, _):
             // The image point under the pointer stays under it; the crosshair follows the pointer.
@@ -86,6 +88,33 @@ extension EditorState {
             return perform(.placePoint(foreground: input.button == .left))
         default:
             return []
+        }
+    }
+
+    /// Paint mode's mouse: a press puts the pen down (left paints, right erases), motion draws,
+    /// a release lifts it; a click (terminals that report only those) paints or erases a disc.
+    /// Nil for what paint mode leaves to the usual handling (the wheel, panning).
+    private mutating func paintWithMouse(_ input: MouseInput, at point: PixelPoint, in view: Viewport) -> [EditorEffect]? {
+        switch (input.button, input.kind) {
+        case (.left, .press) where !input.shift, (.right, .press):
+            guard view.contains(point) else { return [] }
+            let lifted = liftPen()
+            cursor = view.clampedToImage(point)
+            return lifted + putPenDown(erases: input.button == .right)
+        case (_, .motion) where pen != nil:
+            cursor = view.clampedToImage(point)
+            extendStroke()
+            return []
+        case (_, .release) where pen != nil:
+            cursor = view.clampedToImage(point)
+            extendStroke()
+            return liftPen()
+        case (.left, .click), (.right, .click):
+            guard view.contains(point) else { return [] }
+            cursor = view.clampedToImage(point)
+            return paintDisc(erases: input.button == .right)
+        default:
+            return nil
         }
     }
 

@@ -13,6 +13,7 @@ enum CandidatesSource {
 extension EditorState {
     mutating func placePoint(foreground: Bool) -> [EditorEffect] {
         guard viewport != nil else { return notReady() }
+        if paintMode { return paintDisc(erases: !foreground) }
         if foreground, let adopted = adoptSuggestion() { return adopted }
         let point = PromptPoint(position: cursor, isForeground: foreground)
         return editPrompts(addition: true, label: { (foreground ? "point on " : "background point on ") + $0 }) { $0.points.append(point) }
@@ -61,12 +62,23 @@ extension EditorState {
         return say("No point to remove")
     }
 
+    /// `c`: the object's prompts go, and its strokes and clean-ups with them.
     mutating func clearPrompts() -> [EditorEffect] {
-        guard let object = currentObject, !object.prompting.isEmpty else { return say("Nothing to clear") }
+        guard let object = currentObject, !object.prompting.isEmpty || !object.edits.isEmpty else { return say("Nothing to clear") }
         boxAnchor = nil
-        let effects = editPrompts(addition: false, label: { "clear \($0)" }) { $0 = Prompt() }
+        let before = document.snapshot()
+        modifyCurrentObject { $0.edits = [] }
+        let effects = object.prompting.isEmpty
+            ? recordClearedEdits(of: object, before: before)
+            : editPrompts(addition: false, before: before, label: { "clear \($0)" }) { $0 = Prompt() }
         say("Cleared \(object.displayName) (u brings it back)")
         return effects
+    }
+
+    private mutating func recordClearedEdits(of object: EditorObject, before: ImageSnapshot) -> [EditorEffect] {
+        recordChange("clear \(HistoryEntry.objectName)", object: object.id, from: before)
+        document.hasUnsavedChanges = true
+        return autosave(image: currentImage)
     }
 
     mutating func chooseNextCandidate() -> [EditorEffect] {
@@ -141,9 +153,15 @@ extension EditorState {
             modifyCurrentObject { $0.clearCandidates() }
             return []
         }
+        return predictRequest(forCurrentObjectKeeping: choice).map { [.predict($0)] } ?? []
+    }
+
+    /// The request predicting the current object's prompt, now awaited; nil without a prompt.
+    mutating func predictRequest(forCurrentObjectKeeping choice: Int?) -> PredictRequest? {
+        guard let object = currentObject, !object.prompting.isEmpty else { return nil }
         let request = makeRequest(imageIndex: currentImage, object: object)
         modifyCurrentObject { $0.awaitPrediction(requestID: request.id, keeping: choice) }
-        return [.predict(request)]
+        return request
     }
 
     private mutating func makeRequest(imageIndex: Int, object: EditorObject) -> PredictRequest {
@@ -164,9 +182,11 @@ extension EditorState {
         images[imageIndex].objects[objectIndex].awaitPrediction(requestID: request.id,
                                                                 keeping: object.awaitingReplay ? object.chosen : object.choiceAfterPrediction)
         guard object.awaitingReplay, let origin = object.candidatesOrigin else { return .predict(request) }
+        let image = images[imageIndex]
         return .replay(ReplayRequest(id: request.id, imageIndex: imageIndex, objectID: object.id,
                                      steps: origin.steps(choosing: object.chosen),
-                                     maskWidth: request.maskWidth, maskHeight: request.maskHeight))
+                                     maskWidth: request.maskWidth, maskHeight: request.maskHeight,
+                                     edits: object.edits, imageWidth: image.width ?? 0, imageHeight: image.height ?? 0))
     }
 
     // MARK: - Answers
@@ -218,6 +238,7 @@ extension EditorObject {
             prompting.maskInput = nil
             lineage = []
         }
+        maskInputEdits = nil
         setMultimask(always: multimaskAlways)
         awaitingReplay = false
     }

@@ -41,7 +41,8 @@ extension EditorState {
     /// earlier ones never showed a number (`numberPending`) nor reached a session or an export
     /// (the worker answers with the session before encoding, so they had no mask yet).
     private mutating func restore(_ session: Session, into index: Int) -> [EditorEffect] {
-        let saved = session.objects.filter { !$0.steps.isEmpty }
+        images[index].noOverlaps = session.noOverlaps ?? false
+        let saved = session.objects.filter { !$0.isEmpty }
         guard !saved.isEmpty else { return [] }
         if images[index].width == nil {
             images[index].width = session.image.width
@@ -74,7 +75,7 @@ extension EditorState {
         say("Restored \(Self.counted(restored.count, "object")) from the session", aboutImage: index)
         // Replayed as soon as the image is encoded (now, if it already is).
         guard case .ready = images[index].encoding, index == currentImage else { return [] }
-        return restored.indices.map { repredict(imageIndex: index, objectIndex: $0) }
+        return restored.indices.filter { restored[$0].awaitingReplay }.map { repredict(imageIndex: index, objectIndex: $0) }
     }
 
     /// Every object with a mask of each image in `indices`, predicted again at full size by the
@@ -85,10 +86,11 @@ extension EditorState {
         for index in indices {
             let document = images[index]
             // Restored objects whose replay is still running export too: they have their steps.
-            let objects = document.objects.filter { !$0.steps.isEmpty }
+            let objects = document.objects.filter { !$0.steps.isEmpty || ($0.prompting.isEmpty && !$0.edits.isEmpty) }
             guard !objects.isEmpty, let width = document.width, let height = document.height else { continue }
             requests.append(ExportRequest(imageIndex: index, imagePath: document.path, imageWidth: width, imageHeight: height,
-                                          objects: objects.map(record(of:)), directory: exportFolder,
+                                          objects: objects.map(record(of:)), noOverlaps: document.noOverlaps,
+                                          directory: exportFolder,
                                           overwrite: overwrite, replaceable: exportedFiles.union(document.exports),
                                           formats: formats, earlier: document.exports))
         }
@@ -159,8 +161,11 @@ extension EditorObject {
     /// steps (the mask input of that prompt is not saved).
     init(restoring object: Session.Object) {
         self.init(id: object.id, colorIndex: object.id - 1, name: object.name, color: object.color)
-        let last = object.steps[object.steps.count - 1]
+        edits = object.edits
+        // Painted from nothing: no prompt to replay.
+        guard let last = object.steps.last else { return }
         prompting = SessionReplay.prompt(for: last, maskInput: nil)
+        maskInputEdits = last.maskInputEdits
         chosen = last.candidate
         lineage = Array(object.steps.dropLast())
         candidatesOrigin = CandidatesOrigin(lineage: lineage, step: last)

@@ -38,6 +38,9 @@ extension EditorAction {
         case .placePoint, .toggleBox, .removeNearestPoint, .clearPrompts,
              .nextCandidate, .selectCandidate, .toggleMultimask, .acceptObject:
             return .currentObject
+        // Strokes and clean-ups apply to the mask shown: the one the pending prediction brings.
+        case .penDown, .fillHoles, .removeIslands, .refineFromMask:
+            return .currentObject
         // Undo and redo restore and keep the whole image, every object's candidates included.
         case .export, .nextImage, .previousImage, .undo, .redo:
             return .currentImage
@@ -45,7 +48,8 @@ extension EditorAction {
         // runs beside predictions; quitting asks about exports only.
         case .moveCursor, .renameObject, .previousObject, .nextObject, .deleteObject, .toggleOverlay,
              .toggleOutline, .zoomIn, .zoomOut, .zoomToFit, .findObjects, .quit, .showHelp, .cancel, .interrupt,
-             .lowerAutomaticThresholds, .pan, .toggleShowOnlySelected:
+             .lowerAutomaticThresholds, .pan, .toggleShowOnlySelected,
+             .togglePaintMode, .brushSize, .setCleanupArea, .toggleNoOverlaps:
             return .none
         }
     }
@@ -53,7 +57,7 @@ extension EditorAction {
     /// Whether the action does nothing without the image on screen (the cursor lives on it).
     var needsImage: Bool {
         switch self {
-        case .moveCursor, .placePoint, .toggleBox, .renameObject, .zoomIn, .zoomOut, .zoomToFit, .pan: return true
+        case .moveCursor, .placePoint, .toggleBox, .renameObject, .zoomIn, .zoomOut, .zoomToFit, .pan, .penDown: return true
         default: return false
         }
     }

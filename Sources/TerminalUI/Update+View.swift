@@ -14,6 +14,7 @@ extension EditorState {
         guard var view = viewport else { return [] }
         cursor = view.moveCursor(from: cursor, columns: columns, rows: rows)
         viewport = view
+        extendStroke()
         return []
     }
 

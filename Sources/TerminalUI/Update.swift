@@ -20,16 +20,19 @@ extension EditorState {
     public mutating func apply(_ event: EditorEvent) -> [EditorEffect] {
         // The worker only echoes indices the editor gave it; anything else changes nothing.
         if let index = event.changedImage, !images.indices.contains(index) { return [] }
+        let effects: [EditorEffect]
         switch event {
         case .key(let key):
-            return receive(.key(key))
+            effects = receive(.key(key))
         case .mouse(let input):
-            return receive(.mouse(input))
+            effects = receive(.mouse(input))
         default:
             // Any answer may be the one typed-ahead input waits for (Update+TypeAhead).
-            let effects = route(event)
-            return waitingInputs.isEmpty ? effects : effects + applyWaitingInputs()
+            let routed = route(event)
+            effects = waitingInputs.isEmpty ? routed : routed + applyWaitingInputs()
         }
+        for index in images.indices { images[index].refreshMasks(nextVersion: &nextMaskVersion) }
+        return effects
     }
 
     /// The events that are not input.
@@ -95,7 +98,9 @@ extension EditorState {
         guard mode == .normal else { return answerDialog(key) }
         guard let action = keymap.action(for: key) else { return say(Self.unknownKey(key)) }
         message = nil
-        return perform(action)
+        // A stroke ends with anything but moving the crosshair (or the view under it).
+        let lifted = pen != nil && !action.keepsThePenDown ? liftPen() : []
+        return lifted + perform(action)
     }
 
     /// Performs one keymap action in the normal mode.
@@ -124,9 +129,20 @@ extension EditorState {
         case .export: return openExportDialog()
         case .findObjects: return findObjects()
         case .lowerAutomaticThresholds: return lowerAutomaticThresholds()
+        case .togglePaintMode: return togglePaintMode()
+        case .penDown(let erases): return putPenDown(erases: erases)
+        case .brushSize(let larger): return changeBrush(larger: larger)
+        case .fillHoles: return cleanUp(.holes)
+        case .removeIslands: return cleanUp(.islands)
+        case .setCleanupArea(let holes): return askCleanupArea(holes: holes)
+        case .refineFromMask: return refineFromEditedMask()
+        case .toggleNoOverlaps: return toggleNoOverlaps()
         case .quit, .interrupt: return askToQuit()
         case .showHelp: return showHelp()
-        case .cancel: return boxAnchor == nil && document.findingObjects ? cancelFindingObjects() : cancelBox()
+        case .cancel:
+            if pen != nil { return liftPen() }
+            if paintMode { return togglePaintMode() }
+            return boxAnchor == nil && document.findingObjects ? cancelFindingObjects() : cancelBox()
         }
     }
 

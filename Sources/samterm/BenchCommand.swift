@@ -136,6 +136,9 @@ struct BenchReport {
             object["point_to_frame_ms"] = Summary(frames.pointToFrame).json
             object["refine_to_frame_ms"] = Summary(frames.refineToFrame).json
             object["sixel_frame_ms"] = Summary(frames.sixelFrame).json
+            object["stroke_to_frame_ms"] = Summary(frames.strokeToFrame).json
+            object["fill_holes_to_frame_ms"] = Summary(frames.fillHolesToFrame).json
+            object["remove_islands_to_frame_ms"] = Summary(frames.removeIslandsToFrame).json
             object["sixel_frame_bytes"] = frames.sixelBytes
             object["frame_bytes"] = Dictionary(uniqueKeysWithValues: frames.textBytes.map { entry in
                 (entry.renderer.rawValue, ["first_frame": entry.bytes.firstFrame, "cursor_move": entry.bytes.cursorMove,
@@ -162,6 +165,9 @@ struct BenchReport {
 
             point to frame    \(Summary(frames.pointToFrame).text)   (truecolor, \(frames.truecolorColumns)x\(frames.truecolorRows) cells of image)
             refine to frame   \(Summary(frames.refineToFrame).text)   (second point with the first one's logits)
+            stroke to frame   \(Summary(frames.strokeToFrame).text)   (pen down, one cursor step)
+            fill holes        \(Summary(frames.fillHolesToFrame).text)   (f, under 100 px, to its frame)
+            remove islands    \(Summary(frames.removeIslandsToFrame).text)   (i, under 100 px, to its frame)
             sixel frame       \(Summary(frames.sixelFrame).text)   (\(frames.sixelWidth)x\(frames.sixelHeight) view, \(frames.sixelBytes / 1024) KiB)
             """
             for (renderer, bytes) in frames.textBytes {

@@ -83,11 +83,20 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
     }
 
     /// Replays through `predict` above, as the real engine replays through its predictor.
-    func replay(slot: Int, steps: [Session.Step], objectID: Int, maskWidth: Int, maskHeight: Int) throws
-        -> SessionReplay.Replayed<PredictionResult>? {
-        try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight))) {
+    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
+                maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? {
+        let editing = SessionReplay.Editing(edits: edits, imageWidth: imageWidth, imageHeight: imageHeight) {
+            try self.maskInput(slot: slot, mask: $0)
+        }
+        return try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight)),
+                                        editing: editing) {
             try predict(slot: slot, prompting: $0, maskWidth: $1.size?.width ?? 0, maskHeight: $1.size?.height ?? 0)
         }
+    }
+
+    /// The mask's area in every logit, so a test can tell which mask a refine was given.
+    func maskInput(slot: Int, mask: BinaryMask) throws -> [Float] {
+        [Float](repeating: Float(mask.area), count: 16)
     }
 }
 
