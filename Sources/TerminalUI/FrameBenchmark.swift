@@ -85,7 +85,7 @@ public enum FrameBenchmark {
     }
 
     /// Strokes and clean-ups on an object of its own: a pen step, `f` and `i`, each to its frame
-    /// (each clean-up undone after it, so every run cleans the same mask).
+    /// (a clean-up that changed the mask is undone after it, so every run cleans the same mask).
     private static func sculpt(state: inout EditorState, layer: ImageLayer, engine: SegmentationEngine, runs: Int,
                                into report: inout Report) throws {
         _ = state.apply(.key(.character("n")))
@@ -98,10 +98,11 @@ public enum FrameBenchmark {
         _ = state.apply(.key(.character("p")))
         _ = state.apply(.key(.character("p")))  // the pen lifted, paint mode off
         for _ in 0..<runs {
-            report.fillHolesToFrame.append(try timeKey(.character("f"), state: &state, layer: layer))
-            report.removeIslandsToFrame.append(try timeKey(.character("i"), state: &state, layer: layer))
-            _ = state.apply(.key(.character("u")))
-            _ = state.apply(.key(.character("u")))
+            for (key, times) in [(Key.character("f"), \Report.fillHolesToFrame), (.character("i"), \Report.removeIslandsToFrame)] {
+                let edits = state.currentObject?.edits.count
+                report[keyPath: times].append(try timeKey(key, state: &state, layer: layer))
+                if state.currentObject?.edits.count != edits { _ = state.apply(.key(.character("u"))) }
+            }
         }
         _ = state.apply(.key(.character("c")))
         _ = try layer.bytes(for: state)

@@ -19,8 +19,8 @@ struct Bench: ParsableCommand {
             the editor needs.
 
             --editor adds the editor's path without a terminal: a point key (and a refining one) to \
-            the bytes of the truecolor frame showing its mask at 200x60 cells, and a zoom key to a \
-            whole sixel frame of a 1024x768 view; and the bytes each action writes in kitty, sixel, \
+            the bytes of the truecolor frame showing its mask at 200x60 cells, a pen step and the \
+            clean-ups (f, i) to theirs, and a zoom key to a whole sixel frame of a 1024x768 view; and the bytes each action writes in kitty, sixel, \
             truecolor and 256 colours (first frame, cursor move, click, refining click, candidate \
             switch).
             """)
@@ -45,7 +45,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the editor's frames (see above), each --clicks times.")
     var editor = false
 
-    @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas (with --editor also point_to_frame_ms, refine_to_frame_ms, sixel_frame_ms, sixel_frame_bytes, frame_bytes).")
+    @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas (with --editor also point_to_frame_ms, refine_to_frame_ms, stroke_to_frame_ms, fill_holes_to_frame_ms, remove_islands_to_frame_ms, sixel_frame_ms, sixel_frame_bytes, frame_bytes).")
     var json = false
 
     func validate() throws {
