@@ -82,7 +82,7 @@ public enum Chrome {
                 let text = summary.text(remaining: state.document.suggestions.count)
                 left = [StyledSpan(" " + MessageFitting.fit(text, width: max(room, 10)), .highlight)]
             } else {
-                left = [StyledSpan(" " + hint(width: width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2), keymap: state.keymap), .dim)]
+                left = [StyledSpan(" " + hint(width: width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2), keymap: state.keymap, painting: state.paintMode), .dim)]
             }
         }
         let right = activity(state)
@@ -115,12 +115,18 @@ public enum Chrome {
     }
 
     /// The key hint's groups: the actions a newcomer needs, each named by its keys in force.
-    static func hintGroups(_ keymap: ActiveKeymap) -> [String] {
+    static func hintGroups(_ keymap: ActiveKeymap, painting: Bool = false) -> [String] {
         func keys(_ actions: EditorAction...) -> String? {
             let names = actions.compactMap { keymap.keys(for: $0).first?.displayName }
             return names.isEmpty ? nil : names.joined(separator: "/")
         }
-        let groups: [(String?, String)] = [
+        // Paint mode: the point keys paint and erase.
+        let groups: [(String?, String)] = painting ? [
+            (keys(.showHelp), "help"), (keys(.placePoint(foreground: true), .placePoint(foreground: false)), "paint/erase"),
+            (keys(.penDown(erases: false), .penDown(erases: true)), "pen down"), (keys(.brushSize(larger: false), .brushSize(larger: true)), "brush"),
+            (keys(.fillHoles), "fill holes"), (keys(.removeIslands), "islands"), (keys(.refineFromMask), "refine"),
+            (keys(.togglePaintMode), "leave"),
+        ] : [
             (keys(.showHelp), "help"), (keys(.placePoint(foreground: true), .placePoint(foreground: false)), "point"),
             (keys(.toggleBox), "box"), (keys(.nextCandidate), "candidate"), (keys(.acceptObject), "new object"),
             (keys(.export), "export"), (keys(.quit), "quit"),
@@ -129,8 +135,8 @@ public enum Chrome {
     }
 
     /// The key hint, as many of its groups as fit whole, the first (help) always.
-    static func hint(width: Int, keymap: ActiveKeymap = .standard) -> String {
-        let groups = hintGroups(keymap)
+    static func hint(width: Int, keymap: ActiveKeymap = .standard, painting: Bool = false) -> String {
+        let groups = hintGroups(keymap, painting: painting)
         guard var text = groups.first else { return "" }
         for group in groups.dropFirst() {
             guard text.count + 2 + group.count <= width else { break }
