@@ -82,7 +82,10 @@ struct ImageHistory: Sendable {
         // Entries sink only by pushes, so the one reaching this depth is the only one to thin.
         let sunk = stack.count - 1 - candidatesKept
         if sunk >= 0 {
-            for index in stack[sunk].snapshot.objects.indices { stack[sunk].snapshot.objects[index].forgetCandidates() }
+            for index in stack[sunk].snapshot.objects.indices {
+                stack[sunk].snapshot.objects[index].forgetCandidates()
+                stack[sunk].snapshot.objects[index].forgetSculptedMasks()
+            }
         }
     }
 }

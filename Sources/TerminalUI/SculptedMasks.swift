@@ -32,6 +32,14 @@ extension EditorObject {
                 SculptSource(candidate: nil, width: emptySize.width, height: emptySize.height, edits: edits))
     }
 
+    /// Drops the masks made from the candidates and edits (an old undo entry keeps what makes
+    /// them, not them: each stroke's mask is new storage); they are made again when restored.
+    mutating func forgetSculptedMasks() {
+        sculptedMask = nil
+        sculptedFrom = nil
+        mask = nil
+    }
+
     /// Recomputes the sculpted mask if its source changed; true when it did.
     fileprivate mutating func refreshSculpted(imageWidth: Int, imageHeight: Int, emptySize: (width: Int, height: Int)) -> Bool {
         guard let (base, source) = sculptBase(emptySize: emptySize) else {

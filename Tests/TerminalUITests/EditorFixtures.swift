@@ -1,4 +1,5 @@
 // Small states, images and predictions for the editor's tests.
+import Foundation
 import Segmentation
 @testable import TerminalUI
 
@@ -57,6 +58,25 @@ enum EditorFixtures {
 
     static func predictRequests(_ effects: [EditorEffect]) -> [PredictRequest] {
         effects.compactMap { if case .predict(let request) = $0 { return request } else { return nil } }
+    }
+
+    /// The editor's worker on the real engine with `imagePath` open and encoded; exports are
+    /// recorded in `jobs` instead of written.
+    static func realWorker(model: Model, imagePath: String) -> (PredictorWorker, EventRecorder, JobBox) {
+        let recorder = EventRecorder(), jobs = JobBox()
+        let dependencies = PredictorWorker.Dependencies(
+            loadEngine: { try SegmentationEngine(model: model) },
+            loadImage: { path in (try RGBImage.load(path: path), "wide") },
+            export: { job in
+                jobs.append(job)
+                return job.objects.map { "\(job.folder)/mask_\($0.id).png" }
+            },
+            cache: nil, modelKey: { _ in "tiny" }, clock: { ProcessInfo.processInfo.systemUptime })
+        let worker = PredictorWorker(dependencies: dependencies, post: recorder.post)
+        worker.submit(.openImage(index: 0, path: imagePath, needsPixels: false, lookForSession: false))
+        worker.start()
+        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
+        return (worker, recorder, jobs)
     }
 
     /// Feeds keys one after another and returns every effect produced.

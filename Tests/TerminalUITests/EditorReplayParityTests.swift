@@ -34,20 +34,8 @@ final class EditorReplayParityTests: XCTestCase {
         }
 
         // The editor: its worker on the real engine, exporting and restoring.
-        let recorder = EventRecorder(), jobs = JobBox()
-        let dependencies = PredictorWorker.Dependencies(
-            loadEngine: { try SegmentationEngine(model: model) },
-            loadImage: { path in (try RGBImage.load(path: path), "wide") },
-            export: { job in
-                jobs.append(job)
-                return job.objects.map { "\(job.folder)/mask_\($0.id).png" }
-            },
-            cache: nil, modelKey: { _ in "tiny" }, clock: { ProcessInfo.processInfo.systemUptime })
-        let worker = PredictorWorker(dependencies: dependencies, post: recorder.post)
-        worker.submit(.openImage(index: 0, path: Self.imagePath, needsPixels: false, lookForSession: false))
-        worker.start()
+        let (worker, recorder, jobs) = EditorFixtures.realWorker(model: model, imagePath: Self.imagePath)
         defer { worker.stop() }
-        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
 
         let objects = (1...steps.count).map { count in
             ObjectRecord(id: count, name: nil, color: ObjectPalette.color(at: count - 1), steps: Array(steps.prefix(count)))

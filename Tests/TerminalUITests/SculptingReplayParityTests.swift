@@ -20,20 +20,8 @@ final class SculptingReplayParityTests: XCTestCase {
         let edits: [MaskEdit] = [.stroke(.init(path: [.init(x: 10, y: 10), .init(x: 30, y: 12)], radius: 6, erases: false)),
                                  .fillHoles(area: 100)]
 
-        let recorder = EventRecorder(), jobs = JobBox()
-        let dependencies = PredictorWorker.Dependencies(
-            loadEngine: { try SegmentationEngine(model: model) },
-            loadImage: { path in (try RGBImage.load(path: path), "wide") },
-            export: { job in
-                jobs.append(job)
-                return job.objects.map { "\(job.folder)/mask_\($0.id).png" }
-            },
-            cache: nil, modelKey: { _ in "tiny" }, clock: { ProcessInfo.processInfo.systemUptime })
-        let worker = PredictorWorker(dependencies: dependencies, post: recorder.post)
-        worker.submit(.openImage(index: 0, path: Self.imagePath, needsPixels: false, lookForSession: false))
-        worker.start()
+        let (worker, recorder, jobs) = EditorFixtures.realWorker(model: model, imagePath: Self.imagePath)
         defer { worker.stop() }
-        recorder.wait { $0.contains { if case .imageEncoded = $0 { return true } else { return false } } }
 
         // Live, as the editor does it: predict, paint (one edit), `r` with the shown mask.
         let prompt = SessionReplay.prompt(for: first, maskInput: nil)
