@@ -256,4 +256,39 @@ final class SculptingTests: XCTestCase {
         _ = restored.apply(.replayed(requestID: replay.id, result: F.result(), maskInput: nil))
         XCTAssertEqual(restored.document.objects.first?.mask, try mask(state), "the same mask, pixel for pixel")
     }
+
+    func testInPaintModeALeftDragPaintsAndARightDragErasesOneStrokeEach() throws {
+        var state = try stateWithObject()
+        F.press([.character("p")], on: &state)
+        let area = state.layout.imageArea
+        func mouse(_ column: Int, _ button: MouseButton, _ kind: MouseInput.Kind) -> [EditorEffect] {
+            state.apply(.mouse(MouseInput(position: CellPosition(column: area.column + column, row: area.row + 5),
+                                          button: button, kind: kind)))
+        }
+        // Left: from cell 25 to 35 (image x 50 to 70), outside the mask.
+        _ = mouse(25, .left, .press)
+        XCTAssertNotNil(state.pen)
+        XCTAssertTrue(state.isDragging, "motion reports matter while the pen is down")
+        _ = mouse(30, .left, .motion)
+        let saved = F.saves(mouse(35, .left, .release))
+        XCTAssertNil(state.pen)
+        XCTAssertEqual(saved.last?.objects.first?.edits.count, 1, "the stroke is saved when the button comes up")
+        guard case .stroke(let painted)? = state.currentObject?.edits.last else { return XCTFail("a stroke") }
+        XCTAssertEqual(painted.path.count, 3)
+        XCTAssertFalse(painted.erases)
+        let y = Int(painted.path[0].y)
+        for x in stride(from: Int(painted.path[0].x), through: Int(painted.path[2].x), by: 1) {
+            XCTAssertTrue(try mask(state)[x, y], "painted at \(x)")
+        }
+        // Right: from cell 5 to 10, inside the mask.
+        _ = mouse(5, .right, .press)
+        _ = mouse(10, .right, .motion)
+        _ = mouse(10, .right, .release)
+        guard case .stroke(let erased)? = state.currentObject?.edits.last else { return XCTFail("a stroke") }
+        XCTAssertTrue(erased.erases)
+        XCTAssertEqual(state.currentObject?.edits.count, 2)
+        XCTAssertFalse(try mask(state)[Int(erased.path[0].x), Int(erased.path[0].y)])
+        XCTAssertTrue(F.predictRequests(mouse(20, .left, .click)).isEmpty, "a click paints a disc, not a point")
+        XCTAssertEqual(state.currentObject?.edits.count, 3)
+    }
 }
