@@ -51,6 +51,12 @@ struct Segment: ParsableCommand {
             Coordinates are original-image pixels (x right, y down). Refine a result by feeding its \
             low-resolution logits back: --mask-input OUT/logits.npy:INDEX (or OUT/best-logits.npy).
 
+            --fill-holes AREA and --remove-islands AREA clean every mask written (each candidate's \
+            PNG, its area and bbox, the overlay) as the official remove_small_regions does, with \
+            8-connectivity: holes (background regions) smaller than AREA pixels are filled first, \
+            then islands smaller than AREA are removed (the largest stays if all are). The logits \
+            are the model's, unchanged.
+
             Several images, folders or @LIST files make a batch: the prompt applies to every image \
             (a --box suits datasets), each image's outputs go to OUT/NAME/ (NAME: the image's file \
             name without extension), images whose OUT/NAME/result.json exists are skipped.
@@ -82,6 +88,16 @@ struct Segment: ParsableCommand {
     @Flag(name: .customLong("multimask"), help: .hidden)
     var multimaskWord = false
 
+    // Values may start with a minus, so that a negative area is reported as such.
+    @Option(name: .customLong("fill-holes"), parsing: .unconditional,
+            help: ArgumentHelp("Fill holes smaller than AREA pixels in every mask written (default 0: none).", valueName: "AREA"))
+    var fillHoles = 0
+
+    @Option(name: .customLong("remove-islands"), parsing: .unconditional,
+            help: ArgumentHelp("Remove islands smaller than AREA pixels from every mask written, after --fill-holes (default 0: none).",
+                               valueName: "AREA"))
+    var removeIslands = 0
+
     @Option(help: "Write mask-N.png, logits.npy, best-logits.npy and result.json into this folder (a batch: into OUT/NAME/ per image).")
     var out: String?
 
@@ -94,6 +110,9 @@ struct Segment: ParsableCommand {
     func validate() throws {
         if points.isEmpty && box == nil && maskInput == nil {
             throw ValidationError("Give at least one --point or a --box.")
+        }
+        for (area, name) in [(fillHoles, "--fill-holes"), (removeIslands, "--remove-islands")] where area < 0 {
+            throw ValidationError("\(name) \(area): an area is a number of pixels, 0 or more.")
         }
         if let box = box?.box, box.x1 < box.x0 || box.y1 < box.y0 {
             throw ValidationError("--box \(box.x0),\(box.y0),\(box.x1),\(box.y1): x1 must not be less than x0, nor y1 less than y0.")
@@ -120,12 +139,12 @@ struct Segment: ParsableCommand {
         let (candidates, predictMs) = try measure { try predictor.predict(prompt) }
 
         let result = SegmentResult(
-            model: model, image: picture, prompt: prompt, candidates: candidates,
-            timings: ["load": loadMs, "set_image": setImageMs, "predict": predictMs])
+            model: model, image: picture, prompt: prompt, candidates: candidates, masks: cleanedMasks(of: candidates),
+            cleanUp: cleanUp, timings: ["load": loadMs, "set_image": setImageMs, "predict": predictMs])
         // The outputs and the overlay are one set: all of them, or none.
         let files = StagedFiles()
         if let out { try stageOutputs(result, candidates: candidates, into: out, files: files) }
-        if let overlay, let best = candidates.bestMask {
+        if let overlay, let best = result.masks[candidates.best] {
             let color = ObjectPalette.color(at: 0)
             let tinted = MaskRendering.overlay(image: picture, masks: [(best, color)])
             // Titled as the seed tutorial titles its figures.
@@ -164,6 +183,16 @@ struct Segment: ParsableCommand {
         }
         return Prompt(points: points.map(\.point), box: box?.box, maskInput: try readFiniteMaskInput(),
                       multimask: multimask && !single)
+    }
+
+    /// The clean-up asked for, as result.json records it (nil when none).
+    var cleanUp: [String: Int]? {
+        fillHoles == 0 && removeIslands == 0 ? nil : ["fill_holes": fillHoles, "remove_islands": removeIslands]
+    }
+
+    /// Each candidate's mask as written: holes filled, then islands removed.
+    func cleanedMasks(of candidates: MaskCandidates) -> [BinaryMask?] {
+        (0..<candidates.count).map { candidates.mask(at: $0)?.cleaned(fillingHolesBelow: fillHoles, removingIslandsBelow: removeIslands) }
     }
 
     /// Reads FILE.npy or FILE.npy:INDEX into one row of low-resolution logits.
@@ -217,7 +246,7 @@ struct Segment: ParsableCommand {
         let side = candidates.lowResSize
         var logits: [Float] = []
         for index in 0..<candidates.count {
-            if let mask = candidates.mask(at: index) {
+            if let mask = result.masks[index] {
                 try files.stage(try PNGWriter(gray8: mask.grayBytes, width: mask.width, height: mask.height).encodePNG(),
                                 at: "\(folder)/mask-\(index).png")
             }
@@ -236,6 +265,10 @@ struct SegmentResult {
     let image: RGBImage
     let prompt: Prompt
     let candidates: MaskCandidates
+    /// The candidates' masks as written (cleaned up when asked).
+    let masks: [BinaryMask?]
+    /// --fill-holes and --remove-islands when given (recorded in result.json).
+    let cleanUp: [String: Int]?
     let timings: [String: Double]
     /// The image file, recorded in batch results (a single image's result.json leaves it out).
     var source: String? = nil
@@ -244,7 +277,7 @@ struct SegmentResult {
         var entries: [[String: Any]] = []
         for index in 0..<candidates.count {
             var entry: [String: Any] = ["index": index, "score": Double(candidates.scores[index])]
-            if let mask = candidates.mask(at: index) {
+            if let mask = masks[index] {
                 entry["area"] = mask.area
                 entry["bbox"] = mask.boundingBox?.cocoArray ?? [0, 0, 0, 0]
             }
@@ -252,7 +285,7 @@ struct SegmentResult {
         }
         var imageObject: [String: Any] = ["width": image.width, "height": image.height]
         if let source { imageObject["path"] = source }
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "model": model.name,
             "device": model.device,
             "image": imageObject,
@@ -261,6 +294,7 @@ struct SegmentResult {
             "best": candidates.best,
             "timings_ms": timings.mapValues { ($0 * 100).rounded() / 100 },
         ]
+        if let cleanUp { object["clean_up"] = cleanUp }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
@@ -280,7 +314,7 @@ struct SegmentResult {
         for index in 0..<candidates.count {
             let marker = index == candidates.best ? "*" : " "
             var line = "\(marker) candidate \(index)  score \(String(format: "%.4f", candidates.scores[index]))"
-            if let mask = candidates.mask(at: index) {
+            if let mask = masks[index] {
                 line += "  area \(mask.area)"
                 if let box = mask.boundingBox { line += "  bbox \(box.x),\(box.y),\(box.width),\(box.height)" }
             }

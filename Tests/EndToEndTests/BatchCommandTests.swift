@@ -327,7 +327,7 @@ final class BatchCommandTests: XCTestCase {
 
         let otherPrompt = try samterm(base + ["--box", "2,2,20,20"])
         XCTAssertEqual(otherPrompt.status, 1)
-        XCTAssertTrue(otherPrompt.errors.contains("image-000/result.json was made with another model or prompt: pass --overwrite"),
+        XCTAssertTrue(otherPrompt.errors.contains("image-000/result.json was made with another model, prompt or clean-up: pass --overwrite"),
                       otherPrompt.errors)
         XCTAssertTrue(summaryLine(otherPrompt).hasPrefix("3 images: 0 processed, 0 skipped, 3 failed"), otherPrompt.output)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/image-000/result.json")), before, "left as it was")

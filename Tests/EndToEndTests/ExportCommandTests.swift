@@ -111,6 +111,63 @@ final class ExportCommandTests: XCTestCase {
         }
     }
 
+    /// Sculpted objects: strokes, a clean-up and a refine from the edited mask on object 1, an
+    /// object painted from nothing, and no overlaps. The saved masks and the replayed ones export
+    /// alike, with the strokes' pixels, and each object leaves out the ones before it.
+    func testSculptedObjectsExportWithTheirEditsAndWithoutOverlaps() throws {
+        let (folder, image, sessionPath) = try makeSessionFolder()
+        let store = SessionStore(path: sessionPath)
+        var session = try XCTUnwrap(try store.load())
+        let paint = MaskEdit.stroke(.init(path: [.init(x: 50, y: 10), .init(x: 60, y: 12)], radius: 3, erases: false))
+        let erase = MaskEdit.stroke(.init(path: [.init(x: 30, y: 20)], radius: 4, erases: true))
+        session.objects[0].edits = [paint, .fillHoles(area: 20), erase]
+        var refine = session.objects[0].steps[1]
+        refine.maskInputEdits = 2
+        session.objects[0].steps.append(refine)
+        session.objects.append(Session.Object(id: 3, name: "painted", color: ObjectPalette.color(at: 2),
+                                              edits: [.stroke(.init(path: [.init(x: 55, y: 40)], radius: 5, erases: false))]))
+        session.noOverlaps = true
+        // The stored masks as the editor would save them: replayed and edited (before no-overlaps).
+        let model = try Model(path: Self.checkpoint, device: .cpu)
+        let predictor = try Predictor(model: model)
+        try predictor.setImage(try RGBImage.load(path: image))
+        var finals: [BinaryMask] = []
+        for index in session.objects.indices {
+            let final = try SessionReplay.finalMask(of: session.objects[index], with: predictor, imageWidth: 64, imageHeight: 48)
+            session.objects[index].mask = Session.StoredMask(mask: final.mask, score: Double(final.score ?? 0))
+            finals.append(final.mask)
+        }
+        try store.save(session)
+
+        let saved = try samterm(["export", sessionPath, "--format", "png,labelmap", "--out", folder + "/saved"])
+        XCTAssertEqual(saved.status, 0, saved.errors)
+        let replayed = try samterm(["export", sessionPath, "--format", "png,labelmap", "--out", folder + "/replayed",
+                                    "--replay", "--checkpoint", Self.checkpoint, "--device", "cpu"])
+        XCTAssertEqual(replayed.status, 0, replayed.errors)
+        XCTAssertFalse(replayed.errors.contains("differs"), replayed.errors)
+        let names = ["scene_mask_01_blob.png", "scene_mask_02.png", "scene_mask_03_painted.png", "scene_labels.png"]
+        for name in names { XCTAssertEqual(try data(folder + "/saved/" + name), try data(folder + "/replayed/" + name), name) }
+
+        let exported = try names.prefix(3).map { name -> BinaryMask in
+            let png = try RGBImage.load(path: folder + "/saved/" + name)
+            return BinaryMask(width: 64, height: 48, bytes: stride(from: 0, to: png.pixels.count, by: 3).map { png.pixels[$0] })
+        }
+        XCTAssertEqual(exported, MaskSculpting.exclusive(finals), "each object without the ones before it")
+        XCTAssertTrue(exported[0][55, 11], "object 1 has its painted stroke")
+        XCTAssertFalse(exported[0][30, 20], "and not its erased disc")
+        XCTAssertTrue(exported[2][55, 40] || exported.prefix(2).contains { $0[55, 40] }, "the painted object, or one before it")
+        XCTAssertEqual(exported[0].intersectionArea(with: exported[1]) + exported[1].intersectionArea(with: exported[2]), 0)
+
+        // An object painted from nothing needs no model, even without a stored mask.
+        session.objects = [session.objects[2]]
+        session.objects[0].mask = nil
+        try store.save(session)
+        let noModel = try samterm(["export", sessionPath, "--format", "png", "--out", folder + "/painted"])
+        XCTAssertEqual(noModel.status, 0, noModel.errors)
+        let png = try RGBImage.load(path: folder + "/painted/scene_mask_01_painted.png")
+        XCTAssertEqual(png.pixels[(40 * 64 + 55) * 3], 255)
+    }
+
     /// The same with a SAM 1 model: its own preprocessing, box path, unclamped logits fed back as
     /// mask input, and the session naming the SAM 1 preset.
     func testReplayThroughASam1ModelGivesIdenticalMasks() throws {

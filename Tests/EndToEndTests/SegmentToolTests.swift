@@ -24,6 +24,34 @@ final class SegmentToolTests: XCTestCase {
         try SamtermRun.run(["segment", Self.image, "--checkpoint", Self.checkpoint, "--device", "cpu"] + arguments)
     }
 
+    /// The written masks as `samterm segment` read them back.
+    private func masks(in folder: String) throws -> [BinaryMask] {
+        try (0..<3).map { index in
+            let png = try RGBImage.load(path: "\(folder)/mask-\(index).png")
+            return BinaryMask(width: png.width, height: png.height, bytes: stride(from: 0, to: png.pixels.count, by: 3).map { png.pixels[$0] })
+        }
+    }
+
+    func testFillHolesAndRemoveIslandsCleanEveryMaskWritten() throws {
+        let plain = folder.appendingPathComponent("plain").path, cleaned = folder.appendingPathComponent("cleaned").path
+        XCTAssertEqual(try segment(["--point", "30.5,20", "--out", plain]).status, 0)
+        let run = try segment(["--point", "30.5,20", "--out", cleaned, "--fill-holes", "40", "--remove-islands", "30"])
+        XCTAssertEqual(run.status, 0, run.errors)
+        let before = try masks(in: plain), after = try masks(in: cleaned)
+        XCTAssertEqual(after, before.map { $0.cleaned(fillingHolesBelow: 40, removingIslandsBelow: 30) },
+                       "holes first, then islands, as the official generator's clean-up")
+        XCTAssertNotEqual(after, before, "the tiny model's speckled masks have both to clean")
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cleaned + "/result.json"))) as? [String: Any])
+        XCTAssertEqual(result["clean_up"] as? [String: Int], ["fill_holes": 40, "remove_islands": 30])
+        let areas = (result["candidates"] as? [[String: Any]])?.compactMap { $0["area"] as? Int }
+        XCTAssertEqual(areas, after.map(\.area), "areas are the cleaned masks'")
+
+        let negative = try segment(["--point", "30.5,20", "--out", folder.appendingPathComponent("bad").path, "--fill-holes", "-5"])
+        XCTAssertEqual(negative.status, 2)
+        XCTAssertTrue(negative.errors.contains("--fill-holes -5"), negative.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path), "nothing written")
+    }
+
     func testPointToCandidatesThenRefineWithTheLogitsAndDrawTheOverlay() throws {
         let first = folder.appendingPathComponent("first").path
         let run = try segment(["--point", "30.5,20", "--out", first, "--json"])

@@ -133,6 +133,30 @@ std::vector<uint32_t> uncropped_rle(const uint8_t* mask, const Crop& crop, int32
   return counts;
 }
 
+// The largest region, ties going to the one OpenCV numbers first (np.argmax over its labels).
+// OpenCV's 8-connected labelling (Spaghetti, on 2x2 blocks) numbers regions by the first block,
+// in raster order of blocks, that holds one of their pixels, not by their first pixel; two
+// regions never share a block, as all pixels of one block touch.
+static int32_t first_largest_in_opencv_order(const Components& regions, int64_t height, int64_t width) {
+  int64_t largest_area = 0;
+  for (int32_t label = 1; label <= regions.count; ++label) largest_area = std::max(largest_area, regions.areas[label]);
+  const int64_t blocks_per_row = (width + 1) / 2;
+  int32_t chosen = 0;
+  int64_t chosen_block = 0;
+  for (int64_t y = 0; y < height; ++y) {
+    for (int64_t x = 0; x < width; ++x) {
+      const int32_t label = regions.labels[static_cast<size_t>(y * width + x)];
+      if (label == 0 || regions.areas[label] != largest_area) continue;
+      const int64_t block = (y / 2) * blocks_per_row + x / 2;
+      if (chosen == 0 || block < chosen_block) {
+        chosen = label;
+        chosen_block = block;
+      }
+    }
+  }
+  return chosen;
+}
+
 // amg.remove_small_regions as SamAutomaticMaskGenerator uses it (OpenCV's 8-connected
 // components): mode holes fills background regions smaller than `min_area`; mode islands
 // drops foreground regions smaller than it, keeping the largest one if all are. True if the
@@ -159,12 +183,7 @@ bool remove_small_regions(std::vector<uint8_t>& mask, int64_t height, int64_t wi
     keep[label] = !small[label];
     any_kept = any_kept || keep[label];
   }
-  if (!any_kept) {
-    int32_t largest = 1;
-    for (int32_t label = 2; label <= regions.count; ++label)
-      if (regions.areas[label] > regions.areas[largest]) largest = label;
-    keep[largest] = 1;
-  }
+  if (!any_kept) keep[first_largest_in_opencv_order(regions, height, width)] = 1;
   for (size_t i = 0; i < mask.size(); ++i) mask[i] = regions.labels[i] > 0 && keep[regions.labels[i]];
   return true;
 }

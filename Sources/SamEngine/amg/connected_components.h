@@ -1,7 +1,8 @@
 // Connected components of a binary image with 8-connectivity (a pixel touches the eight around
 // it), as OpenCV's connectedComponentsWithStats(image, 8) and SAM 2's CUDA kernel
 // (sam2/csrc/connected_components.cu) find them. Labels are numbered in raster order of each
-// component's first pixel, as OpenCV numbers them.
+// component's first pixel; OpenCV numbers by each component's first 2x2 block instead, which
+// remove_small_regions (amg.cpp) follows where the order decides.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -89,10 +89,14 @@ public struct SessionStore: Sendable {
 
     // MARK: - Saving
 
+    /// The file's bytes, in this samterm's format version (an older file read and saved again is
+    /// written in the current one, which reads the same).
     public static func encode(_ session: Session) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return [UInt8](try encoder.encode(session)) + [UInt8(ascii: "\n")]
+        var current = session
+        current.version = Session.currentVersion
+        return [UInt8](try encoder.encode(current)) + [UInt8(ascii: "\n")]
     }
 
     /// Writes the whole session or nothing (temporary file, fsync, rename): a crash or a full

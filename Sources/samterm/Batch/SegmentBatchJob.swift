@@ -4,8 +4,8 @@ import Segmentation
 /// `samterm segment` over many images: the command's prompt against each image, outputs in
 /// OUT/NAME/ (NAME: the image file name without extension): mask-N.png, logits.npy,
 /// best-logits.npy and result.json, the folder placed whole (OutputFolders.replaceFolder), so an
-/// image is complete exactly when its result.json exists; its model and prompt must be this
-/// run's, or the image fails rather than mixing two runs' outputs (--overwrite redoes it).
+/// image is complete exactly when its result.json exists; its model, prompt and clean-up
+/// (--fill-holes, --remove-islands: every mask cleaned as in a single run) must be this run's, or the image fails rather than mixing two runs' outputs (--overwrite redoes it).
 struct SegmentBatchJob: BatchJob {
     let command: Segment
     let model: Model
@@ -35,8 +35,10 @@ struct SegmentBatchJob: BatchJob {
         // Atomic writes never leave a damaged result.json; one edited by hand is simply redone.
         guard let stored = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
         let storedPrompt = stored["prompt"] as? NSDictionary
-        guard stored["model"] as? String == model.name, storedPrompt?.isEqual(expectedPrompt) == true else {
-            throw UsageError("\(resultPath) was made with another model or prompt: pass --overwrite to replace it")
+        let storedCleanUp = stored["clean_up"] as? [String: Int]
+        guard stored["model"] as? String == model.name, storedPrompt?.isEqual(expectedPrompt) == true,
+              storedCleanUp == command.cleanUp else {
+            throw UsageError("\(resultPath) was made with another model, prompt or clean-up: pass --overwrite to replace it")
         }
         return true
     }
@@ -47,7 +49,7 @@ struct SegmentBatchJob: BatchJob {
         let (_, setImageMs) = try measure { try predictor.setImage(picture) }
         let (candidates, predictMs) = try measure { try predictor.predict(prompt) }
         var result = SegmentResult(model: model, image: picture, prompt: prompt, candidates: candidates,
-                                   timings: ["set_image": setImageMs, "predict": predictMs])
+                                   masks: command.cleanedMasks(of: candidates), cleanUp: command.cleanUp, timings: ["set_image": setImageMs, "predict": predictMs])
         result.source = input
         // The folder is written aside and takes its name whole: a run killed at any moment
         // leaves an image's outputs complete or absent, never a mix of two runs.
