@@ -190,9 +190,14 @@ struct Segment: ParsableCommand {
         fillHoles == 0 && removeIslands == 0 ? nil : ["fill_holes": fillHoles, "remove_islands": removeIslands]
     }
 
-    /// Each candidate's mask as written: holes filled, then islands removed.
+    /// A mask as written: holes filled, then islands removed.
+    func clean(_ mask: BinaryMask) -> BinaryMask {
+        mask.cleaned(fillingHolesBelow: fillHoles, removingIslandsBelow: removeIslands)
+    }
+
+    /// Each candidate's mask as written.
     func cleanedMasks(of candidates: MaskCandidates) -> [BinaryMask?] {
-        (0..<candidates.count).map { candidates.mask(at: $0)?.cleaned(fillingHolesBelow: fillHoles, removingIslandsBelow: removeIslands) }
+        (0..<candidates.count).map { candidates.mask(at: $0).map(clean) }
     }
 
     /// Reads FILE.npy or FILE.npy:INDEX into one row of low-resolution logits.
