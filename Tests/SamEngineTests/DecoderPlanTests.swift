@@ -69,7 +69,9 @@ final class DecoderPlanTests: XCTestCase {
                     XCTAssertEqual(a.scores[index], b.scores[index], accuracy: 1e-5, "\(context): score \(index)")
                     let difference = zip(a.lowResLogits(at: index), b.lowResLogits(at: index)).map { abs($0 - $1) }.max() ?? 0
                     worstLogit = max(worstLogit, difference)
-                    XCTAssertLessThanOrEqual(difference, 1e-4, "\(context): logits of candidate \(index)")
+                    // Measured 8.6e-05 (SAM 1) on one EPYC, 1.02e-04 on another (OpenBLAS picks
+                    // its kernels per CPU): sums of hundreds of products in another order.
+                    XCTAssertLessThanOrEqual(difference, 2e-4, "\(context): logits of candidate \(index)")
                     // The random-weight fixtures' masks are speckled, with many logits near the
                     // threshold: a difference of 1e-5 flips a few of their pixels.
                     let iou = try XCTUnwrap(a.mask(at: index)).iou(try XCTUnwrap(b.mask(at: index)))
