@@ -150,10 +150,11 @@ struct Export: ParsableCommand {
             guard !replay, let stored = object.mask else { return nil }
             return ObjectMask(mask: try stored.decode(width: image.width, height: image.height), score: stored.score)
         }
-        // An object painted from nothing needs no model.
+        // An object painted from nothing, or imported, needs no model.
         for index in results.indices where results[index] == nil && objects[index].steps.isEmpty {
-            let empty = BinaryMask(width: image.width, height: image.height)
-            results[index] = ObjectMask(mask: MaskSculpting.apply(objects[index].edits, to: empty, imageWidth: image.width,
+            let start = try objects[index].base?.decode(width: image.width, height: image.height)
+                ?? BinaryMask(width: image.width, height: image.height)
+            results[index] = ObjectMask(mask: MaskSculpting.apply(objects[index].edits, to: start, imageWidth: image.width,
                                                                   imageHeight: image.height), score: nil)
         }
         let missing = results.indices.filter { results[$0] == nil }

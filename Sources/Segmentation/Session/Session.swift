@@ -54,6 +54,9 @@ public struct Session: Codable, Equatable, Sendable {
     public var objects: [Object]
     /// Each object's mask leaves out the pixels of the objects before it (the first wins).
     public var noOverlaps: Bool?
+    /// The class list the image is annotated with (`--classes`), in id order; nil when classes
+    /// are free names.
+    public var classes: [String]?
     /// The files the image's last export wrote (see the format above); nil when none is known.
     public var exports: [String]?
 
@@ -178,35 +181,76 @@ public struct Session: Codable, Equatable, Sendable {
         }
     }
 
+    /// A mask that came from outside (an imported annotation): the object's mask before any
+    /// step or edit of samterm's.
+    public struct BaseMask: Codable, Equatable, Sendable {
+        /// COCO compressed RLE at the image's size.
+        public var counts: String
+        /// The source's polygons in pixel coordinates ([x0, y0, x1, y1, ...] each), when it had
+        /// polygons: polygon formats write them back unchanged while the mask is the base.
+        public var polygons: [[Double]]?
+        /// Where it came from, for people: "annotations.json, annotation 17".
+        public var source: String?
+
+        public init(counts: String, polygons: [[Double]]? = nil, source: String? = nil) {
+            self.counts = counts
+            self.polygons = polygons
+            self.source = source
+        }
+
+        public init(mask: BinaryMask, polygons: [[Double]]? = nil, source: String? = nil) {
+            self.init(counts: RLE(mask: mask).compressedString, polygons: polygons, source: source)
+        }
+
+        public func decode(width: Int, height: Int) throws -> BinaryMask {
+            try RLE(compressed: counts, height: height, width: width).decode()
+        }
+    }
+
     public struct Object: Codable, Equatable, Sendable {
         /// Stable within the image; numbers the object in the editor.
         public var id: Int
-        /// What the user called it; COCO categories are made from names.
+        /// What the user called it.
         public var name: String?
+        /// Its class (JSON "class"); dataset exports use it, else the name (COCOWriter.categoryName).
+        public var category: String?
         public var color: RGBColor
+        /// A mask from outside (an import): the object's mask while it has no step; a first step
+        /// with `maskInput` refines from it (SessionReplay).
+        public var base: BaseMask?
+        /// A detector's confidence, for objects made from detection boxes.
+        public var confidence: Double?
         public var steps: [Step]
-        /// Brush strokes and clean-ups over the last step's kept candidate, in order.
+        /// Brush strokes and clean-ups over the last step's kept candidate (or the base mask), in order.
         public var edits: [MaskEdit]
         /// The final mask (edits applied).
         public var mask: StoredMask?
 
-        public init(id: Int, name: String? = nil, color: RGBColor, steps: [Step] = [], edits: [MaskEdit] = [],
-                    mask: StoredMask? = nil) {
+        public init(id: Int, name: String? = nil, category: String? = nil, color: RGBColor, base: BaseMask? = nil,
+                    confidence: Double? = nil, steps: [Step] = [], edits: [MaskEdit] = [], mask: StoredMask? = nil) {
             self.id = id
             self.name = name
+            self.category = category
             self.color = color
+            self.base = base
+            self.confidence = confidence
             self.steps = steps
             self.edits = edits
             self.mask = mask
         }
 
-        private enum CodingKeys: String, CodingKey { case id, name, color, steps, edits, mask }
+        private enum CodingKeys: String, CodingKey {
+            case id, name, category = "class", color, base, confidence, steps, edits, mask
+        }
 
         public init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             id = try container.decode(Int.self, forKey: .id)
             name = try container.decodeIfPresent(String.self, forKey: .name)
+            category = try container.decodeIfPresent(String.self, forKey: .category)
             color = try container.decode(RGBColor.self, forKey: .color)
+            base = try container.decodeIfPresent(BaseMask.self, forKey: .base)
+            confidence = try container.decodeIfPresent(Double.self, forKey: .confidence)
             steps = try container.decode([Step].self, forKey: .steps)
             edits = try container.decodeIfPresent([MaskEdit].self, forKey: .edits) ?? []
             mask = try container.decodeIfPresent(StoredMask.self, forKey: .mask)
@@ -216,14 +260,28 @@ public struct Session: Codable, Equatable, Sendable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encodeIfPresent(name, forKey: .name)
+            try container.encodeIfPresent(category, forKey: .category)
             try container.encode(color, forKey: .color)
+            try container.encodeIfPresent(base, forKey: .base)
+            try container.encodeIfPresent(confidence, forKey: .confidence)
             try container.encode(steps, forKey: .steps)
             if !edits.isEmpty { try container.encode(edits, forKey: .edits) }
             try container.encodeIfPresent(mask, forKey: .mask)
         }
 
-        /// Whether the object has a mask to show or export: a prediction or an edit.
-        public var isEmpty: Bool { steps.isEmpty && edits.isEmpty }
+        /// Whether the object has a mask to show or export: a base, a prediction or an edit.
+        public var isEmpty: Bool { base == nil && steps.isEmpty && edits.isEmpty }
+
+        /// The class it is exported as: its class, else its name, else "object".
+        public var className: String {
+            for candidate in [category, name] {
+                if let text = candidate?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty { return text }
+            }
+            return "object"
+        }
+
+        /// Whether the object's mask is still its base as imported (no step, no edit).
+        public var isBaseOnly: Bool { base != nil && steps.isEmpty && edits.isEmpty }
 
         public var displayName: String { name ?? "object \(id)" }
         /// The prompt currently applied: the last step's points and box.
@@ -262,7 +320,9 @@ extension Session {
                 if step.candidate < 0 || step.candidate >= candidates {
                     problems.append("\(at): candidate \(step.candidate) is not among the \(candidates) a prediction gives")
                 }
-                if stepIndex == 0 && step.maskInput { problems.append("\(at): the first step has no earlier mask to feed back") }
+                if stepIndex == 0 && step.maskInput && object.base == nil {
+                    problems.append("\(at): the first step has no earlier mask to feed back")
+                }
                 if let count = step.maskInputEdits {
                     if !step.maskInput { problems.append("\(at): maskInputEdits without maskInput") }
                     if count < 0 || count > object.edits.count {
@@ -280,6 +340,17 @@ extension Session {
                     }
                 }
                 if !mask.score.isFinite { problems.append("\(where_): stored mask score is not finite") }
+            }
+            if let base = object.base, image.width > 0 && image.height > 0 {
+                do { _ = try RLE(compressed: base.counts, height: image.height, width: image.width) } catch {
+                    problems.append("\(where_): base mask: \(error)")
+                }
+                if let polygons = base.polygons, polygons.contains(where: { $0.count % 2 != 0 || !$0.allSatisfy(\.isFinite) }) {
+                    problems.append("\(where_): base polygons must hold finite x, y pairs")
+                }
+            }
+            if let confidence = object.confidence, !confidence.isFinite {
+                problems.append("\(where_): confidence is not finite")
             }
         }
         return problems

@@ -20,6 +20,11 @@
 //  * The object's mask is the last step's kept candidate, at the image's full resolution,
 //    thresholded at logit 0 (the predictor's output), with the object's edits applied in order
 //    (MaskSculpting); without steps, an empty mask with the edits applied.
+//  * An imported object has a base mask (`Session.Object.base`): without steps, its mask is the
+//    base with the edits applied. Its first step may take a mask input (`maskInput` true): the
+//    base at the editing size (nearest-neighbour) with the first `maskInputEdits` edits
+//    applied (none when absent), made into logits as below. Clicking on an imported object
+//    refines it from what it was.
 //  * Refining from the edited mask is a step with `maskInputEdits` N: its mask input is made
 //    (Predictor.maskInput) from the previous step's kept candidate at the editing size (the
 //    image's, at most 1024 pixels on its long side: the editor's display masks) with the first N
@@ -100,14 +105,31 @@ public enum SessionReplay {
         public var edits: [MaskEdit]
         public var imageWidth: Int
         public var imageHeight: Int
+        /// The object's base mask (any size), which a first step with a mask input refines from.
+        public var base: BinaryMask?
         /// The mask input of a mask (Predictor.maskInput).
         public var maskInput: (BinaryMask) throws -> [Float]
 
-        public init(edits: [MaskEdit], imageWidth: Int, imageHeight: Int, maskInput: @escaping (BinaryMask) throws -> [Float]) {
+        public init(edits: [MaskEdit], imageWidth: Int, imageHeight: Int, base: BinaryMask? = nil,
+                    maskInput: @escaping (BinaryMask) throws -> [Float]) {
             self.edits = edits
             self.imageWidth = imageWidth
             self.imageHeight = imageHeight
+            self.base = base
             self.maskInput = maskInput
+        }
+
+        /// The mask input a first step takes from the base: the base at the editing size with
+        /// the first `edits` edits applied.
+        public func baseMaskInput(edits count: Int) throws -> [Float] {
+            guard let base, count >= 0, count <= edits.count else {
+                throw SessionReplay.ReplayError.prediction(objectID: 0, step: 1, message: "no base mask to refine from")
+            }
+            let size = editingSize(width: imageWidth, height: imageHeight)
+            let sized = base.width == size.width && base.height == size.height
+                ? base : base.resizedNearest(width: size.width, height: size.height)
+            return try maskInput(MaskSculpting.apply(edits.prefix(count), to: sized, imageWidth: imageWidth,
+                                                     imageHeight: imageHeight))
         }
     }
 
@@ -141,6 +163,17 @@ public enum SessionReplay {
         predict: (Prompt, MaskOutputOptions) throws -> Prediction
     ) throws -> Replayed<Prediction>? {
         var maskInput: [Float]? = nil
+        if let first = steps.first, first.maskInput {
+            // Only an imported object's first step has an earlier mask: its base.
+            guard let editing, editing.base != nil else {
+                throw ReplayError.prediction(objectID: objectID, step: 1, message: "it refines a base mask the object does not have")
+            }
+            do {
+                maskInput = try editing.baseMaskInput(edits: first.maskInputEdits ?? 0)
+            } catch {
+                throw ReplayError.prediction(objectID: objectID, step: 1, message: "\(error)")
+            }
+        }
         for (index, step) in steps.enumerated() {
             let isLast = index == steps.count - 1
             let stepPrompt = prompt(for: step, maskInput: maskInput)
@@ -189,7 +222,8 @@ public enum SessionReplay {
     /// - Parameter finalOutput: the mask size and candidates of the last step's prediction.
     public static func replay(_ object: Session.Object, with predictor: Predictor, imageWidth: Int, imageHeight: Int,
                               finalOutput: MaskOutputOptions = MaskOutputOptions()) throws -> Result? {
-        let editing = Editing(edits: object.edits, imageWidth: imageWidth, imageHeight: imageHeight,
+        let base = try object.base.map { try $0.decode(width: imageWidth, height: imageHeight) }
+        let editing = Editing(edits: object.edits, imageWidth: imageWidth, imageHeight: imageHeight, base: base,
                               maskInput: predictor.maskInput(from:))
         return try replay(object.steps, objectID: object.id, finalOutput: finalOutput, editing: editing) {
             try predictor.predict($0, options: $1)
@@ -201,7 +235,8 @@ public enum SessionReplay {
     public static func finalMask(of object: Session.Object, with predictor: Predictor, imageWidth: Int,
                                  imageHeight: Int) throws -> (mask: BinaryMask, score: Float?) {
         let replayed = try replay(object, with: predictor, imageWidth: imageWidth, imageHeight: imageHeight)
-        let base = replayed?.mask ?? BinaryMask(width: imageWidth, height: imageHeight)
+        let base = try replayed?.mask ?? object.base?.decode(width: imageWidth, height: imageHeight)
+            ?? BinaryMask(width: imageWidth, height: imageHeight)
         return (MaskSculpting.apply(object.edits, to: base, imageWidth: imageWidth, imageHeight: imageHeight), replayed?.score)
     }
 }
