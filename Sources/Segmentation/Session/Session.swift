@@ -293,6 +293,13 @@ public struct Session: Codable, Equatable, Sendable {
 }
 
 extension Session {
+    /// The model name of a session no model has predicted for yet (`samterm import` writes it).
+    public static let noModel = ""
+
+    /// True when no object has a prediction: the masks are bases and edits only, the same
+    /// whatever the model.
+    public var isModelIndependent: Bool { objects.allSatisfy { $0.steps.isEmpty } }
+
     /// Problems with a decoded session that JSON decoding alone does not catch, each naming
     /// the object and step; empty when the session is usable.
     public func validationProblems() -> [String] {

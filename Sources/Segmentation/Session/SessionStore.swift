@@ -155,14 +155,18 @@ public struct SessionStore: Sendable {
     }
 
     /// Loads and checks that the session fits this image and model. Mismatches are reported,
-    /// never applied; the file stays as it is so the user can decide.
+    /// never applied; the file stays as it is so the user can decide. A session without any
+    /// prediction (imported masks, strokes) depends on no model: it is taken for `model`.
     public func load(imageSHA256: String, model: String) throws -> Session? {
-        guard let session = try load() else { return nil }
+        guard var session = try load() else { return nil }
         if session.image.sha256 != imageSHA256 {
             throw SessionError.imageMismatch(path: path, sessionSHA256: session.image.sha256, imageSHA256: imageSHA256)
         }
         if session.model != model {
-            throw SessionError.modelMismatch(path: path, sessionModel: session.model, currentModel: model)
+            guard session.isModelIndependent else {
+                throw SessionError.modelMismatch(path: path, sessionModel: session.model, currentModel: model)
+            }
+            session.model = model
         }
         return session
     }
