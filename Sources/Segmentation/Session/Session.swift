@@ -57,6 +57,14 @@ public struct Session: Codable, Equatable, Sendable {
     /// The class list the image is annotated with (`--classes`), in id order; nil when classes
     /// are free names.
     public var classes: [String]?
+    /// The COCO category ids of `classes`, kept from an imported dataset that numbers them
+    /// otherwise than 1...n (nil: 1...n).
+    public var classIDs: [Int]?
+
+    /// The session's class list (fixed), or nil when classes are free names.
+    public var classList: ClassList? {
+        classes.map { ClassList(names: $0, fixed: true, cocoIDs: classIDs) }
+    }
     /// The files the image's last export wrote (see the format above); nil when none is known.
     public var exports: [String]?
 
