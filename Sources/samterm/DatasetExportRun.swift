@@ -6,8 +6,15 @@ import Segmentation
 /// the dataset writers (DatasetExport). An image that cannot be read is reported and left out;
 /// the rest goes on, and the run fails at the end.
 struct DatasetExportRun {
-    let command: Export
     let formats: [DatasetFormat]
+    /// --out: the dataset's folder (nil: LabelMe files beside the images).
+    let out: String?
+    /// --classes as given.
+    let classes: String?
+    /// Replace files that exist (--force).
+    let force: Bool
+    /// Formats' options; `labelmeFolder` and `model` are set here.
+    let options: DatasetOptions
     let masks: SessionMasks
 
     /// Returns true when anything was reported as a problem (the command then exits 1).
@@ -29,26 +36,21 @@ struct DatasetExportRun {
         let classes = try classList(sessions.map(\.session))
         let names = DatasetExport.names(for: sessions.map { $0.store.resolvedImagePath(of: $0.session) })
 
-        var options = DatasetOptions()
-        options.polygons = command.polygons
-        options.polygonTolerance = command.polygonTolerance
-        options.copyImages = command.copyImages
-        options.vocVoidBorder = command.vocVoidBorder
-        options.labelmeFolder = command.out
+        var options = self.options
+        options.labelmeFolder = out
         options.model = sessions.lazy.map(\.session.model).first { !$0.isEmpty }
-        let folder = command.out ?? "."
+        let folder = out ?? "."
         let export = DatasetExport(formats: formats, folder: folder, options: options, classes: classes)
 
         let (clashes, existing) = export.plan(names)
         if !clashes.isEmpty { throw ExportFailure(clashes.joined(separator: "\n")) }
-        if !existing.isEmpty && !command.force { throw ExportFailure("\(ExportError.filesExist(existing))") }
+        if !existing.isEmpty && !force { throw ExportFailure("\(ExportError.filesExist(existing))") }
 
         var objectCount = 0, imageCount = 0
         for ((store, _), name) in zip(sessions, names) {
             do {
                 guard let opened = try OpenedSession.open(store) else { continue }
-                var image = try datasetImage(opened, name: name)
-                image.fileName = name.fileName
+                let image = try datasetImage(opened, name: name)
                 let skipped = try export.add(image)
                 skipped.warnings.forEach { warn($0) }
                 skipped.problems.forEach(problem)
@@ -61,7 +63,7 @@ struct DatasetExportRun {
             }
         }
         try export.finish()
-        let where_ = command.out ?? "beside the images"
+        let where_ = out ?? "beside the images"
         print("\(formats.map(\.rawValue).joined(separator: ",")): \(imageCount) images, \(objectCount) objects, "
               + "\(export.classes.names.count) classes in \(where_)")
         return failed
@@ -70,7 +72,7 @@ struct DatasetExportRun {
     /// --classes, else the class list the sessions share (refused when they disagree), else
     /// none: the export continues DIR's earlier list.
     private func classList(_ sessions: [Session]) throws -> ClassList? {
-        if let given = command.classes {
+        if let given = classes {
             do { return try ClassList.parse(argument: given) } catch { throw UsageError("--classes \(error)") }
         }
         let lists = sessions.compactMap(\.classList)

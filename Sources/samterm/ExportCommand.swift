@@ -122,7 +122,14 @@ struct Export: ParsableCommand {
             }
         }
         if !formats.dataset.isEmpty {
-            failed = try DatasetExportRun(command: self, formats: formats.dataset, masks: masks).run(stores.sessions) || failed
+            var options = DatasetOptions()
+            options.polygons = polygons
+            options.polygonTolerance = polygonTolerance
+            options.copyImages = copyImages
+            options.vocVoidBorder = vocVoidBorder
+            let run = DatasetExportRun(formats: formats.dataset, out: out, classes: classes, force: force, options: options,
+                                       masks: masks)
+            failed = try run.run(stores.sessions) || failed
         }
         for skipped in stores.withoutSession { warn("\(skipped): no session: left out") }
         if failed { throw ExitCode(1) }
