@@ -9,8 +9,8 @@ struct DatasetExportRun {
     let formats: [DatasetFormat]
     /// --out: the dataset's folder (nil: LabelMe files beside the images).
     let out: String?
-    /// --classes as given.
-    let classes: String?
+    /// --classes, parsed (ClassList.parse).
+    let classes: ClassList?
     /// Replace files that exist (--force).
     let force: Bool
     /// Formats' options; `labelmeFolder` and `model` are set here.
@@ -72,9 +72,7 @@ struct DatasetExportRun {
     /// --classes, else the class list the sessions share (refused when they disagree), else
     /// none: the export continues DIR's earlier list.
     private func classList(_ sessions: [Session]) throws -> ClassList? {
-        if let given = classes {
-            do { return try ClassList.parse(argument: given) } catch { throw UsageError("--classes \(error)") }
-        }
+        if let classes { return classes }
         let lists = sessions.compactMap(\.classList)
         guard let first = lists.first else { return nil }
         if let other = lists.first(where: { $0.names != first.names }) {

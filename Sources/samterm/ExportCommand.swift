@@ -110,6 +110,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let formats = try Formats(parsing: format)
+        let classList = try ClassList.parse(option: classes)
         let stores = try ExportInputs(sessionDir: sessionDir).stores(for: inputs)
         let masks = SessionMasks(modelOptions: modelOptions, replay: replay)
         var failed = false
@@ -127,8 +128,8 @@ struct Export: ParsableCommand {
             options.polygonTolerance = polygonTolerance
             options.copyImages = copyImages
             options.vocVoidBorder = vocVoidBorder
-            let run = DatasetExportRun(formats: formats.dataset, out: out, classes: classes, force: force, options: options,
-                                       masks: masks)
+            let run = DatasetExportRun(formats: formats.dataset, out: out, classes: classList,
+                                       force: force, options: options, masks: masks)
             failed = try run.run(stores.sessions) || failed
         }
         for skipped in stores.withoutSession { warn("\(skipped): no session: left out") }
@@ -181,6 +182,14 @@ struct Export: ParsableCommand {
         } catch {
             warn("\(store.path): the files written are not recorded in the session: \(error)")
         }
+    }
+}
+
+extension ClassList {
+    /// `--classes` parsed, its problems usage errors; nil when not given.
+    static func parse(option: String?) throws -> ClassList? {
+        guard let option else { return nil }
+        do { return try parse(argument: option) } catch { throw UsageError("--classes \(error)") }
     }
 }
 
