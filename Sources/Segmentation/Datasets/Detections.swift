@@ -22,6 +22,13 @@ public struct Detection: Equatable, Sendable {
     /// Where it was read, for messages: "dets.json, entry 12" or "labels/a.txt:3".
     public var source: String
 
+    public init(className: String, geometry: Geometry, score: Double?, source: String) {
+        self.className = className
+        self.geometry = geometry
+        self.score = score
+        self.source = source
+    }
+
     /// The box on an image of this size, or why it cannot be one (outside the image, empty).
     public func box(width: Int, height: Int) -> Result<Session.Box, DetectionProblem> {
         let x0, y0, x1, y1: Double
