@@ -53,8 +53,8 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Folder holding sessions, when they are not beside their images.", valueName: "dir"))
     var sessionDir: String?
 
-    @Option(help: "Polygon simplification tolerance in pixels (polygon outputs).")
-    var polygonTolerance: Double = 1.0
+    @Option(help: "Polygon simplification tolerance in pixels (default 1 for polygons, 0.5 for the dataset formats).")
+    var polygonTolerance: Double?
 
     @Option(help: ArgumentHelp("Class list for dataset formats: a file with one name per line, or a,b,c. Ids follow the order.",
                                valueName: "file-or-list"))
@@ -94,7 +94,7 @@ struct Export: ParsableCommand {
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("Give at least one session, image, folder or @LIST.") }
         let formats = try Formats(parsing: format)
-        guard polygonTolerance >= 0 && polygonTolerance.isFinite else {
+        if let polygonTolerance, !(polygonTolerance >= 0 && polygonTolerance.isFinite) {
             throw ValidationError("--polygon-tolerance \(polygonTolerance): must be a number of pixels, 0 or more")
         }
         if out == nil, let format = formats.dataset.first(where: { $0 != .labelme }) {
@@ -125,7 +125,7 @@ struct Export: ParsableCommand {
         if !formats.dataset.isEmpty {
             var options = DatasetOptions()
             options.polygons = polygons
-            options.polygonTolerance = polygonTolerance
+            if let polygonTolerance { options.polygonTolerance = polygonTolerance }
             options.copyImages = copyImages
             options.vocVoidBorder = vocVoidBorder
             let run = DatasetExportRun(formats: formats.dataset, out: out, classes: classList,
@@ -148,7 +148,7 @@ struct Export: ParsableCommand {
         }
         var exporter = Exporter(image: opened.image, imagePath: opened.imagePath, objects: objects, model: opened.session.model,
                                 noOverlaps: opened.session.noOverlaps ?? false)
-        exporter.polygonTolerance = polygonTolerance
+        if let polygonTolerance { exporter.polygonTolerance = polygonTolerance }
         let written = try exporter.write(formats: formats, to: out ?? exporter.imageFolder, force: force)
         for path in written { print(path) }
         record(written, in: opened.store)

@@ -23,6 +23,7 @@ public final class DatasetExport {
     static func writer(for format: DatasetFormat, folder: String, options: DatasetOptions) -> DatasetWriter {
         switch format {
         case .cocoDataset: return COCODatasetWriter(folder: folder, options: options)
+        case .yolo: return YOLOWriter(folder: folder, options: options)
         default: fatalError("TEMP")
         }
     }
@@ -32,6 +33,7 @@ public final class DatasetExport {
             let found: ClassList?
             switch format {
             case .cocoDataset: found = COCODatasetWriter.existingClasses(in: folder)
+            case .yolo: found = YOLOWriter.existingClasses(in: folder).map { ClassList(names: $0) }
             default: found = nil
             }
             if let found, !found.names.isEmpty { return found }
