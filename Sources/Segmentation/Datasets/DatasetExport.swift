@@ -24,7 +24,8 @@ public final class DatasetExport {
         switch format {
         case .cocoDataset: return COCODatasetWriter(folder: folder, options: options)
         case .yolo: return YOLOWriter(folder: folder, options: options)
-        default: fatalError("TEMP")
+        case .voc: return VOCWriter(folder: folder, options: options)
+        case .labelme: return LabelMeWriter(folder: folder, options: options)
         }
     }
 
@@ -34,7 +35,8 @@ public final class DatasetExport {
             switch format {
             case .cocoDataset: found = COCODatasetWriter.existingClasses(in: folder)
             case .yolo: found = YOLOWriter.existingClasses(in: folder).map { ClassList(names: $0) }
-            default: found = nil
+            case .voc: found = VOCWriter.existingClasses(in: folder).map { ClassList(names: $0) }
+            case .labelme: found = nil
             }
             if let found, !found.names.isEmpty { return found }
         }
