@@ -25,6 +25,7 @@ extension EditorAction {
         case .toggleMultimask: return "multimask"
         case .acceptObject: return "accept-object"
         case .renameObject: return "rename-object"
+        case .pickClass: return "pick-class"
         case .previousObject: return "previous-object"
         case .nextObject: return "next-object"
         case .deleteObject: return "delete-object"

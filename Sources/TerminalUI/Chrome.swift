@@ -57,6 +57,8 @@ public enum Chrome {
         switch state.mode {
         case .naming(let text):
             left = [StyledSpan(" Name: ", .bold), StyledSpan(text + "_"), StyledSpan("   Enter to keep, Esc to cancel", .dim)]
+        case .pickingClass(let picker):
+            left = classPickerLine(state, picker)
         case .enteringArea(let holes, let text):
             left = [StyledSpan(holes ? " Fill holes smaller than: " : " Remove islands smaller than: ", .bold),
                     StyledSpan(text + "_"), StyledSpan(" pixels   Enter to keep, Esc to cancel", .dim)]
@@ -103,6 +105,26 @@ public enum Chrome {
 
     /// "Not exported: camera.jpg, dog.png — quit? (y/n)": the images whose changes no export
     /// has written yet (their sessions are saved), as many names as fit in `width`.
+    /// The class picker on the message line: what was typed, then the matching classes with the
+    /// highlighted one bracketed (a new name marked as such).
+    static func classPickerLine(_ state: EditorState, _ picker: ClassPicker) -> StyledLine {
+        var line: StyledLine = [StyledSpan(" Class: ", .bold), StyledSpan(picker.filter + "_  ")]
+        let choices = state.classChoices(filter: picker.filter)
+        if choices.isEmpty {
+            line.append(StyledSpan(state.fixedClasses == nil ? "type a class" : "no class of the list matches", .dim))
+        }
+        for (index, choice) in choices.enumerated() {
+            let text: String
+            switch choice {
+            case .known(let name): text = name
+            case .new(let name): text = "new: " + name
+            }
+            line.append(index == picker.selection ? StyledSpan("[" + text + "]", .highlight) : StyledSpan(" " + text + " "))
+        }
+        line.append(StyledSpan("   ↑↓ Enter, Esc cancels", .dim))
+        return line
+    }
+
     static func quitQuestion(_ state: EditorState, width: Int) -> String {
         let names = state.images.filter(\.hasUnsavedChanges).map(\.name)
         let question = " — quit? (y/n)"
@@ -192,17 +214,20 @@ public enum ObjectPanel {
             switch object.prediction {
             case .pending: status = " …"
             case .failed: status = " !"
-            case .idle: status = object.prompting.isEmpty ? " (empty)" : ""
+            case .idle: status = object.hasMask ? "" : " (empty)"
             case .current, .stale: break
             }
             let number = object.numberPending ? "new" : "\(object.id)"
-            let label = object.name.map { "\(number) \($0)" } ?? number
+            // "3 apple", or "3 left one: apple" when it has a name besides its class.
+            var label = number
+            if let name = object.name { label += " " + name }
+            if let category = object.category { label += (object.name == nil ? " " : ": ") + category }
             var line: StyledLine = [StyledSpan(isCurrent ? ">" : " ", isCurrent ? .highlight : .normal),
                                     StyledSpan("█", .swatch(object.color)), StyledSpan(" ")]
             line.append(StyledSpan(label + status, isCurrent ? .bold : .normal))
             lines.append(line.truncated(to: inner))
         }
-        let help = [" ", " , . select", " N rename", " Del delete", " n new object"]
+        let help = [" ", " , . select", " N rename", " L class", " Del delete", " n new object"]
         if lines.count + help.count <= height {
             lines += Array(repeating: [StyledSpan("")], count: height - lines.count - help.count)
             lines += help.map { [StyledSpan($0, .dim)] }

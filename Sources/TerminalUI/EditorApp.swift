@@ -24,6 +24,8 @@ public struct EditorConfiguration: Sendable {
     public var sessionDirectory: String?
     /// The keys: the defaults with the user's keys.conf applied (KeymapFile.load).
     public var keymap = ActiveKeymap.standard
+    /// A fixed class list (`--classes`), saved in each image's session; nil: free names.
+    public var classes: [String]?
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
                 threads: Int = 0, kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto,
@@ -150,7 +152,8 @@ private final class MainLoop {
         state = EditorState(imagePaths: configuration.imagePaths, terminal: size,
                             setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
                                               renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory,
-                                              pixelsHint: hint, exportFormats: configuration.exportFormats))
+                                              pixelsHint: hint, exportFormats: configuration.exportFormats,
+                                              classes: configuration.classes))
         state.keymap = configuration.keymap
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
            FileManager.default.createFile(atPath: path, contents: nil) {

@@ -24,8 +24,10 @@ public struct ObjectRecord: Sendable {
     /// each feeding the previous step's kept candidate as mask input where it says so, gives
     /// the mask back (SessionReplay); the last step's `candidate` is the one chosen.
     public var steps: [Session.Step]
-    /// Strokes and clean-ups over the last step's kept candidate (or over nothing, without steps).
+    /// Strokes and clean-ups over the last step's kept candidate (or over the base, or nothing, without steps).
     public var edits: [MaskEdit] = []
+    /// An imported mask: the object's mask without steps, what a first step refines.
+    public var base: Session.BaseMask? = nil
 
     public var displayName: String { name ?? "object \(id)" }
 }
@@ -64,6 +66,8 @@ public struct ReplayRequest: Sendable {
     public var edits: [MaskEdit] = []
     public var imageWidth = 0
     public var imageHeight = 0
+    /// The imported mask a first step refines (any size).
+    public var base: BinaryMask? = nil
 }
 
 /// One image's work as it goes into its session file.
@@ -71,7 +75,10 @@ public struct ImageSessionSnapshot: Sendable {
     public struct Object: Sendable {
         public var id: Int
         public var name: String?
+        public var category: String?
         public var color: RGBColor
+        public var base: Session.BaseMask?
+        public var confidence: Double?
         public var steps: [Session.Step]
         public var edits: [MaskEdit] = []
         /// The kept candidate's mask when it is at the image's full size (display masks of large
@@ -89,6 +96,9 @@ public struct ImageSessionSnapshot: Sendable {
     public var noOverlaps = false
     /// The files the image's last export wrote, absolute paths.
     public var exports: [String] = []
+    /// The image's fixed class list and its COCO ids (Session.classes, classIDs).
+    public var classes: [String]? = nil
+    public var classIDs: [Int]? = nil
 
     /// The session file's content. `store` turns an object's mask into its stored form (a
     /// writer may keep the ones it already encoded); `recordExport` says how the session names
@@ -98,14 +108,18 @@ public struct ImageSessionSnapshot: Sendable {
                             object.mask.map { Session.StoredMask(mask: $0, score: Double(object.score ?? 0)) }
                         },
                         recordExport: (String) -> String = { $0 }) -> Session {
-        Session(image: Session.ImageReference(path: imageReferencePath, sha256: sha256, width: width, height: height),
-                model: model,
-                objects: objects.map { object in
-                    Session.Object(id: object.id, name: object.name, color: object.color, steps: object.steps,
-                                   edits: object.edits, mask: store(object))
-                },
-                noOverlaps: noOverlaps,
-                exports: exports.isEmpty ? nil : exports.map(recordExport))
+        var session = Session(image: Session.ImageReference(path: imageReferencePath, sha256: sha256, width: width, height: height),
+                              model: model,
+                              objects: objects.map { object in
+                                  Session.Object(id: object.id, name: object.name, category: object.category, color: object.color,
+                                                 base: object.base, confidence: object.confidence, steps: object.steps,
+                                                 edits: object.edits, mask: store(object))
+                              },
+                              noOverlaps: noOverlaps,
+                              exports: exports.isEmpty ? nil : exports.map(recordExport))
+        session.classes = classes
+        session.classIDs = classIDs
+        return session
     }
 }
 

@@ -34,6 +34,15 @@ public struct EditorObject: Sendable {
     /// Stable within its image; numbers the object for display and export.
     public internal(set) var id: Int
     public var name: String?
+    /// Its class (dataset exports use it, else the name).
+    public var category: String?
+    /// A detector's confidence (`segment --boxes`), kept through saves.
+    public var confidence: Double?
+    /// An imported mask (Session.Object.base): shown while there is no prediction, and what the
+    /// first prediction refines (its mask input is this mask, at the display size, with the
+    /// edits). `baseMask` is it at the display size.
+    public internal(set) var base: Session.BaseMask?
+    var baseMask: BinaryMask?
     public var colorIndex: Int
     public var color: RGBColor
     public var prompting = Prompt()
@@ -91,8 +100,21 @@ public struct EditorObject: Sendable {
         candidates.indices.contains(chosen) ? candidates[chosen] : nil
     }
 
-    /// Whether the object has anything worth keeping or exporting: a prediction, or strokes.
-    public var hasMask: Bool { (!prompting.isEmpty && !candidates.isEmpty) || (prompting.isEmpty && !edits.isEmpty) }
+    /// Whether the object has anything worth keeping or exporting: a prediction, strokes or an
+    /// imported mask.
+    public var hasMask: Bool {
+        (!prompting.isEmpty && !candidates.isEmpty) || (prompting.isEmpty && (!edits.isEmpty || baseMask != nil))
+    }
+
+    /// The current prompt refines the imported mask: it is the object's first prediction.
+    var refinesBase: Bool { baseMask != nil && lineage.isEmpty && !prompting.isEmpty }
+
+    /// The mask a prompt refining the imported mask takes as its mask input: the base at the
+    /// display size with the edits made before the prompt (SessionReplay does the same).
+    func editedBase(imageWidth: Int, imageHeight: Int) -> BinaryMask? {
+        baseMask.map { MaskSculpting.apply(edits.prefix(maskInputEdits ?? edits.count), to: $0, imageWidth: imageWidth,
+                                           imageHeight: imageHeight) }
+    }
 
     /// The predictions that reproduce the mask on screen, oldest first (see SessionReplay for
     /// the protocol): the candidates' own prediction and the chain of kept candidates before it.

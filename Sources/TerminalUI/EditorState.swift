@@ -47,6 +47,10 @@ public struct ImageDocument: Sendable {
     public var autosave = AutosaveState.waiting
     /// Each object's mask leaves out the pixels of the objects before it (`v`; saved in the session).
     public var noOverlaps = false
+    /// The class list the image's session fixes (`--classes` of an earlier run, an import), and
+    /// its COCO ids; nil when classes are free names.
+    public var classes: [String]?
+    public var classIDs: [Int]?
     /// What the objects' shown masks were last made from (SculptedMasks).
     var shownMasksKey: ShownMasksKey?
     /// Every change to the objects, for undo and redo (ImageHistory).
@@ -104,6 +108,8 @@ public enum InteractionMode: Equatable, Sendable {
     case help
     /// Typing a name for the current object; the text so far.
     case naming(String)
+    /// Picking the current object's class (`L`): the filter typed and the highlighted choice.
+    case pickingClass(ClassPicker)
     /// Typing the area (pixels) below which `f` fills holes (or `i` removes islands).
     case enteringArea(holes: Bool, text: String)
     case confirmQuit
@@ -148,9 +154,12 @@ public struct EditorSetup: Equatable, Sendable {
     /// How to get pictures where the terminal could show them but something in between keeps
     /// them away (tmux without passthrough); shown on the status line.
     public var pixelsHint: String?
+    /// A fixed class list (`--classes`), saved in every image's session; nil: free names.
+    public var classes: [String]?
 
     public init(modelName: String, device: String, renderer: String, outputDirectory: String? = nil, pixelsHint: String? = nil,
-                exportFormats: [ExportFormat] = ExportFormat.defaults) {
+                exportFormats: [ExportFormat] = ExportFormat.defaults, classes: [String]? = nil) {
+        self.classes = classes
         self.modelName = modelName
         self.device = device
         self.renderer = renderer
@@ -265,7 +274,8 @@ public struct EditorState: Sendable {
     }
 
     func record(of object: EditorObject) -> ObjectRecord {
-        ObjectRecord(id: object.id, name: object.name, color: object.color, steps: object.steps, edits: object.edits)
+        ObjectRecord(id: object.id, name: object.name, color: object.color, steps: object.steps, edits: object.edits,
+                     base: object.base)
     }
 
     /// What the session file of image `index` should hold now; nil while autosave is not on
@@ -276,15 +286,20 @@ public struct EditorState: Sendable {
         guard document.autosave == .on, let sha256 = document.sha256, let width = document.width, let height = document.height else { return nil }
         let objects = document.objects.compactMap { object -> ImageSessionSnapshot.Object? in
             let steps = object.steps
-            guard !steps.isEmpty || (object.prompting.isEmpty && !object.edits.isEmpty) else { return nil }
+            // An imported object is kept whatever happens to it (its prediction may be in flight).
+            guard !steps.isEmpty || (object.prompting.isEmpty && !object.edits.isEmpty) || object.base != nil else { return nil }
             // The sculpted mask (before no-overlaps, which exports apply), when it has the image's size.
             let mask = object.sculptedMask.flatMap { $0.width == width && $0.height == height ? $0 : nil }
-            return ImageSessionSnapshot.Object(id: object.id, name: object.name, color: object.color, steps: steps,
+            return ImageSessionSnapshot.Object(id: object.id, name: object.name, category: object.category, color: object.color,
+                                               base: object.base, confidence: object.confidence, steps: steps,
                                                edits: object.edits, mask: mask, score: object.chosenCandidate?.score)
         }
-        return ImageSessionSnapshot(imagePath: document.path, sha256: sha256, width: width, height: height,
-                                    model: setup.modelName, objects: objects, noOverlaps: document.noOverlaps,
-                                    exports: document.exports)
+        var snapshot = ImageSessionSnapshot(imagePath: document.path, sha256: sha256, width: width, height: height,
+                                            model: setup.modelName, objects: objects, noOverlaps: document.noOverlaps,
+                                            exports: document.exports)
+        snapshot.classes = setup.classes ?? document.classes
+        snapshot.classIDs = setup.classes == nil ? document.classIDs : nil
+        return snapshot
     }
 
     /// The effect that autosaves image `index`, if it is saved at all (its masks brought up to

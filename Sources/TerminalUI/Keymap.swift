@@ -14,6 +14,7 @@ public enum EditorAction: Equatable, Sendable {
     case toggleMultimask
     case acceptObject
     case renameObject
+    case pickClass
     case previousObject
     case nextObject
     case deleteObject
@@ -68,7 +69,8 @@ public enum Keymap {
         KeyBinding(keys: [.shiftLeft, .character("H")], label: "Shift+move", action: .moveCursor(columns: -bigStep, rows: 0), help: "move 10 cells"),
         KeyBinding(keys: [.shiftDown, .character("J")], label: "", action: .moveCursor(columns: 0, rows: bigStep), help: ""),
         KeyBinding(keys: [.shiftUp, .character("K")], label: "", action: .moveCursor(columns: 0, rows: -bigStep), help: ""),
-        KeyBinding(keys: [.shiftRight, .character("L")], label: "", action: .moveCursor(columns: bigStep, rows: 0), help: ""),
+        // `L` picks a class (the datasets' key): far right is Shift+→ alone.
+        KeyBinding(keys: [.shiftRight], label: "", action: .moveCursor(columns: bigStep, rows: 0), help: ""),
         KeyBinding(keys: [.character(" "), .enter], label: "Space Enter", action: .placePoint(foreground: true),
                    help: "foreground point (paint mode: paint a disc)"),
         KeyBinding(keys: [.character("x")], label: "x", action: .placePoint(foreground: false),
@@ -85,6 +87,7 @@ public enum Keymap {
         KeyBinding(keys: [.character("m")], label: "m", action: .toggleMultimask, help: "multimask on / off"),
         KeyBinding(keys: [.character("n")], label: "n", action: .acceptObject, help: "accept, start a new object"),
         KeyBinding(keys: [.character("N")], label: "N", action: .renameObject, help: "name the object"),
+        KeyBinding(keys: [.character("L")], label: "L", action: .pickClass, help: "pick the object's class"),
         KeyBinding(keys: [.character(","), .pageUp], label: ", .", action: .previousObject, help: "previous / next object"),
         KeyBinding(keys: [.character("."), .pageDown], label: "", action: .nextObject, help: ""),
         KeyBinding(keys: [.delete], label: "Delete", action: .deleteObject, help: "delete the object"),

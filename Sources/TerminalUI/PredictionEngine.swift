@@ -16,10 +16,10 @@ public protocol PredictionEngine: AnyObject {
     func loadEmbedding(slot: Int, path: String, key: String) throws
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult
     /// An object's saved steps replayed on the slot's image (`SessionReplay.replay`), the last
-    /// step's masks at the size asked; nil without steps. `edits` and the image's size serve
-    /// the steps that refine from the edited mask.
-    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
-                maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>?
+    /// step's masks at the size asked; nil without steps. `edits`, the imported `base` and the
+    /// image's size serve the steps that refine from an edited mask.
+    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], base: BinaryMask?, imageWidth: Int, imageHeight: Int,
+                objectID: Int, maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>?
     /// A mask of the slot's image as a prompt's mask input (`Predictor.maskInput`).
     func maskInput(slot: Int, mask: BinaryMask) throws -> [Float]
     /// The automatic mask generator on `image`, the slot's image (with the model's default

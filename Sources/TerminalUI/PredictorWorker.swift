@@ -223,7 +223,7 @@ public final class PredictorWorker: @unchecked Sendable {
     private func replay(_ request: ReplayRequest) {
         guard let (engine, slot) = engineAndSlot(requestID: request.id, imageIndex: request.imageIndex) else { return }
         do {
-            let replayed = try replay(request.steps, edits: request.edits, imageWidth: request.imageWidth,
+            let replayed = try replay(request.steps, edits: request.edits, base: request.base, imageWidth: request.imageWidth,
                                       imageHeight: request.imageHeight, objectID: request.objectID, slot: slot, engine: engine,
                                       maskWidth: request.maskWidth, maskHeight: request.maskHeight)
             post(.replayed(requestID: request.id, result: replayed.prediction, maskInput: replayed.maskInput))
@@ -232,10 +232,10 @@ public final class PredictorWorker: @unchecked Sendable {
         }
     }
 
-    private func replay(_ steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
-                        slot: Int, engine: PredictionEngine, maskWidth: Int, maskHeight: Int)
+    private func replay(_ steps: [Session.Step], edits: [MaskEdit], base: BinaryMask?, imageWidth: Int, imageHeight: Int,
+                        objectID: Int, slot: Int, engine: PredictionEngine, maskWidth: Int, maskHeight: Int)
         throws -> SessionReplay.Replayed<PredictionResult> {
-        guard let replayed = try engine.replay(slot: slot, steps: steps, edits: edits, imageWidth: imageWidth,
+        guard let replayed = try engine.replay(slot: slot, steps: steps, edits: edits, base: base, imageWidth: imageWidth,
                                                imageHeight: imageHeight, objectID: objectID,
                                                maskWidth: maskWidth, maskHeight: maskHeight) else {
             throw SessionReplay.ReplayError.prediction(objectID: objectID, step: 0, message: "no steps to replay")
@@ -255,10 +255,11 @@ public final class PredictorWorker: @unchecked Sendable {
             // and its edits applied at that size.
             let width = request.imageWidth, height = request.imageHeight
             let objects = try request.objects.map { record in
-                var mask = BinaryMask(width: width, height: height)
+                let base = try record.base?.decode(width: width, height: height)
+                var mask = base ?? BinaryMask(width: width, height: height)
                 var score: Double?
                 if !record.steps.isEmpty {
-                    let replayed = try replay(record.steps, edits: record.edits, imageWidth: width, imageHeight: height,
+                    let replayed = try replay(record.steps, edits: record.edits, base: base, imageWidth: width, imageHeight: height,
                                               objectID: record.id, slot: slot, engine: engine, maskWidth: width, maskHeight: height)
                     let candidate = replayed.prediction.candidates[replayed.chosen]
                     mask = candidate.mask

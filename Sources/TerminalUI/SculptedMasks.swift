@@ -6,8 +6,10 @@ import Segmentation
 
 /// What an object's sculpted mask was computed from.
 struct SculptSource: Equatable, Sendable {
-    /// The candidates' version and the chosen one; nil: an empty mask (strokes on nothing).
+    /// The candidates' version and the chosen one; nil: the imported mask, or an empty one.
     var candidate: CandidateKey?
+    /// Without a candidate: the imported mask (else an empty mask, strokes on nothing).
+    var fromBase = false
     var width: Int
     var height: Int
     var edits: [MaskEdit]
@@ -26,6 +28,10 @@ extension EditorObject {
             let source = SculptSource(candidate: .init(version: candidatesVersion, chosen: chosen),
                                       width: candidate.mask.width, height: candidate.mask.height, edits: edits)
             return (candidate.mask, source)
+        }
+        // The imported mask stays on screen until the first prediction replaces it.
+        if let baseMask, prompting.isEmpty || candidates.isEmpty {
+            return (baseMask, SculptSource(candidate: nil, fromBase: true, width: baseMask.width, height: baseMask.height, edits: edits))
         }
         guard prompting.isEmpty, !edits.isEmpty else { return nil }
         return (BinaryMask(width: emptySize.width, height: emptySize.height),
@@ -63,7 +69,7 @@ extension EditorObject {
     /// only adds to `old`: new edits after the old ones, or the last stroke drawn further (its
     /// new segments, from the old path's end). Nil when the mask must be made again.
     static func editsAfter(_ old: SculptSource, toReach new: SculptSource) -> [MaskEdit]? {
-        guard old.candidate == new.candidate, old.width == new.width, old.height == new.height,
+        guard old.candidate == new.candidate, old.fromBase == new.fromBase, old.width == new.width, old.height == new.height,
               new.edits.count >= old.edits.count else { return nil }
         if new.edits.starts(with: old.edits) { return Array(new.edits.dropFirst(old.edits.count)) }
         guard let last = old.edits.last, case .stroke(let before) = last,

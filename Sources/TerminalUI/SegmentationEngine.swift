@@ -63,10 +63,10 @@ final class SegmentationEngine: PredictionEngine {
         try Self.result(of: predictors[slot].predict(prompting, options: MaskOutputOptions(size: (maskWidth, maskHeight))))
     }
 
-    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
-                maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? {
+    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], base: BinaryMask?, imageWidth: Int, imageHeight: Int,
+                objectID: Int, maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? {
         let predictor = predictors[slot]
-        let editing = SessionReplay.Editing(edits: edits, imageWidth: imageWidth, imageHeight: imageHeight,
+        let editing = SessionReplay.Editing(edits: edits, imageWidth: imageWidth, imageHeight: imageHeight, base: base,
                                             maskInput: predictor.maskInput(from:))
         return try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight)),
                                         editing: editing) {

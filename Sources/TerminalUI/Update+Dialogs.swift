@@ -11,6 +11,8 @@ extension EditorState {
             return answerHelp(key)
         case .naming(let text):
             return editName(text, key: key)
+        case .pickingClass(let picker):
+            return answerClassPicker(picker, key: key)
         case .enteringArea(let holes, let text):
             return editCleanupArea(text, holes: holes, key: key)
         case .confirmQuit:

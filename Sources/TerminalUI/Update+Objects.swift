@@ -16,10 +16,11 @@ extension EditorState {
         if currentObject == nil { startNewObject() }
     }
 
-    private mutating func startNewObject() {
+    private mutating func startNewObject(category: String? = nil) {
         let id = document.nextObjectID
         document.nextObjectID += 1
         var object = EditorObject(id: id, colorIndex: id - 1)
+        object.category = category
         object.numberPending = document.autosave == .waiting
         document.objects.append(object)
         document.currentObject = document.objects.count - 1
@@ -30,7 +31,8 @@ extension EditorState {
     /// of its own: undoing the one that emptied it (a clear) brings it back whole.
     @discardableResult
     mutating func dropCurrentObjectIfEmpty() -> Bool {
-        guard let object = currentObject, object.prompting.isEmpty, object.name == nil else { return false }
+        guard let object = currentObject, object.prompting.isEmpty, object.name == nil, object.category == nil,
+              object.edits.isEmpty, object.base == nil else { return false }
         document.objects.remove(at: document.currentObject)
         return true
     }
@@ -39,8 +41,9 @@ extension EditorState {
     mutating func acceptObject() -> [EditorEffect] {
         guard let object = currentObject, object.hasMask else { return say("Nothing to accept yet: place a point first") }
         boxAnchor = nil
-        startNewObject()
-        say("Accepted \(object.displayName); now \(currentObject?.displayName ?? "")")
+        // Ten apples are ten clicks: the next object is of the same class.
+        startNewObject(category: object.category)
+        say("Accepted \(object.displayName); now \(currentObject?.displayName ?? "")" + (object.category.map { " (\($0))" } ?? ""))
         return autosave(image: currentImage)
     }
 

@@ -168,8 +168,14 @@ extension EditorState {
         let image = images[imageIndex]
         let size = Self.displayMaskSize(width: image.width ?? 1, height: image.height ?? 1)
         defer { nextRequestID += 1 }
-        return PredictRequest(id: nextRequestID, imageIndex: imageIndex, objectID: object.id,
-                              prompting: object.prompting, maskWidth: size.width, maskHeight: size.height)
+        var request = PredictRequest(id: nextRequestID, imageIndex: imageIndex, objectID: object.id,
+                                     prompting: object.prompting, maskWidth: size.width, maskHeight: size.height)
+        // Refining an imported mask: the worker makes the mask input from it, as for `r`.
+        if object.refinesBase, let width = image.width, let height = image.height {
+            request.prompting.maskInput = nil
+            request.editedMask = object.editedBase(imageWidth: width, imageHeight: height)
+        }
+        return request
     }
 
     /// Asks again for an object's candidates (its request was dropped): a prediction of its
@@ -186,7 +192,8 @@ extension EditorState {
         return .replay(ReplayRequest(id: request.id, imageIndex: imageIndex, objectID: object.id,
                                      steps: origin.steps(choosing: object.chosen),
                                      maskWidth: request.maskWidth, maskHeight: request.maskHeight,
-                                     edits: object.edits, imageWidth: image.width ?? 0, imageHeight: image.height ?? 0))
+                                     edits: object.edits, imageWidth: image.width ?? 0, imageHeight: image.height ?? 0,
+                                     base: object.baseMask))
     }
 
     // MARK: - Answers
@@ -238,14 +245,16 @@ extension EditorObject {
             prompting.maskInput = nil
             lineage = []
         }
-        maskInputEdits = nil
+        // The first prompt of an imported object refines its mask (with the edits made so far).
+        maskInputEdits = refinesBase ? edits.count : nil
         setMultimask(always: multimaskAlways)
         awaitingReplay = false
     }
 
     /// Single points are ambiguous (a shirt or the person?): they get three candidates.
     mutating func setMultimask(always: Bool) {
-        prompting.multimask = always || (prompting.maskInput == nil && prompting.points.count == 1 && prompting.box == nil)
+        prompting.multimask = always
+            || (prompting.maskInput == nil && !refinesBase && prompting.points.count == 1 && prompting.box == nil)
     }
 
     /// No prompts: nothing to predict and nothing to show.

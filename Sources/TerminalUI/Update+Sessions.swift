@@ -42,13 +42,17 @@ extension EditorState {
     /// (the worker answers with the session before encoding, so they had no mask yet).
     private mutating func restore(_ session: Session, into index: Int) -> [EditorEffect] {
         images[index].noOverlaps = session.noOverlaps ?? false
+        if setup.classes == nil, let classes = session.classes {
+            images[index].classes = classes
+            images[index].classIDs = session.classIDs
+        }
         let saved = session.objects.filter { !$0.isEmpty }
         guard !saved.isEmpty else { return [] }
         if images[index].width == nil {
             images[index].width = session.image.width
             images[index].height = session.image.height
         }
-        let restored = saved.map(EditorObject.init(restoring:))
+        let restored = saved.map { EditorObject(restoring: $0, imageWidth: session.image.width, imageHeight: session.image.height) }
         var numbers = ObjectNumbers(next: (saved.map(\.id).max() ?? 0) + 1)
         // The same objects in the undo history, so undoing the early click keeps the session's.
         let placed: (inout ImageSnapshot) -> Void = { snapshot in
@@ -158,10 +162,17 @@ extension EditorState {
 
 extension EditorObject {
     /// A saved object as it comes back: its last step's prompt, waiting for the replay of its
-    /// steps (the mask input of that prompt is not saved).
-    init(restoring object: Session.Object) {
+    /// steps (the mask input of that prompt is not saved); an imported mask at the display size.
+    init(restoring object: Session.Object, imageWidth: Int, imageHeight: Int) {
         self.init(id: object.id, colorIndex: object.id - 1, name: object.name, color: object.color)
+        category = object.category
+        confidence = object.confidence
         edits = object.edits
+        if let stored = object.base, let full = try? stored.decode(width: imageWidth, height: imageHeight) {
+            base = stored
+            let size = EditorState.displayMaskSize(width: imageWidth, height: imageHeight)
+            baseMask = size == (imageWidth, imageHeight) ? full : full.resizedNearest(width: size.width, height: size.height)
+        }
         // Painted from nothing: no prompt to replay.
         guard let last = object.steps.last else { return }
         prompting = SessionReplay.prompt(for: last, maskInput: nil)

@@ -46,7 +46,7 @@ extension EditorAction {
             return .currentImage
         // Naming, selecting and deleting an object, and viewing, do not read candidates; `A`
         // runs beside predictions; quitting asks about exports only.
-        case .moveCursor, .renameObject, .previousObject, .nextObject, .deleteObject, .toggleOverlay,
+        case .moveCursor, .renameObject, .pickClass, .previousObject, .nextObject, .deleteObject, .toggleOverlay,
              .toggleOutline, .zoomIn, .zoomOut, .zoomToFit, .findObjects, .quit, .showHelp, .cancel, .interrupt,
              .lowerAutomaticThresholds, .pan, .toggleShowOnlySelected,
              .togglePaintMode, .brushSize, .setCleanupArea, .toggleNoOverlaps:
@@ -57,7 +57,7 @@ extension EditorAction {
     /// Whether the action does nothing without the image on screen (the cursor lives on it).
     var needsImage: Bool {
         switch self {
-        case .moveCursor, .placePoint, .toggleBox, .renameObject, .zoomIn, .zoomOut, .zoomToFit, .pan, .penDown: return true
+        case .moveCursor, .placePoint, .toggleBox, .renameObject, .pickClass, .zoomIn, .zoomOut, .zoomToFit, .pan, .penDown: return true
         default: return false
         }
     }

@@ -117,6 +117,7 @@ extension EditorState {
         case .toggleMultimask: return toggleMultimask()
         case .acceptObject: return acceptObject()
         case .renameObject: return renameObject()
+        case .pickClass: return pickClass()
         case .previousObject, .nextObject: return cycleObject(by: action == .nextObject ? 1 : -1)
         case .deleteObject: return askToDeleteObject()
         case .toggleOverlay: return toggleOverlay()

@@ -34,6 +34,10 @@ struct Edit: ParsableCommand {
     @Option(help: "Export formats, comma separated: png, labelmap, cutout, coco, overlay, polygons.")
     var formats: String = ExportFormat.defaults.map(\.rawValue).joined(separator: ",")
 
+    @Option(help: ArgumentHelp("A fixed class list for `L`: a file with one name per line, or a,b,c (saved in each image's session).",
+                               valueName: "file-or-list"))
+    var classes: String?
+
     @Option(help: ArgumentHelp("Keep session files in this folder instead of beside each image (IMAGE.samterm.json).",
                                valueName: "dir"))
     var sessionDir: String?
@@ -78,6 +82,7 @@ struct Edit: ParsableCommand {
             renderer: renderer, outputDirectory: out, exportFormats: exportFormats,
             useEmbeddingCache: !noCache, sessionDirectory: sessionDir)
         configuration.keymap = keymap
+        configuration.classes = try ClassList.parse(option: classes)?.names
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
     }

@@ -155,8 +155,8 @@ final class ProgressEngine: PredictionEngine, @unchecked Sendable {
     func predict(slot: Int, prompting: Prompt, maskWidth: Int, maskHeight: Int) throws -> PredictionResult {
         throw EngineError(status: .internal, message: "not in this test")
     }
-    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
-                maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? { nil }
+    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], base: BinaryMask?, imageWidth: Int, imageHeight: Int,
+                objectID: Int, maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? { nil }
     func maskInput(slot: Int, mask: BinaryMask) throws -> [Float] {
         throw EngineError(status: .internal, message: "not in this test")
     }

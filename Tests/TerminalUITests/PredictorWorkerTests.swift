@@ -83,9 +83,9 @@ final class ScriptedEngine: PredictionEngine, @unchecked Sendable {
     }
 
     /// Replays through `predict` above, as the real engine replays through its predictor.
-    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], imageWidth: Int, imageHeight: Int, objectID: Int,
-                maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? {
-        let editing = SessionReplay.Editing(edits: edits, imageWidth: imageWidth, imageHeight: imageHeight) {
+    func replay(slot: Int, steps: [Session.Step], edits: [MaskEdit], base: BinaryMask?, imageWidth: Int, imageHeight: Int,
+                objectID: Int, maskWidth: Int, maskHeight: Int) throws -> SessionReplay.Replayed<PredictionResult>? {
+        let editing = SessionReplay.Editing(edits: edits, imageWidth: imageWidth, imageHeight: imageHeight, base: base) {
             try self.maskInput(slot: slot, mask: $0)
         }
         return try SessionReplay.replay(steps, objectID: objectID, finalOutput: MaskOutputOptions(size: (maskWidth, maskHeight)),
