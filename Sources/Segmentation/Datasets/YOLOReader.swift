@@ -101,7 +101,7 @@ public enum YOLOReader {
     }
 
     /// data.yaml's `names`: `names: [a, b]`, or a block of `- a` lines, or of `0: a` lines.
-    static func parseNames(yaml: String) -> [Int: String] {
+    public static func parseNames(yaml: String) -> [Int: String] {
         var names: [Int: String] = [:]
         var inNames = false
         var next = 0

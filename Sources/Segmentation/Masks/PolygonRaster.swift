@@ -19,8 +19,8 @@ public enum PolygonRaster {
         var mask = BinaryMask(width: width, height: height)
         guard radius.isFinite, cx.isFinite, cy.isFinite else { return mask }
         let r2 = radius * radius
-        let y0 = max(0, Int((cy - radius).rounded(.down)) - 1), y1 = min(height - 1, Int((cy + radius).rounded(.up)) + 1)
-        let x0 = max(0, Int((cx - radius).rounded(.down)) - 1), x1 = min(width - 1, Int((cx + radius).rounded(.up)) + 1)
+        let y0 = max(0, whole((cy - radius).rounded(.down)) - 1), y1 = min(height - 1, whole((cy + radius).rounded(.up)) + 1)
+        let x0 = max(0, whole((cx - radius).rounded(.down)) - 1), x1 = min(width - 1, whole((cx + radius).rounded(.up)) + 1)
         guard y0 <= y1, x0 <= x1 else { return mask }
         for y in y0...y1 {
             let dy = Double(y) + 0.5 - cy
@@ -32,13 +32,18 @@ public enum PolygonRaster {
         return mask
     }
 
+    /// A whole-valued coordinate as an Int, clamped so far-off (hostile) values cannot trap.
+    private static func whole(_ value: Double) -> Int {
+        Int(min(max(value, -1e9), 1e9))
+    }
+
     private static func fill(_ flat: [Double], into mask: inout BinaryMask) {
         guard flat.count >= 6, flat.count % 2 == 0, flat.allSatisfy(\.isFinite) else { return }
         let count = flat.count / 2
         let ys = stride(from: 1, to: flat.count, by: 2).map { flat[$0] }
         guard let minY = ys.min(), let maxY = ys.max() else { return }
-        let firstRow = max(0, Int((minY - 0.5).rounded(.up)))
-        let lastRow = min(mask.height - 1, Int((maxY - 0.5).rounded(.down)))
+        let firstRow = max(0, whole((minY - 0.5).rounded(.up)))
+        let lastRow = min(mask.height - 1, whole((maxY - 0.5).rounded(.down)))
         guard firstRow <= lastRow else { return }
         var crossings: [Double] = []
         for y in firstRow...lastRow {
@@ -56,8 +61,8 @@ public enum PolygonRaster {
             var k = 0
             while k + 1 < crossings.count {
                 // Centres x + 0.5 in [left, right).
-                let first = max(0, Int((crossings[k] - 0.5).rounded(.up)))
-                let last = min(mask.width - 1, Int((crossings[k + 1] - 0.5).rounded(.up)) - 1)
+                let first = max(0, whole((crossings[k] - 0.5).rounded(.up)))
+                let last = min(mask.width - 1, whole((crossings[k + 1] - 0.5).rounded(.up)) - 1)
                 if first <= last { for x in first...last { mask[x, y] = true } }
                 k += 2
             }
