@@ -32,7 +32,7 @@ LIBTORCH_VENV ?= $(HOME)/.cache/samterm/libtorch-pypi
 PYPI_TORCH ?= torch
 # The reference implementation, for developers regenerating fixtures (make fixtures / make parity).
 REFERENCE_VENV ?= /tmp/ref
-# pycocotools for the COCO export tests (Tests read it from here).
+# The export formats' real readers for the tests (Tests read them from here).
 TEST_VENV := .venv
 
 .PHONY: run test deps build checkpoints fixtures bench clean libtorch-pypi test-pypi check-libtorch
@@ -49,8 +49,9 @@ deps: check-libtorch
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 	@command -v swift >/dev/null || { echo "swift not found: install Swift 6 (https://swift.org/install) and put it on PATH" >&2; exit 1; }
-	@# The COCO tests check our files with the real pycocotools, kept in a venv of their own.
-	@test -x $(TEST_VENV)/bin/python && $(TEST_VENV)/bin/python -c 'import pycocotools' 2>/dev/null || \
+	@# The export tests check our files with their real readers (pycocotools, Ultralytics, labelme,
+	@# PIL), kept in a venv of their own.
+	@test -x $(TEST_VENV)/bin/python && $(TEST_VENV)/bin/python -c 'import pycocotools, PIL, ultralytics, labelme' 2>/dev/null || \
 		{ python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q -r tools/requirements-test.txt; }
 
 build: deps

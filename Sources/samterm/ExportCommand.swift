@@ -2,31 +2,43 @@ import ArgumentParser
 import Foundation
 import Segmentation
 
-/// `samterm export`: writes an image's segmented objects in dataset formats, from its session.
+/// `samterm export`: writes images' segmented objects, from their sessions, in the formats
+/// viewers and datasets use: per image (masks, label map, cut-outs, COCO per image, overlay) or
+/// one dataset for all the images (COCO, YOLO, VOC, LabelMe).
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export an image's objects (from its session) as masks, a label map, cut-outs, COCO JSON or an overlay.",
+        abstract: "Export images' objects (from their sessions) as masks, cut-outs, COCO, YOLO, VOC or LabelMe files.",
         discussion: """
-            SESSION_OR_IMAGE is a session file (IMAGE.samterm.json) or an image whose session lies \
-            beside it (or in --session-dir). Masks saved in the session are used as they are; objects \
-            without one, or every object with --replay, are recomputed by replaying their prompts \
-            through the model (--checkpoint, else $SAMTERM_CHECKPOINT, else the one `make checkpoints` fetched).
+            INPUTS are session files (IMAGE.samterm.json), images whose sessions lie beside them (or in \
+            --session-dir), folders of images (those without a session are left out) or @LIST files. \
+            Masks saved in the sessions are used as they are; objects without one, or every object with \
+            --replay, are recomputed by replaying their prompts through the model (--checkpoint, else \
+            $SAMTERM_CHECKPOINT, else the one `make checkpoints` fetched).
 
-            Formats: png (one 0/255 mask per object), labelmap (object i = value i; 16-bit beyond 255 \
-            objects), cutout (RGBA per object, cropped to its box), coco (COCO JSON, compressed RLE), \
-            overlay (the image with every mask in its colour), polygons (COCO JSON with polygons).
+            Per-image formats, written into --out or each image's folder: png (one 0/255 mask per \
+            object), labelmap (object i = value i; 16-bit beyond 255 objects), cutout (RGBA per object, \
+            cropped to its box), coco (COCO JSON, compressed RLE), overlay (the image with every mask in \
+            its colour), polygons (COCO JSON with polygons).
 
-            The files written are recorded in the session, so that samterm never lists them as images \
-            to open (unless a samterm editor has the image open: then a warning says they are not recorded).
+            Dataset formats, one set of files for all the images in --out DIR: coco-dataset \
+            (DIR/annotations.json; --polygons for polygons), yolo (DIR/labels/NAME.txt, DIR/images/, \
+            DIR/data.yaml), voc (DIR/SegmentationClass/, DIR/SegmentationObject/, DIR/ImageSets/, \
+            DIR/labelmap.txt), labelme (NAME.json in DIR, or beside each image without --out). Classes \
+            are the objects' classes (else their names): --classes fixes the list and its ids; without \
+            it, the ids an earlier export wrote into DIR are kept and new classes follow.
+
+            Per-image files written are recorded in the sessions, so that samterm never lists them as \
+            images to open (unless a samterm editor has the image open: then a warning says they are not recorded).
             """)
 
-    @Argument(help: ArgumentHelp("A session file or an image with a session.", valueName: "session-or-image"))
-    var input: String
+    @Argument(help: ArgumentHelp("Session files, images with sessions, folders or @LIST files.", valueName: "inputs"))
+    var inputs: [String] = []
 
-    @Option(help: "Comma-separated formats: png, labelmap, cutout, coco, overlay, polygons.")
+    @Option(help: "Comma-separated formats: png, labelmap, cutout, coco, overlay, polygons, coco-dataset, yolo, voc, labelme.")
     var format: String = ExportFormat.defaults.map(\.rawValue).joined(separator: ",")
 
-    @Option(help: ArgumentHelp("Folder for the files (default: the image's folder).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder for the files (default: each image's folder; dataset formats need it, but labelme).",
+                               valueName: "dir"))
     var out: String?
 
     @Flag(help: "Overwrite existing files (without it, nothing is written if any target exists).")
@@ -41,47 +53,105 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Folder holding sessions, when they are not beside their images.", valueName: "dir"))
     var sessionDir: String?
 
-    @Option(help: "Polygon simplification tolerance in pixels (polygons format).")
-    var polygonTolerance: Double = 1.0
+    @Option(help: "Polygon simplification tolerance in pixels (default 1 for polygons, 0.5 for the dataset formats).")
+    var polygonTolerance: Double?
+
+    @Option(help: ArgumentHelp("Class list for dataset formats: a file with one name per line, or a,b,c. Ids follow the order.",
+                               valueName: "file-or-list"))
+    var classes: String?
+
+    @Flag(help: "coco-dataset: polygons instead of compressed RLE.")
+    var polygons = false
+
+    @Flag(help: "yolo: copy the images into DIR/images instead of linking them.")
+    var copyImages = false
+
+    @Option(help: ArgumentHelp("voc: mark a band this many pixels wide along each object's boundary as 255 (void).",
+                               valueName: "pixels"))
+    var vocVoidBorder = 0
+
+    /// The formats asked for, per image and dataset.
+    struct Formats {
+        var perImage: [ExportFormat] = []
+        var dataset: [DatasetFormat] = []
+
+        init(parsing text: String) throws {
+            for item in text.split(separator: ",") {
+                let name = item.trimmingCharacters(in: .whitespaces).lowercased()
+                if let format = ExportFormat(rawValue: name) {
+                    if !perImage.contains(format) { perImage.append(format) }
+                } else if let format = DatasetFormat(rawValue: name) {
+                    if !dataset.contains(format) { dataset.append(format) }
+                } else {
+                    let known = ExportFormat.allCases.map(\.rawValue) + DatasetFormat.allCases.map(\.rawValue)
+                    throw ValidationError("--format \(text): unknown export format \"\(name)\" (known: \(known.joined(separator: ", ")))")
+                }
+            }
+            if perImage.isEmpty && dataset.isEmpty { throw ValidationError("--format \(text): no format named") }
+        }
+    }
 
     func validate() throws {
-        do {
-            _ = try ExportFormat.parseList(format)
-        } catch {
-            throw ValidationError("--format \(format): \(error)")
-        }
-        guard polygonTolerance >= 0 && polygonTolerance.isFinite else {
+        if inputs.isEmpty { throw ValidationError("Give at least one session, image, folder or @LIST.") }
+        let formats = try Formats(parsing: format)
+        if let polygonTolerance, !(polygonTolerance >= 0 && polygonTolerance.isFinite) {
             throw ValidationError("--polygon-tolerance \(polygonTolerance): must be a number of pixels, 0 or more")
+        }
+        if out == nil, let format = formats.dataset.first(where: { $0 != .labelme }) {
+            throw ValidationError("--format \(format.rawValue) writes one dataset for all the images: give --out DIR")
+        }
+        if vocVoidBorder < 0 { throw ValidationError("--voc-void-border \(vocVoidBorder): a width in pixels, 0 or more") }
+        if formats.dataset.isEmpty {
+            for (given, name) in [(classes != nil, "--classes"), (polygons, "--polygons"), (copyImages, "--copy-images")] where given {
+                throw ValidationError("\(name) applies to the dataset formats (coco-dataset, yolo, voc, labelme)")
+            }
         }
     }
 
     func run() throws {
-        let formats = try ExportFormat.parseList(format)
-        let (store, session) = try openSession()
-        let imagePath = store.resolvedImagePath(of: session)
-        let image = try RGBImage.load(path: imagePath)
-        let imageHash = try SHA256.hexDigest(ofFileAt: imagePath)
-        guard imageHash == session.image.sha256 else {
-            throw SessionError.imageMismatch(path: store.path, sessionSHA256: session.image.sha256, imageSHA256: imageHash)
+        let formats = try Formats(parsing: format)
+        let classList = try ClassList.parse(option: classes)
+        let stores = try ExportInputs(sessionDir: sessionDir).stores(for: inputs)
+        let masks = SessionMasks(modelOptions: modelOptions, replay: replay)
+        var failed = false
+        if !formats.perImage.isEmpty {
+            for store in stores.sessions {
+                guard let opened = try OpenedSession.open(store) else {
+                    throw ExportFailure("\(store.path): no session found; open the image in samterm first")
+                }
+                try exportPerImage(opened, formats: formats.perImage, masks: masks)
+            }
         }
-        guard image.width == session.image.width && image.height == session.image.height else {
-            throw ExportFailure("\(store.path): the session says the image is \(session.image.width)x\(session.image.height), "
-                                + "\(imagePath) decodes to \(image.width)x\(image.height)")
+        if !formats.dataset.isEmpty {
+            var options = DatasetOptions()
+            options.polygons = polygons
+            if let polygonTolerance { options.polygonTolerance = polygonTolerance }
+            options.copyImages = copyImages
+            options.vocVoidBorder = vocVoidBorder
+            let run = DatasetExportRun(formats: formats.dataset, out: out, classes: classList,
+                                       force: force, options: options, masks: masks)
+            failed = try run.run(stores.sessions) || failed
         }
+        for skipped in stores.withoutSession { warn("\(skipped): no session: left out") }
+        if failed { throw ExitCode(1) }
+    }
 
-        let prompted = session.objects.filter { !$0.isEmpty }
-        guard !prompted.isEmpty else { throw ExportFailure("\(store.path): the session has no object with prompts or edits; nothing to export") }
-        let masks = try masks(of: prompted, session: session, store: store, image: image)
-        let objects = zip(prompted, masks).map { object, result in
+    private func exportPerImage(_ opened: OpenedSession, formats: [ExportFormat], masks: SessionMasks) throws {
+        let prompted = opened.objects
+        guard !prompted.isEmpty else {
+            throw ExportFailure("\(opened.store.path): the session has no object with prompts or edits; nothing to export")
+        }
+        let objectMasks = try masks.masks(of: opened)
+        let objects = zip(prompted, objectMasks).map { object, result in
             ExportObject(id: object.id, name: object.name, color: object.color, mask: result.mask, score: result.score,
                          steps: object.steps)
         }
-        var exporter = Exporter(image: image, imagePath: imagePath, objects: objects, model: session.model,
-                                noOverlaps: session.noOverlaps ?? false)
-        exporter.polygonTolerance = polygonTolerance
+        var exporter = Exporter(image: opened.image, imagePath: opened.imagePath, objects: objects, model: opened.session.model,
+                                noOverlaps: opened.session.noOverlaps ?? false)
+        if let polygonTolerance { exporter.polygonTolerance = polygonTolerance }
         let written = try exporter.write(formats: formats, to: out ?? exporter.imageFolder, force: force)
         for path in written { print(path) }
-        record(written, in: store)
+        record(written, in: opened.store)
     }
 
     /// Adds the files written to the session's record of exports, as the editor does, so that
@@ -113,81 +183,13 @@ struct Export: ParsableCommand {
             warn("\(store.path): the files written are not recorded in the session: \(error)")
         }
     }
+}
 
-    /// The session named on the command line, or the one belonging to the image named there.
-    private func openSession() throws -> (SessionStore, Session) {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
-            throw ExportFailure("\(input): no such file")
-        }
-        guard !isFolder.boolValue else { throw ExportFailure("\(input): is a folder, not a session or an image") }
-        let store = input.hasSuffix(SessionStore.fileSuffix) || looksLikeJSON(input)
-            ? SessionStore(path: input)
-            : SessionStore(imagePath: input, folder: sessionDir)
-        guard let session = try store.load() else {
-            throw ExportFailure("\(input): no session found (looked for \(store.path)); open the image in samterm first")
-        }
-        return (store, session)
-    }
-
-    private func looksLikeJSON(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let start = (try? handle.read(upToCount: 64)) ?? Data()
-        return start.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{")
-    }
-
-    private struct ObjectMask {
-        let mask: BinaryMask
-        let score: Double?
-    }
-
-    /// Saved masks where the session has them (unless --replay), the rest replayed through the
-    /// model, which must be the one the session was made with.
-    private func masks(of objects: [Session.Object], session: Session, store: SessionStore,
-                       image: RGBImage) throws -> [ObjectMask] {
-        var results: [ObjectMask?] = try objects.map { object in
-            guard !replay, let stored = object.mask else { return nil }
-            return ObjectMask(mask: try stored.decode(width: image.width, height: image.height), score: stored.score)
-        }
-        // An object painted from nothing, or imported, needs no model.
-        for index in results.indices where results[index] == nil && objects[index].steps.isEmpty {
-            let start = try objects[index].base?.decode(width: image.width, height: image.height)
-                ?? BinaryMask(width: image.width, height: image.height)
-            results[index] = ObjectMask(mask: MaskSculpting.apply(objects[index].edits, to: start, imageWidth: image.width,
-                                                                  imageHeight: image.height), score: nil)
-        }
-        let missing = results.indices.filter { results[$0] == nil }
-        guard !missing.isEmpty else { return results.map { $0! } }
-
-        let model: Model
-        do {
-            model = try modelOptions.loadModel()
-        } catch let error as UsageError {
-            let names = missing.prefix(3).map { objects[$0].displayName }.joined(separator: ", ")
-            let why = replay ? "--replay needs the model" : "\(names) \(missing.count == 1 ? "has" : "have") no saved mask and need the model"
-            throw UsageError("\(store.path): \(why); \(error)")
-        }
-        guard model.name == session.model else {
-            throw SessionError.modelMismatch(path: store.path, sessionModel: session.model, currentModel: model.name)
-        }
-        let predictor = try Predictor(model: model)
-        try predictor.setImage(image)
-        for index in missing {
-            let replayed = try SessionReplay.finalMask(of: objects[index], with: predictor, imageWidth: image.width,
-                                                       imageHeight: image.height)
-            if let stored = objects[index].mask, let saved = try? stored.decode(width: image.width, height: image.height),
-               saved != replayed.mask {
-                warn("\(store.path): \(objects[index].displayName): the replayed mask differs from the saved one "
-                     + "(IoU \(String(format: "%.4f", saved.iou(replayed.mask)))); exporting the replayed one")
-            }
-            results[index] = ObjectMask(mask: replayed.mask, score: replayed.score.map(Double.init))
-        }
-        return results.map { $0! }
-    }
-
-    private func warn(_ message: String) {
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+extension ClassList {
+    /// `--classes` parsed, its problems usage errors; nil when not given.
+    static func parse(option: String?) throws -> ClassList? {
+        guard let option else { return nil }
+        do { return try parse(argument: option) } catch { throw UsageError("--classes \(error)") }
     }
 }
 

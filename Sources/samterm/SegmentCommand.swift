@@ -60,6 +60,13 @@ struct Segment: ParsableCommand {
             Several images, folders or @LIST files make a batch: the prompt applies to every image \
             (a --box suits datasets), each image's outputs go to OUT/NAME/ (NAME: the image's file \
             name without extension), images whose OUT/NAME/result.json exists are skipped.
+
+            --boxes FILE turns a detector's boxes into masks: FILE is a COCO results list (with \
+            --images COCO.json naming its images and categories), a COCO dataset whose annotations \
+            have boxes, or a folder of YOLO detection labels. Every box becomes one object (one mask, \
+            the box as its prompt) with its class and score; each image's objects are saved as a \
+            session in OUT/sessions/ (open them with `samterm edit IMAGES --session-dir OUT/sessions` \
+            to correct them), then written as a dataset into OUT (--format, default coco-dataset).
             """)
 
     @OptionGroup var batch: BatchOptions
@@ -101,6 +108,8 @@ struct Segment: ParsableCommand {
     @Option(help: "Write mask-N.png, logits.npy, best-logits.npy and result.json into this folder (a batch: into OUT/NAME/ per image).")
     var out: String?
 
+    @OptionGroup var boxes: DetectorBoxesOptions
+
     @Option(help: "Write the image with the best mask overlaid (alpha 0.6) and its score to this PNG.")
     var overlay: String?
 
@@ -108,6 +117,16 @@ struct Segment: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if boxes.boxes != nil {
+            for (given, name) in [(!points.isEmpty, "--point"), (box != nil, "--box"), (maskInput != nil, "--mask-input"),
+                                  (overlay != nil, "--overlay"), (json, "--json"), (fillHoles != 0 || removeIslands != 0, "--fill-holes/--remove-islands")]
+                where given {
+                throw ValidationError("\(name) does not go with --boxes: every detector box is the prompt of one mask")
+            }
+            if out == nil { throw ValidationError("--boxes needs --out DIR for the sessions and the dataset files") }
+            return try boxes.validate()
+        }
+        if boxes.isGiven { throw ValidationError("--images, --min-score, --format and --classes go with --boxes") }
         if points.isEmpty && box == nil && maskInput == nil {
             throw ValidationError("Give at least one --point or a --box.")
         }
@@ -120,6 +139,9 @@ struct Segment: ParsableCommand {
     }
 
     func run() throws {
+        if let file = boxes.boxes, let out {
+            return try SegmentBoxes(options: boxes, file: file, out: out, batch: batch, modelOptions: modelOptions).run()
+        }
         if batch.shard == nil, BatchInputs.isSingleFile(batch.inputs) {
             try runSingle(image: batch.inputs[0])
         } else {

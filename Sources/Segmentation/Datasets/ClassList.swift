@@ -2,7 +2,9 @@
 // an object of another class is an error. Without one, classes are added in the order objects
 // are first seen, after those an earlier export wrote (so ids never move between exports).
 //
-// Ids are positions: COCO and VOC count from 1 (VOC's 0 is the background), YOLO from 0.
+// Ids are positions: COCO and VOC count from 1 (VOC's 0 is the background), YOLO from 0. A COCO
+// dataset may number its categories its own way (COCO itself skips ids): `cocoIDs` keeps that
+// numbering through an import and the next export; classes added later get ids after the largest.
 
 import Foundation
 
@@ -10,13 +12,27 @@ public struct ClassList: Equatable, Sendable {
     public private(set) var names: [String]
     /// Given by the user: names outside it are refused, not added.
     public let isFixed: Bool
+    /// The COCO category id of each name, when a dataset numbered them otherwise than 1...n.
+    public private(set) var cocoIDs: [Int]?
 
-    public init(names: [String] = [], fixed: Bool = false) {
+    /// - Parameter cocoIDs: one distinct positive id per name, or nil for 1...n.
+    public init(names: [String] = [], fixed: Bool = false, cocoIDs: [Int]? = nil) {
         var unique: [String] = []
-        for name in names where !unique.contains(name) { unique.append(name) }
+        var ids: [Int] = []
+        for (index, name) in names.enumerated() where !unique.contains(name) {
+            unique.append(name)
+            if let cocoIDs, index < cocoIDs.count { ids.append(cocoIDs[index]) }
+        }
         self.names = unique
         isFixed = fixed
+        let positional = Array(1...max(1, unique.count)).prefix(unique.count)
+        if ids.count == unique.count, Set(ids).count == ids.count, ids.allSatisfy({ $0 > 0 }), !ids.elementsEqual(positional) {
+            self.cocoIDs = ids
+        }
     }
+
+    /// The COCO category id of the class at `index`.
+    public func cocoID(at index: Int) -> Int { cocoIDs?[index] ?? index + 1 }
 
     public struct UnknownClass: Error, Equatable, CustomStringConvertible, Sendable {
         public let name: String
@@ -32,6 +48,7 @@ public struct ClassList: Equatable, Sendable {
         if let index = names.firstIndex(of: name) { return index }
         guard !isFixed else { throw UnknownClass(name: name, known: names) }
         names.append(name)
+        if let ids = cocoIDs { cocoIDs = ids + [(ids.max() ?? 0) + 1] }
         return names.count - 1
     }
 

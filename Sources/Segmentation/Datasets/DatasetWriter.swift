@@ -71,8 +71,9 @@ public struct DatasetImage: Sendable {
 public struct DatasetOptions: Sendable {
     /// COCO: polygons instead of compressed RLE.
     public var polygons = false
-    /// Largest distance (pixels) a dropped contour point may lie from a traced polygon.
-    public var polygonTolerance = 1.0
+    /// Largest distance (pixels) a dropped contour point may lie from a traced polygon. Half a
+    /// pixel: a whole pixel costs small objects more than 2% of their area in YOLO's fillPoly.
+    public var polygonTolerance = 0.5
     /// YOLO: copy the images into DIR/images instead of linking them.
     public var copyImages = false
     /// VOC: width in pixels of the 255 ("void") band drawn along each object's boundary; 0 draws none.

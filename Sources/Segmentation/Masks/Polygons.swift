@@ -67,12 +67,17 @@ public enum MaskContours {
     private static let stepX = [1, 0, -1, 0]  // right, down, left, up
     private static let stepY = [0, 1, 0, -1]
 
-    /// Every boundary loop, walked with the inside on the right hand; outer contours come out
-    /// clockwise on screen (positive shoelace area), holes anticlockwise and are dropped.
-    /// Returns corner points only (straight runs collapsed).
+    /// Outer contours only (see traceContours).
     static func traceOuterContours(_ mask: BinaryMask) -> [[PolygonPoint]] {
+        traceContours(mask).outer
+    }
+
+    /// Every boundary loop, walked with the inside on the right hand; outer contours come out
+    /// clockwise on screen (positive shoelace area), holes (4-connected background regions
+    /// inside) anticlockwise. Returns corner points only (straight runs collapsed).
+    static func traceContours(_ mask: BinaryMask) -> (outer: [[PolygonPoint]], holes: [[PolygonPoint]]) {
         let width = mask.width, height = mask.height
-        guard width > 0, height > 0 else { return [] }
+        guard width > 0, height > 0 else { return ([], []) }
         let columns = width + 1
         func inside(_ x: Int, _ y: Int) -> Bool {
             x >= 0 && y >= 0 && x < width && y < height && mask.bytes[y * width + x] != 0
@@ -90,6 +95,7 @@ public enum MaskContours {
         // Which corners lead where is fixed by the mask; `unvisited` tracks what tracing has used.
         var unvisited = outgoing
         var loops: [[PolygonPoint]] = []
+        var holes: [[PolygonPoint]] = []
         for start in outgoing.indices where unvisited[start] != 0 {
             while unvisited[start] != 0 {
                 let firstDirection = unvisited[start].trailingZeroBitCount
@@ -115,10 +121,14 @@ public enum MaskContours {
                     vertex = nextVertex
                     direction = nextDirection
                 } while !(vertex == start && direction == firstDirection)
-                if twiceArea > 0 { loops.append(rotatedToTopLeft(corners)) }
+                if twiceArea > 0 {
+                    loops.append(rotatedToTopLeft(corners))
+                } else {
+                    holes.append(rotatedToTopLeft(corners))
+                }
             }
         }
-        return loops
+        return (loops, holes)
     }
 
     /// Starts the loop at its top-left corner, so output does not depend on where tracing began.

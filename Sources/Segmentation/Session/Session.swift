@@ -21,8 +21,17 @@
 //         "edits": [ { "op": "paint", "radius": 6, "path": [ [200.5, 150.5], [210.5, 152.5] ] } ],
 //         "mask": { "counts": "<COCO compressed RLE>", "score": 0.947 } } ],
 //     "noOverlaps": true,
+//     "classes": [ "helmet", "glove" ],
 //     "exports": [ "samterm-export/astronaut_mask_01_helmet.png", "samterm-export/astronaut_coco.json" ]
 //   }
+//
+// Datasets add to an object `class` (its class; exports fall back to the name), `base` (a mask
+// from outside, `samterm import`: { "counts": RLE, "polygons": [[x0, y0, ...]], "source": ... };
+// the object's mask while it has no step, and what a first step with `maskInput` refines) and
+// `confidence` (a detector's score, `segment --boxes`); to the session `classes` (a fixed class
+// list, in id order) and `classIDs` (their COCO category ids when not 1...n). A session whose
+// objects have no step depends on no model: `model` is then "" or any model's, and it opens
+// with any.
 //
 // `image.path` is relative to the session file's folder when the session sits beside the image,
 // absolute otherwise. Each step is one prediction, exactly as it was asked of the model (see
@@ -57,6 +66,14 @@ public struct Session: Codable, Equatable, Sendable {
     /// The class list the image is annotated with (`--classes`), in id order; nil when classes
     /// are free names.
     public var classes: [String]?
+    /// The COCO category ids of `classes`, kept from an imported dataset that numbers them
+    /// otherwise than 1...n (nil: 1...n).
+    public var classIDs: [Int]?
+
+    /// The session's class list (fixed), or nil when classes are free names.
+    public var classList: ClassList? {
+        classes.map { ClassList(names: $0, fixed: true, cocoIDs: classIDs) }
+    }
     /// The files the image's last export wrote (see the format above); nil when none is known.
     public var exports: [String]?
 
