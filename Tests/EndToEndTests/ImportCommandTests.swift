@@ -165,4 +165,69 @@ final class ImportCommandTests: XCTestCase {
         let noFormat = try SamtermRun.run(["import", folder + "/a.json"])
         XCTAssertEqual(noFormat.status, 2)
     }
+
+    // MARK: - Round trips through `samterm export`
+
+    private func json(_ path: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    func testCOCOImportExportsTheSameRLEAndPolygons() throws {
+        try writeImage("pics/a.png")
+        try write(cocoFile(), to: "annotations.json")
+        XCTAssertEqual(try SamtermRun.run(["import", folder + "/annotations.json", "--format", "coco"]).status, 0)
+        let image = folder + "/pics/a.png"
+
+        let rle = try SamtermRun.run(["export", image, "--format", "coco-dataset", "--out", folder + "/rle"])
+        XCTAssertEqual(rle.status, 0, rle.errors)
+        let rleAnnotations = try XCTUnwrap(try json(folder + "/rle/annotations.json")["annotations"] as? [[String: Any]])
+        let counts = rleAnnotations.compactMap { ($0["segmentation"] as? [String: Any])?["counts"] as? String }
+        XCTAssertEqual(counts.first, RLE(mask: rect(2, 1, 6, 5)).compressedString)
+
+        let polygons = try SamtermRun.run(["export", image, "--format", "coco-dataset", "--polygons", "--out", folder + "/poly"])
+        XCTAssertEqual(polygons.status, 0, polygons.errors)
+        let polygonAnnotations = try XCTUnwrap(try json(folder + "/poly/annotations.json")["annotations"] as? [[String: Any]])
+        XCTAssertEqual(polygonAnnotations.count, 2)
+        XCTAssertEqual(polygonAnnotations[1]["segmentation"] as? [[Double]], [[8, 2, 11, 2, 11, 7, 8, 7]])
+    }
+
+    func testYOLOImportExportsTheSameVertices() throws {
+        try writeImage("ds/images/train/one.png", seed: 1)
+        try write("names:\n- person\n- car\n", to: "ds/data.yaml")
+        let source = [[0.25, 0.25, 0.75, 0.25, 0.75, 0.75, 0.25, 0.75], [0.5, 0.125, 0.9166666667, 0.875, 0.0833333333, 0.625]]
+        try write("1 " + source[0].map { String($0) }.joined(separator: " ") + "\n0 "
+                  + source[1].map { String($0) }.joined(separator: " ") + "\n", to: "ds/labels/train/one.txt")
+        let sessions = folder + "/sessions"
+        XCTAssertEqual(try SamtermRun.run(["import", folder + "/ds", "--format", "yolo", "--session-dir", sessions]).status, 0)
+        let run = try SamtermRun.run(["export", folder + "/ds/images/train/one.png", "--session-dir", sessions,
+                                      "--format", "yolo", "--out", folder + "/out"])
+        XCTAssertEqual(run.status, 0, run.errors)
+        let lines = try String(contentsOfFile: folder + "/out/labels/one.txt", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        for (line, (classID, expected)) in zip(lines, zip([1, 0], source)) {
+            let fields = line.split(separator: " ")
+            XCTAssertEqual(Int(fields[0]), classID)
+            let values = fields.dropFirst().compactMap { Double($0) }
+            XCTAssertEqual(values.count, expected.count, String(line))
+            for (value, want) in zip(values, expected) { XCTAssertEqual(value, want, accuracy: 1e-6, String(line)) }
+        }
+        XCTAssertTrue(try String(contentsOfFile: folder + "/out/data.yaml", encoding: .utf8).contains("person"))
+    }
+
+    func testLabelMeImportExportsTheSamePoints() throws {
+        try writeImage("img/p.png")
+        let points: [[Double]] = [[1.5, 1.25], [10.75, 2], [6, 7.5], [2, 5]]
+        let pointText = points.map { "[\($0[0]), \($0[1])]" }.joined(separator: ", ")
+        try write("""
+            {"imagePath": "../img/p.png", "imageWidth": 12, "imageHeight": 8, "shapes": [
+              {"label": "kite", "points": [\(pointText)], "shape_type": "polygon", "group_id": null}]}
+            """, to: "ann/p.json")
+        XCTAssertEqual(try SamtermRun.run(["import", folder + "/ann/p.json", "--format", "labelme"]).status, 0)
+        let run = try SamtermRun.run(["export", folder + "/img/p.png", "--format", "labelme", "--out", folder + "/out"])
+        XCTAssertEqual(run.status, 0, run.errors)
+        let shapes = try XCTUnwrap(try json(folder + "/out/p.json")["shapes"] as? [[String: Any]])
+        XCTAssertEqual(shapes.count, 1)
+        XCTAssertEqual(shapes.first?["label"] as? String, "kite")
+        XCTAssertEqual(shapes.first?["points"] as? [[Double]], points)
+    }
 }

