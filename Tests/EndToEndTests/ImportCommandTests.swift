@@ -183,6 +183,11 @@ final class ImportCommandTests: XCTestCase {
         let rleAnnotations = try XCTUnwrap(try json(folder + "/rle/annotations.json")["annotations"] as? [[String: Any]])
         let counts = rleAnnotations.compactMap { ($0["segmentation"] as? [String: Any])?["counts"] as? String }
         XCTAssertEqual(counts.first, RLE(mask: rect(2, 1, 6, 5)).compressedString)
+        // The source's category ids (1 cat, 2 dog: contiguous, so the class list's order keeps them).
+        XCTAssertEqual(rleAnnotations.map { $0["category_id"] as? Int }, [2, 1])
+        let categories = try XCTUnwrap(try json(folder + "/rle/annotations.json")["categories"] as? [[String: Any]])
+        XCTAssertEqual(categories.map { $0["name"] as? String }, ["cat", "dog"])
+        XCTAssertEqual(categories.map { $0["id"] as? Int }, [1, 2])
 
         let polygons = try SamtermRun.run(["export", image, "--format", "coco-dataset", "--polygons", "--out", folder + "/poly"])
         XCTAssertEqual(polygons.status, 0, polygons.errors)
