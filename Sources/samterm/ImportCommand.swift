@@ -83,8 +83,8 @@ struct Import: ParsableCommand {
         let store = SessionStore(imagePath: image.path, folder: sessionDir)
         let objects = image.objects.enumerated().map { index, object in
             Session.Object(id: index + 1, category: object.className, color: ObjectPalette.color(at: index),
-                           base: Session.BaseMask(mask: object.mask, polygons: object.polygons, source: object.source),
-                           confidence: object.score, mask: Session.StoredMask(mask: object.mask, score: 1))
+                           base: Session.BaseMask(counts: object.counts, polygons: object.polygons, source: object.source),
+                           confidence: object.score, mask: Session.StoredMask(counts: object.counts, score: 1))
         }
         var session = Session(image: Session.ImageReference(path: store.imageReferencePath(for: image.path),
                                                             sha256: try SHA256.hexDigest(ofFileAt: image.path),

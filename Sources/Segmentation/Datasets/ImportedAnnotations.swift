@@ -7,8 +7,17 @@ import Foundation
 
 public struct ImportedObject: Sendable {
     public var className: String
+    /// The mask as COCO compressed RLE: a dataset's objects stay small in memory (COCO val2017
+    /// holds 36,000 of them) and the session stores this string as it is.
+    public var counts: String
+    public let width: Int
+    public let height: Int
     /// At the image's size.
-    public var mask: BinaryMask
+    public var mask: BinaryMask {
+        // The string was encoded from a mask of this size: it decodes.
+        get { (try? RLE(compressed: counts, height: height, width: width).decode()) ?? BinaryMask(width: width, height: height) }
+        set { counts = RLE(mask: newValue).compressedString }
+    }
     /// The source's polygons in pixel coordinates ([x0, y0, x1, y1, ...] each), when it had polygons.
     public var polygons: [[Double]]?
     public var score: Double?
@@ -17,7 +26,9 @@ public struct ImportedObject: Sendable {
 
     public init(className: String, mask: BinaryMask, polygons: [[Double]]? = nil, score: Double? = nil, source: String) {
         self.className = className
-        self.mask = mask
+        counts = RLE(mask: mask).compressedString
+        width = mask.width
+        height = mask.height
         self.polygons = polygons
         self.score = score
         self.source = source
