@@ -63,7 +63,9 @@ struct Import: ParsableCommand {
         if let sessionDir { try? FileManager.default.createDirectory(atPath: sessionDir, withIntermediateDirectories: true) }
         for image in dataset.images {
             do {
-                print(try write(image, classes: format == .labelme ? nil : dataset.classes))
+                print(try write(image, classes: format == .labelme ? nil : dataset.classes.map {
+                    ClassList(names: $0, fixed: true, cocoIDs: dataset.classIDs)
+                }))
             } catch {
                 report("\(error)")
                 failures += 1
@@ -73,7 +75,7 @@ struct Import: ParsableCommand {
     }
 
     /// Writes the image's session; returns its path.
-    private func write(_ image: ImportedImage, classes: [String]?) throws -> String {
+    private func write(_ image: ImportedImage, classes: ClassList?) throws -> String {
         guard FileManager.default.fileExists(atPath: image.path) else { throw ExportFailure("\(image.path): no such image; skipped") }
         let decoded = try RGBImage.load(path: image.path)
         guard decoded.width == image.width, decoded.height == image.height else {
@@ -90,7 +92,8 @@ struct Import: ParsableCommand {
                                                             sha256: try SHA256.hexDigest(ofFileAt: image.path),
                                                             width: decoded.width, height: decoded.height),
                               model: Session.noModel, objects: objects)
-        session.classes = classes
+        session.classes = classes?.names
+        session.classIDs = classes?.cocoIDs
 
         let acquisition = try SessionLock.acquire(sessionPath: store.path)
         guard case .acquired(let lock) = acquisition else {

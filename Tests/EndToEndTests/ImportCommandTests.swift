@@ -45,10 +45,10 @@ final class ImportCommandTests: XCTestCase {
         let counts = RLE(mask: rect(2, 1, 6, 5)).compressedString.replacingOccurrences(of: "\\", with: "\\\\")
         return """
             {"images": [{"id": 7, "file_name": "pics/a.png", "width": 12, "height": 8}],
-             "categories": [{"id": 2, "name": "dog"}, {"id": 1, "name": "cat"}],
+             "categories": [{"id": 18, "name": "dog"}, {"id": 3, "name": "cat"}],
              "annotations": [
-               {"id": 1, "image_id": 7, "category_id": 2, "segmentation": {"size": [8, 12], "counts": "\(counts)"}, "score": 0.75},
-               {"id": 2, "image_id": 7, "category_id": 1, "segmentation": [[8, 2, 11, 2, 11, 7, 8, 7]]}\(extra)]}
+               {"id": 1, "image_id": 7, "category_id": 18, "segmentation": {"size": [8, 12], "counts": "\(counts)"}, "score": 0.75},
+               {"id": 2, "image_id": 7, "category_id": 3, "segmentation": [[8, 2, 11, 2, 11, 7, 8, 7]]}\(extra)]}
             """
     }
 
@@ -56,7 +56,7 @@ final class ImportCommandTests: XCTestCase {
         try writeImage("pics/a.png")
         try write(cocoFile(extra: """
             ,
-            {"id": 12, "image_id": 7, "category_id": 1, "bbox": [1, 1, 2, 2]}
+            {"id": 12, "image_id": 7, "category_id": 3, "bbox": [1, 1, 2, 2]}
             """), to: "annotations.json")
         let run = try SamtermRun.run(["import", folder + "/annotations.json", "--format", "coco"])
         XCTAssertEqual(run.status, 1, run.errors)
@@ -129,7 +129,8 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertEqual(one.classes, ["person", "car"])
         XCTAssertEqual(one.objects.map(\.category), ["car"])
         XCTAssertEqual(one.objects[0].base?.polygons, [[3, 2, 9, 2, 9, 6, 3, 6]])
-        XCTAssertEqual(try one.objects[0].mask?.decode(width: 12, height: 8), rect(3, 2, 9, 6))
+        // Filled as Ultralytics fills it (fillPoly: the outline's pixels too).
+        XCTAssertEqual(try one.objects[0].mask?.decode(width: 12, height: 8), rect(3, 2, 10, 7))
         XCTAssertEqual(try session(ofImage: "ds/images/val/two.png", sessionDir: sessions).objects.map(\.category), ["person"])
     }
 
@@ -151,7 +152,8 @@ final class ImportCommandTests: XCTestCase {
         let session = try session(ofImage: "img/p.png")
         XCTAssertNil(session.classes)
         XCTAssertEqual(session.objects.map(\.category), ["sign"])
-        XCTAssertEqual(try session.objects[0].mask?.decode(width: 12, height: 8), rect(1, 1, 4, 3))
+        // Filled as LabelMe fills a rectangle: both corners' pixels included.
+        XCTAssertEqual(try session.objects[0].mask?.decode(width: 12, height: 8), rect(1, 1, 5, 4))
     }
 
     func testUsageErrorsExitWithTwo() throws {
@@ -183,11 +185,11 @@ final class ImportCommandTests: XCTestCase {
         let rleAnnotations = try XCTUnwrap(try json(folder + "/rle/annotations.json")["annotations"] as? [[String: Any]])
         let counts = rleAnnotations.compactMap { ($0["segmentation"] as? [String: Any])?["counts"] as? String }
         XCTAssertEqual(counts.first, RLE(mask: rect(2, 1, 6, 5)).compressedString)
-        // The source's category ids (1 cat, 2 dog: contiguous, so the class list's order keeps them).
-        XCTAssertEqual(rleAnnotations.map { $0["category_id"] as? Int }, [2, 1])
+        // The source's category ids (3 cat, 18 dog: COCO skips ids, and so may any dataset) stay.
+        XCTAssertEqual(rleAnnotations.map { $0["category_id"] as? Int }, [18, 3])
         let categories = try XCTUnwrap(try json(folder + "/rle/annotations.json")["categories"] as? [[String: Any]])
         XCTAssertEqual(categories.map { $0["name"] as? String }, ["cat", "dog"])
-        XCTAssertEqual(categories.map { $0["id"] as? Int }, [1, 2])
+        XCTAssertEqual(categories.map { $0["id"] as? Int }, [3, 18])
 
         let polygons = try SamtermRun.run(["export", image, "--format", "coco-dataset", "--polygons", "--out", folder + "/poly"])
         XCTAssertEqual(polygons.status, 0, polygons.errors)

@@ -1,6 +1,6 @@
 // Reads a COCO annotations file (instances JSON) into per-image masks: compressed RLE (a counts
 // string), uncompressed RLE (a counts list, pycocotools' column-major runs) or polygons
-// (rasterised by PolygonRaster, pixel centres inside). Annotations with only a bbox are reported,
+// (filled as pycocotools fills them: PolygonRaster.cocoMask). Annotations with only a bbox are reported,
 // not imported: a box is not a mask.
 
 import Foundation
@@ -34,6 +34,7 @@ public enum COCOReader {
             categories[id] = label
         }
         result.classes = categories.keys.sorted().map { categories[$0]! }
+        result.classIDs = categories.keys.sorted()
 
         guard let images = top["images"] as? [Any] else {
             result.problems.append("\(path): no \"images\" list")
@@ -115,7 +116,7 @@ public enum COCOReader {
                 }
                 polygons.append(flat)
             }
-            return .success((PolygonRaster.mask(polygons: polygons, width: width, height: height), polygons))
+            return .success((PolygonRaster.cocoMask(polygons: polygons, width: width, height: height), polygons))
         }
         guard let rle = segmentation as? [String: Any] else { return .failure(ImportReadError(noSegmentation)) }
         guard let size = rle["size"] as? [Any], size.count == 2,

@@ -55,6 +55,8 @@ public struct ImportedDataset: Sendable {
     public var images: [ImportedImage] = []
     /// The source's class list in id order; nil when it has none (LabelMe).
     public var classes: [String]?
+    /// COCO's category ids of `classes` (COCO itself skips some), kept so exports number them alike.
+    public var classIDs: [Int]?
     /// One line per bad thing, naming the file (and where) and the reason.
     public var problems: [String] = []
 

@@ -78,7 +78,7 @@ public enum LabelMeReader {
                     continue
                 }
                 polygon = coordinates
-                mask = PolygonRaster.mask(polygons: [coordinates], width: w, height: h)
+                mask = PolygonRaster.filledMask(polygons: [coordinates], width: w, height: h)
             case "rectangle":
                 guard flat.count == 2 else {
                     result.problems.append("\(whereShape) (\(label)): a rectangle needs 2 points, has \(flat.count); skipped")
@@ -87,7 +87,7 @@ public enum LabelMeReader {
                 let x0 = min(flat[0][0], flat[1][0]), x1 = max(flat[0][0], flat[1][0])
                 let y0 = min(flat[0][1], flat[1][1]), y1 = max(flat[0][1], flat[1][1])
                 polygon = [x0, y0, x1, y0, x1, y1, x0, y1]
-                mask = PolygonRaster.mask(polygons: [polygon!], width: w, height: h)
+                mask = PolygonRaster.filledMask(polygons: [polygon!], width: w, height: h)
             case "circle":
                 guard flat.count == 2 else {
                     result.problems.append("\(whereShape) (\(label)): a circle needs 2 points (centre, edge), has \(flat.count); skipped")

@@ -89,7 +89,7 @@ public enum YOLOReader {
                 let polygon = values.enumerated().map { $0.offset % 2 == 0 ? $0.element * Double(size.width) : $0.element * Double(size.height) }
                 image.objects.append(ImportedObject(
                     className: classID < names.count ? names[classID] : "class \(classID)",
-                    mask: PolygonRaster.mask(polygons: [polygon], width: size.width, height: size.height),
+                    mask: PolygonRaster.filledMask(polygons: [polygon], width: size.width, height: size.height),
                     polygons: [polygon], source: "\(name):\(index + 1)"))
             }
             result.images.append(image)
