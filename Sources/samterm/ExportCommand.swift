@@ -92,7 +92,7 @@ struct Export: ParsableCommand {
     }
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("Give at least one session, image, folder or @LIST.") }
+        if inputs.isEmpty { throw ValidationError("<inputs>: give at least one session, image, folder or @LIST.") }
         let formats = try Formats(parsing: format)
         if let polygonTolerance, !(polygonTolerance >= 0 && polygonTolerance.isFinite) {
             throw ValidationError("--polygon-tolerance \(polygonTolerance): must be a number of pixels, 0 or more")

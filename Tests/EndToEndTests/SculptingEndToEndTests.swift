@@ -60,7 +60,7 @@ final class SculptingEndToEndTests: EditorTmuxTestCase {
         try objectInPaintMode(session)
         try session.send("H", "Space")
         try savedSession(withEdits: 1)
-        try session.send("L", "L", "x")
+        try session.send("S-Right", "S-Right", "x")
         let saved = try savedSession(withEdits: 2)
         let object = try XCTUnwrap(saved.objects.first)
         XCTAssertEqual(object.edits.map(\.label), ["paint", "erase"])
@@ -93,7 +93,7 @@ final class SculptingEndToEndTests: EditorTmuxTestCase {
         let editor = try editorPID(session)
 
         // A second stroke, and the kill right behind it.
-        try session.send("L", "L", "Space")
+        try session.send("S-Right", "S-Right", "Space")
         XCTAssertEqual(Glibc.kill(editor, SIGKILL), 0)
         try waitUntil("the editor to die") { Glibc.kill(editor, 0) != 0 }
         let afterKill = try XCTUnwrap(try store.load(), "the session file is whole after the kill")

@@ -37,7 +37,7 @@ struct BatchOptions: ParsableArguments {
     var overwrite = false
 
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("Give at least one image, folder or @LIST.") }
+        if inputs.isEmpty { throw ValidationError("<inputs>: give at least one image, folder or @LIST.") }
     }
 
     /// Expands and sorts the inputs, then checks every one of them with `check` (output name
