@@ -116,10 +116,16 @@ struct Export: ParsableCommand {
         var failed = false
         if !formats.perImage.isEmpty {
             for store in stores.sessions {
-                guard let opened = try OpenedSession.open(store) else {
-                    throw ExportFailure("\(store.path): no session found; open the image in samterm first")
+                do {
+                    guard let opened = try OpenedSession.open(store) else {
+                        throw ExportFailure("\(store.path): no session found; open the image in samterm first")
+                    }
+                    try exportPerImage(opened, formats: formats.perImage, masks: masks)
+                } catch let error where stores.sessions.count > 1 && !(error is UsageError) {
+                    // One image's trouble is its own: said in one line, the others are exported.
+                    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                    failed = true
                 }
-                try exportPerImage(opened, formats: formats.perImage, masks: masks)
             }
         }
         if !formats.dataset.isEmpty {

@@ -87,6 +87,17 @@ final class DatasetExportCommandTests: XCTestCase {
         XCTAssertEqual(annotations.map { $0["category_id"] as? Int }, [2, 1])
     }
 
+    func testPerImageFormatsOverAFolderGoOnPastAnImageWithNothingToExport() throws {
+        try annotate("a.png", classes: ["apple"])
+        try annotate("b.png", classes: [])
+        let run = try SamtermRun.run(["export", folder + "/images", "--format", "png", "--out", folder + "/out"])
+        XCTAssertEqual(run.status, 1, run.errors)
+        let errors = run.errors.split(separator: "\n").filter { $0.hasPrefix("Error") }
+        XCTAssertEqual(errors.count, 1, run.errors)
+        XCTAssertTrue(errors.first?.contains("b.png.samterm.json: the session has no object") == true, run.errors)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/out/a_mask_01.png"))
+    }
+
     func testUsageErrors() throws {
         try annotate("a.png", classes: ["apple"])
         let noOut = try SamtermRun.run(["export", folder + "/images", "--format", "coco-dataset"])
