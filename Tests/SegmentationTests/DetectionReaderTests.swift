@@ -58,6 +58,17 @@ final class DetectionReaderTests: XCTestCase {
         ])
     }
 
+    func testYOLOLabelsInSplitFoldersAreAllRead() throws {
+        _ = try write("0 0.5 0.5 0.2 0.2\n", "split/labels/train/a.txt")
+        _ = try write("0 0.5 0.5 0.4 0.4 0.9\n", "split/labels/val/b.txt")
+        _ = try write("0 0.5 0.5 0.1 0.1\n", "split/labels/val/a.txt")
+        let set = try DetectionReader.read(path: folder + "/split", images: nil)
+        XCTAssertEqual(set.detections(for: DatasetImage.Name(path: "b.png", fileName: "b.png"))?.map(\.score), [0.9])
+        XCTAssertEqual(set.detections(for: DatasetImage.Name(path: "a.png", fileName: "a.png"))?.count, 1)
+        XCTAssertEqual(set.problems, ["\(folder)/split/labels/val/a.txt: another label file for the images named a "
+                                      + "(\(folder)/split/labels/train/a.txt); left out"])
+    }
+
     func testBoxesOutsideTheImageAreRefused() {
         let outside = Detection(className: "c", geometry: .pixels(x: -3, y: 0, width: 5, height: 5), score: nil, source: "f, entry 1")
         guard case .failure(let problem) = outside.box(width: 10, height: 10) else { return XCTFail("accepted") }

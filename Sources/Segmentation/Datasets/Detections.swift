@@ -180,7 +180,8 @@ public enum DetectionReader {
 
     // MARK: - YOLO
 
-    /// FOLDER/*.txt or FOLDER/labels/*.txt; class names from data.yaml in FOLDER or its parent.
+    /// FOLDER/**.txt or FOLDER/labels/**.txt (labels/train, labels/val...), matched to images by
+    /// stem; class names from data.yaml in FOLDER or its parent.
     private static func readYOLO(folder: String) throws -> DetectionSet {
         var set = DetectionSet()
         set.keyedByStem = true
@@ -188,18 +189,23 @@ public enum DetectionReader {
         let nested = (folder as NSString).appendingPathComponent("labels")
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: nested, isDirectory: &isFolder), isFolder.boolValue { labels = nested }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: labels).filter { $0.hasSuffix(".txt") && !$0.hasPrefix(".") }.sorted()
-        } catch {
+        guard let listing = FileManager.default.enumerator(atPath: labels) else {
             throw DetectionProblem("\(labels): cannot list the folder")
         }
+        let names = (listing.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".txt") && !($0 as NSString).lastPathComponent.hasPrefix(".") }.sorted()
         if names.isEmpty { throw DetectionProblem("\(labels): no YOLO label files (.txt) in this folder") }
         let classNames = yamlNames(near: folder)
         if let classNames { set.classes = ClassList(names: classNames) }
+        var readFrom: [String: String] = [:]
         for name in names {
             let path = (labels as NSString).appendingPathComponent(name)
-            let stem = (name as NSString).deletingPathExtension
+            let stem = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
+            if let earlier = readFrom[stem] {
+                set.problems.append("\(path): another label file for the images named \(stem) (\(earlier)); left out")
+                continue
+            }
+            readFrom[stem] = path
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
                 set.problems.append("\(path): cannot read it as text")
                 continue
