@@ -47,9 +47,9 @@ struct DatasetExportRun {
         if !existing.isEmpty && !force { throw ExportFailure("\(ExportError.filesExist(existing))") }
 
         var objectCount = 0, imageCount = 0
-        for ((store, _), name) in zip(sessions, names) {
+        for ((store, session), name) in zip(sessions, names) {
             do {
-                guard let opened = try OpenedSession.open(store) else { continue }
+                guard let opened = try OpenedSession.open(store, loaded: session) else { continue }
                 let image = try datasetImage(opened, name: name)
                 let skipped = try export.add(image)
                 skipped.warnings.forEach { warn($0) }

@@ -9,9 +9,10 @@ struct OpenedSession {
     let imagePath: String
     let image: RGBImage
 
-    /// Opens `store`'s session and its image; nil when the image has no session.
-    static func open(_ store: SessionStore) throws -> OpenedSession? {
-        guard let session = try store.load() else { return nil }
+    /// Opens `store`'s session (or `loaded`, read from it already) and its image; nil when the
+    /// image has no session.
+    static func open(_ store: SessionStore, loaded: Session? = nil) throws -> OpenedSession? {
+        guard let session = try loaded ?? store.load() else { return nil }
         let imagePath = store.resolvedImagePath(of: session)
         let image = try RGBImage.load(path: imagePath)
         let imageHash = try SHA256.hexDigest(ofFileAt: imagePath)

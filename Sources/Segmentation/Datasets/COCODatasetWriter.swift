@@ -18,6 +18,8 @@ public final class COCODatasetWriter: DatasetWriter {
     public let options: DatasetOptions
     private var imageIDs: [String: Int]
     private var nextImageID: Int
+    /// The categories of the annotations.json found in the folder, with their ids.
+    public let earlierClasses: ClassList?
     private var images: [[String: Any]] = []
     private var annotations: [[String: Any]] = []
 
@@ -25,6 +27,7 @@ public final class COCODatasetWriter: DatasetWriter {
         self.folder = folder
         self.options = options
         let earlier = Self.readEarlier(in: folder)
+        earlierClasses = earlier?.classes
         imageIDs = earlier?.imageIDs ?? [:]
         nextImageID = (imageIDs.values.max() ?? 0) + 1
     }

@@ -16,8 +16,9 @@ public final class DatasetExport {
     public init(formats: [DatasetFormat], folder: String, options: DatasetOptions, classes: ClassList?) {
         self.formats = formats
         self.folder = folder
-        self.classes = classes ?? Self.earlierClasses(in: folder, formats: formats) ?? ClassList()
-        writers = formats.map { Self.writer(for: $0, folder: folder, options: options) }
+        let writers = formats.map { Self.writer(for: $0, folder: folder, options: options) }
+        self.writers = writers
+        self.classes = classes ?? writers.lazy.compactMap(\.earlierClasses).first { !$0.names.isEmpty } ?? ClassList()
     }
 
     static func writer(for format: DatasetFormat, folder: String, options: DatasetOptions) -> DatasetWriter {
@@ -27,20 +28,6 @@ public final class DatasetExport {
         case .voc: return VOCWriter(folder: folder, options: options)
         case .labelme: return LabelMeWriter(folder: folder, options: options)
         }
-    }
-
-    static func earlierClasses(in folder: String, formats: [DatasetFormat]) -> ClassList? {
-        for format in formats {
-            let found: ClassList?
-            switch format {
-            case .cocoDataset: found = COCODatasetWriter.existingClasses(in: folder)
-            case .yolo: found = YOLOWriter.existingClasses(in: folder).map { ClassList(names: $0) }
-            case .voc: found = VOCWriter.existingClasses(in: folder).map { ClassList(names: $0) }
-            case .labelme: found = nil
-            }
-            if let found, !found.names.isEmpty { return found }
-        }
-        return nil
     }
 
     /// Names of the images as dataset files record them: each path relative to the deepest

@@ -60,11 +60,7 @@ public struct DatasetImage: Sendable {
     }
 
     /// The file name without folders and extension: YOLO's, VOC's and LabelMe's per-image name.
-    public var stem: String {
-        let name = (fileName as NSString).lastPathComponent
-        let stem = (name as NSString).deletingPathExtension
-        return stem.isEmpty ? name : stem
-    }
+    public var stem: String { name.stem }
 }
 
 /// Options the formats share; each reads what concerns it.
@@ -96,6 +92,8 @@ public protocol DatasetWriter: AnyObject {
     func add(_ image: DatasetImage, classes: inout ClassList) throws
     /// Writes the dataset-wide files.
     func finish(classes: ClassList) throws
+    /// The class list an earlier export of this format left in the folder, if any.
+    var earlierClasses: ClassList? { get }
 }
 
 extension DatasetImage {
@@ -109,7 +107,11 @@ extension DatasetImage {
             self.fileName = fileName
         }
 
-        public var stem: String { DatasetImage(path: path, fileName: fileName, width: 0, height: 0, objects: []).stem }
+        public var stem: String {
+            let name = (fileName as NSString).lastPathComponent
+            let stem = (name as NSString).deletingPathExtension
+            return stem.isEmpty ? name : stem
+        }
     }
 
     public var name: Name { Name(path: path, fileName: fileName) }

@@ -165,18 +165,9 @@ public enum DetectionReader {
         return set
     }
 
-    /// A JSON integer (or a float with an integral value).
-    private static func integer(_ value: Any?) -> Int? {
-        guard let number = value as? NSNumber else { return nil }
-        let double = number.doubleValue
-        guard double.isFinite, double == double.rounded(), abs(double) < 1e15 else { return nil }
-        return Int(double)
-    }
+    private static func integer(_ value: Any?) -> Int? { ImportJSON.integer(value) }
 
-    private static func number(_ value: Any) -> Double? {
-        guard let number = value as? NSNumber, number.doubleValue.isFinite else { return nil }
-        return number.doubleValue
-    }
+    private static func number(_ value: Any?) -> Double? { ImportJSON.number(value) }
 
     // MARK: - YOLO
 
@@ -255,9 +246,7 @@ public enum DetectionReader {
 
     private static func yamlNames(near folder: String) -> [String]? {
         for candidate in [folder, (folder as NSString).deletingLastPathComponent] {
-            let path = (candidate as NSString).appendingPathComponent("data.yaml")
-            if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8),
-               let names = YOLODataYAML.names(in: text) {
+            if let names = YOLODataYAML.names(inFileAt: (candidate as NSString).appendingPathComponent("data.yaml")) {
                 return names
             }
         }

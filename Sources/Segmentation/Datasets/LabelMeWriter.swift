@@ -63,6 +63,9 @@ public final class LabelMeWriter: DatasetWriter {
 
     public func finish(classes: ClassList) throws {}
 
+    /// LabelMe files name classes, they keep no list of them.
+    public var earlierClasses: ClassList? { nil }
+
     /// `target` as seen from `folder` ("../images/a.jpg"), both made absolute first.
     static func relativePath(from folder: String, to target: String) -> String {
         let from = SessionStore.absolutePath(folder.isEmpty ? "." : folder).split(separator: "/")

@@ -94,6 +94,8 @@ public final class VOCWriter: DatasetWriter {
     /// labelmap.txt separates fields with colons: a colon in a name would split it.
     static func labelmapName(_ name: String) -> String { name.replacingOccurrences(of: ":", with: "_") }
 
+    public var earlierClasses: ClassList? { Self.existingClasses(in: folder).map { ClassList(names: $0) } }
+
     /// The classes of the labelmap.txt an earlier export left in `folder` (background left out).
     public static func existingClasses(in folder: String) -> [String]? {
         let path = (folder as NSString).appendingPathComponent("labelmap.txt")

@@ -78,13 +78,21 @@ public enum YOLODataYAML {
         return value
     }
 
+    /// The names of the data.yaml at `path`; nil when it cannot be read or has none.
+    public static func names(inFileAt path: String) -> [String]? {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return nil }
+        return names(in: text)
+    }
+
     /// `names` as Ultralytics reads it back: a mapping with every name double-quoted.
     public static func namesBlock(_ names: [String]) -> String {
         var text = "names:\n"
-        for (index, name) in names.enumerated() {
-            let escaped = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            text += "  \(index): \"\(escaped)\"\n"
-        }
+        for (index, name) in names.enumerated() { text += "  \(index): \(quoted(name))\n" }
         return text
+    }
+
+    /// A YAML double-quoted scalar.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

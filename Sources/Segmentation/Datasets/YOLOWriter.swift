@@ -91,20 +91,16 @@ public final class YOLOWriter: DatasetWriter {
     }
 
     public func finish(classes: ClassList) throws {
-        let text = "path: \(Self.quoted(SessionStore.absolutePath(folder)))\ntrain: images\nval: images\n"
+        let text = "path: \(YOLODataYAML.quoted(SessionStore.absolutePath(folder)))\ntrain: images\nval: images\n"
             + YOLODataYAML.namesBlock(classes.names)
         try AtomicFileWriter.createFolder(folder)
         try AtomicFileWriter.write(Array(text.utf8), to: dataYAML)
     }
 
-    private static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    public var earlierClasses: ClassList? { Self.existingClasses(in: folder).map { ClassList(names: $0) } }
 
     /// The names of the data.yaml an earlier export left in `folder`.
     public static func existingClasses(in folder: String) -> [String]? {
-        let path = (folder as NSString).appendingPathComponent("data.yaml")
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return nil }
-        return YOLODataYAML.names(in: text)
+        YOLODataYAML.names(inFileAt: (folder as NSString).appendingPathComponent("data.yaml"))
     }
 }
