@@ -240,6 +240,23 @@ sam_status sam_predictor_mask_input(const sam_predictor* predictor, const uint8_
   });
 }
 
+int32_t sam_predictor_embedding_size(const sam_predictor* predictor) {
+  return predictor ? static_cast<int32_t>(predictor->predictor->embedding_channels()) : 0;
+}
+
+sam_status sam_predictor_object_embedding(const sam_predictor* predictor, const uint8_t* mask, int32_t width,
+                                          int32_t height, float* out, int32_t count, sam_error* error) {
+  return guarded(error, [&] {
+    require(predictor != nullptr, "sam_predictor_object_embedding: no predictor");
+    require(out != nullptr, "sam_predictor_object_embedding: no output");
+    const std::vector<float> embedding = predictor->predictor->object_embedding(mask, width, height);
+    require(count == static_cast<int32_t>(embedding.size()),
+            "sam_predictor_object_embedding: room for " + std::to_string(count) + " values, the embedding has " +
+                std::to_string(embedding.size()));
+    std::copy(embedding.begin(), embedding.end(), out);
+  });
+}
+
 int32_t sam_remove_small_regions(uint8_t* mask, int32_t width, int32_t height, int64_t min_area, int32_t holes) {
   if (!mask || width <= 0 || height <= 0) return 0;
   std::vector<uint8_t> working(mask, mask + static_cast<size_t>(width) * height);

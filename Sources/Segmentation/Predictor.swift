@@ -58,6 +58,28 @@ public final class Predictor: @unchecked Sendable {
         return logits
     }
 
+    /// The object `mask` covers (the image at any size) as a unit vector: the image embedding
+    /// averaged over the mask, resized to the embedding's grid (the engine's
+    /// sam_predictor_object_embedding). Objects alike have a dot product near 1. Throws `EngineError`
+    /// .argument for an empty mask or when no image is set.
+    public func objectEmbedding(of mask: BinaryMask) throws -> [Float] {
+        guard mask.width > 0, mask.height > 0 else {
+            throw EngineError(status: .argument, message: "mask size \(mask.width)x\(mask.height) is not positive")
+        }
+        let count = Int(sam_predictor_embedding_size(handle))
+        guard count > 0 else { throw EngineError(status: .argument, message: "object embedding: no image has been set") }
+        var values = [Float](repeating: 0, count: count)
+        try mask.bytes.withUnsafeBufferPointer { bytes in
+            try values.withUnsafeMutableBufferPointer { out in
+                try EngineError.check {
+                    sam_predictor_object_embedding(handle, bytes.baseAddress, Int32(mask.width), Int32(mask.height),
+                                                   out.baseAddress, Int32(count), $0)
+                }
+            }
+        }
+        return values
+    }
+
     /// Candidate masks for `prompt`. Throws `EngineError` .argument for an invalid prompt
     /// (a mask input of the wrong size, a non-finite coordinate) or when no image is set.
     public func predict(_ prompt: Prompt, options: MaskOutputOptions = MaskOutputOptions()) throws -> MaskCandidates {

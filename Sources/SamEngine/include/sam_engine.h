@@ -216,6 +216,16 @@ const float *sam_prediction_low_res_logits(const sam_prediction *prediction, int
 sam_status sam_predictor_mask_input(const sam_predictor *predictor, const uint8_t *mask, int32_t width,
                                     int32_t height, float *out, sam_error *error);
 
+/* An object's embedding, for ranking objects by likeness: the mask (as for
+ * sam_predictor_mask_input: the predictor's image at any size, nonzero inside) taken into the
+ * input frame and resized to the image embedding's grid as the reference resizes masks
+ * (bilinear, antialiased), the image embedding averaged over the grid's cells with those weights,
+ * scaled to length 1. `out` holds `count` floats, which must be sam_predictor_embedding_size.
+ * SAM_ERROR_ARGUMENT when the mask covers nothing or no image is set. */
+int32_t sam_predictor_embedding_size(const sam_predictor *predictor); /* 256; 0 without an image */
+sam_status sam_predictor_object_embedding(const sam_predictor *predictor, const uint8_t *mask, int32_t width,
+                                          int32_t height, float *out, int32_t count, sam_error *error);
+
 /* The official remove_small_regions (segment_anything and sam2 utils/amg.py, OpenCV's
  * 8-connected components), in place on width*height bytes of 0 / 1: holes nonzero fills
  * background regions smaller than min_area pixels; zero removes foreground regions smaller than

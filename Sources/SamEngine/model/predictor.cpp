@@ -7,6 +7,7 @@
 
 #include "engine_error.h"
 #include "model/embedding_file.h"
+#include "model/object_embedding.h"
 
 namespace sam {
 namespace {
@@ -181,6 +182,16 @@ std::vector<float> Predictor::mask_input(const uint8_t* mask, int32_t mask_width
   const at::Tensor frame = model_.transforms->frame_mask(mask, mask_width, mask_height, width_, height_);
   const at::Tensor logits = at::_upsample_bilinear2d_aa(frame * 20.0 - 10.0, {side, side}, false).contiguous();
   return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+}
+
+std::vector<float> Predictor::object_embedding(const uint8_t* mask, int32_t mask_width, int32_t mask_height) const {
+  require(has_image(), "object embedding: no image has been set");
+  require(mask != nullptr && mask_width > 0 && mask_height > 0 && mask_width <= kMaxImageSide &&
+              mask_height <= kMaxImageSide,
+          "object embedding: mask size " + std::to_string(mask_width) + "x" + std::to_string(mask_height) + " is invalid");
+  c10::InferenceMode inference;
+  const at::Tensor frame = model_.transforms->frame_mask(mask, mask_width, mask_height, width_, height_);
+  return sam::object_embedding(features_.image_embed, frame);
 }
 
 DecoderOutput Predictor::predict_batch(const std::vector<const PromptSet*>& prompts, bool multimask,

@@ -75,6 +75,11 @@ class Predictor {
   // (SAM2Base._use_mask_as_output).
   std::vector<float> mask_input(const uint8_t* mask, int32_t mask_width, int32_t mask_height) const;
 
+  // The object a binary mask covers (as for mask_input) as one unit vector of the image
+  // embedding's channels: see object_embedding.h.
+  std::vector<float> object_embedding(const uint8_t* mask, int32_t mask_width, int32_t mask_height) const;
+  int64_t embedding_channels() const { return features_.image_embed.defined() ? features_.image_embed.size(1) : 0; }
+
   int32_t image_width() const { return width_; }
   int32_t image_height() const { return height_; }
   const SamModel& model() const { return model_; }
