@@ -55,6 +55,7 @@ let package = Package(
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Everything that touches tensors. Its only public surface is include/sam_engine.h.
         .target(
@@ -75,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "Segmentation",
-            dependencies: ["SamEngine", "CPNG", "CJPEG", "CImageCodecs"]
+            dependencies: ["SamEngine", "CPNG", "CJPEG", "CImageCodecs", "CSQLite"]
         ),
         .target(
             name: "TerminalUI",
@@ -91,7 +92,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SamEngineTests", dependencies: ["SamEngine", "Segmentation"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Segmentation"]),
         .testTarget(name: "SamtermTests", dependencies: ["samterm"]),
