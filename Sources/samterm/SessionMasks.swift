@@ -48,6 +48,17 @@ final class SessionMasks {
     }
 
     func masks(of opened: OpenedSession) throws -> [ObjectMask] {
+        try Self.masks(of: opened, replay: replay) { needing in
+            let predictor = try self.predictor(for: opened, needing: needing)
+            try predictor.setImage(opened.image)
+            return predictor
+        }
+    }
+
+    /// The masks of `opened`'s objects; `predictor` is asked only when some must be replayed,
+    /// for a predictor holding the image.
+    static func masks(of opened: OpenedSession, replay: Bool,
+                      predictor makePredictor: (_ needing: [Session.Object]) throws -> Predictor) throws -> [ObjectMask] {
         let objects = opened.objects, image = opened.image, store = opened.store
         var results: [ObjectMask?] = try objects.map { object in
             guard !replay, let stored = object.mask else { return nil }
@@ -63,8 +74,7 @@ final class SessionMasks {
         let missing = results.indices.filter { results[$0] == nil }
         guard !missing.isEmpty else { return results.map { $0! } }
 
-        let predictor = try self.predictor(for: opened, needing: missing.map { objects[$0] })
-        try predictor.setImage(image)
+        let predictor = try makePredictor(missing.map { objects[$0] })
         for index in missing {
             let replayed = try SessionReplay.finalMask(of: objects[index], with: predictor, imageWidth: image.width,
                                                        imageHeight: image.height)
