@@ -48,6 +48,8 @@ extension EditorAction {
         case .export: return "export"
         case .findObjects: return "find-objects"
         case .lowerAutomaticThresholds: return "lower-thresholds"
+        case .moreLikeThis: return "more-like-this"
+        case .similarObjects: return "similar-objects"
         case .togglePaintMode: return "paint-mode"
         case .penDown(let erases): return erases ? "pen-erase" : "pen-paint"
         case .brushSize(let larger): return larger ? "brush-larger" : "brush-smaller"

@@ -74,7 +74,9 @@ public enum Chrome {
             left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
         case .confirmFindObjects:
             left = [StyledSpan(" " + state.findObjectsQuestion, .highlight)]
-        case .help, .normal, .exporting:
+        case .similarObjects where state.message == nil:
+            left = [StyledSpan(" Similar objects: ↑↓ choose  Enter open  Esc close", .dim)]
+        case .help, .normal, .exporting, .moreLikeThis, .similarObjects:
             if let message = state.message {
                 let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
                 left = [StyledSpan(" " + MessageFitting.fit(message.text, width: max(room, 10)), message.isError ? .error : .normal)]
@@ -198,11 +200,36 @@ public enum Chrome {
 
 /// The list of objects at the right of the screen.
 public enum ObjectPanel {
+    /// "More like this": the ranked masks with their similarity, the highlighted one marked.
+    static func likeThisLines(_ state: EditorState, width: Int, height: Int) -> [StyledLine] {
+        let document = state.document
+        var lines: [StyledLine] = [[StyledSpan(" Like this", .bold)]]
+        guard let likeThis = document.likeThis, likeThis.query != nil else {
+            return lines + [[StyledSpan(" working…", .dim)]]
+        }
+        let shown = document.likeThisShown
+        if shown.isEmpty { lines.append([StyledSpan(String(format: " none ≥ %.2f", likeThis.threshold), .dim)]) }
+        for (rank, index) in shown.enumerated() {
+            let current = rank == likeThis.selected
+            let text = String(format: "%2d  %.3f", rank + 1, document.suggestions[index].similarity ?? 0)
+            lines.append([StyledSpan(current ? ">" : " ", current ? .highlight : .normal),
+                          StyledSpan(text, current ? .bold : .normal)].truncated(to: width))
+        }
+        let help = [" ", String(format: " ≥ %.2f  + -", likeThis.threshold), " Tab next", " Enter adopt",
+                    " as " + (likeThis.className ?? "no class"), " Esc leave"]
+        if lines.count + help.count <= height {
+            lines += Array(repeating: [StyledSpan("")], count: height - lines.count - help.count)
+            lines += help.map { [StyledSpan($0, .dim)].truncated(to: width) }
+        }
+        return Array(lines.prefix(height))
+    }
+
     /// Panel rows above the first object (the title).
     public static let firstObjectRow = 1
 
     public static func lines(_ state: EditorState, width: Int, height: Int) -> [StyledLine] {
         let inner = width - 1
+        if state.mode == .moreLikeThis { return likeThisLines(state, width: inner, height: height) }
         var lines: [StyledLine] = [[StyledSpan(" Objects", .bold)]]
         let objects = state.document.objects
         if objects.isEmpty {

@@ -26,6 +26,8 @@ public struct EditorConfiguration: Sendable {
     public var keymap = ActiveKeymap.standard
     /// A fixed class list (`--classes`), saved in each image's session; nil: free names.
     public var classes: [String]?
+    /// The object index `S` asks (`--db`); nil: the one in the image's folder or above.
+    public var indexPath: String?
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
                 threads: Int = 0, kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto,
@@ -300,7 +302,7 @@ private final class MainLoop {
             case .predict(let request):
                 if let inputTime { requestTimes[request.id] = inputTime }
                 worker.submit(effect)
-            case .openImage, .prefetchImage, .export, .replay, .findObjects, .cancelFindingObjects:
+            case .openImage, .prefetchImage, .export, .replay, .findObjects, .cancelFindingObjects, .embedMasks, .queryIndex:
                 worker.submit(effect)
             }
         }

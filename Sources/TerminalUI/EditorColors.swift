@@ -5,6 +5,8 @@ public enum EditorColors {
     public static let foregroundPoint = RGBColor(0, 230, 0)
     /// Outlines of the automatic masks not yet adopted as objects.
     public static let suggestion = RGBColor(255, 220, 0)
+    /// The mask "more like this" highlights (Tab moves it, Enter adopts it).
+    public static let likeThisSelected = RGBColor(0, 230, 255)
     /// Magenta: not the red of the first object (ObjectPalette), whose mask it often sits on.
     public static let backgroundPoint = RGBColor(255, 0, 255)
     public static let box = RGBColor(0, 230, 0)

@@ -53,6 +53,43 @@ public struct ExportRequest: Sendable {
     public var earlier: [String] = []
 }
 
+/// Object embeddings of masks of the active image (Predictor.objectEmbedding), for ranking
+/// automatic masks by likeness to an object (`s`).
+public struct EmbeddingRequest: Sendable {
+    public var id: Int
+    public var imageIndex: Int
+    /// At the display size, any number.
+    public var masks: [BinaryMask]
+}
+
+/// The objects of the index most like an object of the active image (`S`): the worker embeds
+/// `mask` and asks the index the image belongs to.
+public struct IndexQuery: Sendable {
+    public var id: Int
+    public var imageIndex: Int
+    public var imagePath: String
+    public var mask: BinaryMask
+    /// Matches wanted, from other images.
+    public var top: Int
+}
+
+/// An object of another image, as `S` lists it.
+public struct SimilarObject: Equatable, Sendable {
+    public var imagePath: String
+    public var objectID: Int
+    public var className: String?
+    public var name: String?
+    public var similarity: Float
+
+    public init(imagePath: String, objectID: Int, className: String?, name: String?, similarity: Float) {
+        self.imagePath = imagePath
+        self.objectID = objectID
+        self.className = className
+        self.name = name
+        self.similarity = similarity
+    }
+}
+
 /// Predicting a restored object again: its saved steps replayed (see SessionReplay), each
 /// feeding its kept candidate's logits to the next.
 public struct ReplayRequest: Sendable {
@@ -139,6 +176,8 @@ public enum EditorEffect: Sendable {
     case findObjects(imageIndex: Int, maskWidth: Int, maskHeight: Int, thresholds: AutomaticThresholds? = nil)
     /// Stop the generator running (or waiting to run) on the image at its next batch of points.
     case cancelFindingObjects(imageIndex: Int)
+    case embedMasks(EmbeddingRequest)
+    case queryIndex(IndexQuery)
     /// Write the image's session file (after every change; the writer skips unchanged content).
     case save(ImageSessionSnapshot)
     case quit

@@ -102,6 +102,13 @@ public enum EditorEvent: Sendable {
     /// Nothing was written: these files exist and were not written by this editor.
     case exportNeedsOverwrite(imageIndex: Int, existing: [String])
 
+    /// The embeddings an EmbeddingRequest asked for, in its order.
+    case masksEmbedded(requestID: Int, embeddings: [[Float]])
+    case embeddingFailed(requestID: Int, message: String)
+    /// An IndexQuery's answer: the matches, best first, and a note (another model's objects left out).
+    case similarObjectsFound(requestID: Int, matches: [SimilarObject], note: String?)
+    case similarObjectsFailed(requestID: Int, message: String)
+
     /// Time from the input that asked for a prediction to the frame showing it.
     case latencyMeasured(milliseconds: Double)
     /// An error from outside the core, shown in the message line.

@@ -42,6 +42,12 @@ public struct ImageDocument: Sendable {
     public var cancellingFind = false
     /// What the last run found, shown until its outlines are hidden.
     public var automaticSummary: AutomaticSummary?
+    /// Everything the last run found, kept when its outlines go: `s` shows them again without a run.
+    public var foundObjects: FoundObjects?
+    /// "More like this" (`s`) on this image.
+    public var likeThis: LikeThis?
+    /// The object `S` opened this image for, selected once the image has it.
+    public var selectOnOpen: Int?
     /// SHA-256 of the image file, known once its session was looked for.
     public var sha256: String?
     public var autosave = AutosaveState.waiting
@@ -69,6 +75,10 @@ public struct MaskSuggestion: Sendable {
     public var mask: BinaryMask
     public var point: PixelPoint
     public var score: Float
+    /// Its object embedding, once `s` asked for it.
+    public var embedding: [Float]?
+    /// Its likeness to the object `s` compares with.
+    public var similarity: Float?
 
     public init(mask: BinaryMask, point: PixelPoint, score: Float) {
         self.mask = mask
@@ -90,6 +100,12 @@ extension MaskSuggestion {
         self.init(mask: found.segmentation.decode().resizedNearest(width: maskWidth, height: maskHeight),
                   point: PixelPoint(x: found.pointCoords[0], y: found.pointCoords[1]), score: found.predictedIoU)
     }
+}
+
+/// An automatic mask generator run's masks and the thresholds it ran with.
+public struct FoundObjects: Sendable {
+    public var suggestions: [MaskSuggestion]
+    public var thresholds: AutomaticThresholds?
 }
 
 /// Whether changes to an image go into its session file.
@@ -120,13 +136,17 @@ public enum InteractionMode: Equatable, Sendable {
     case confirmOverwrite([String])
     /// The export dialog (`e`): formats, which images, where (Update+ExportDialog).
     case exporting(ExportDialog)
+    /// "More like this" (`s`; the image's `likeThis`): keys move, adopt, change the threshold.
+    case moreLikeThis
+    /// The objects of other images like the current one (`S`).
+    case similarObjects(SimilarObjectsList)
 }
 
 extension InteractionMode {
     /// Whether a box covers the image area (the picture is not drawn under it).
     public var coversImage: Bool {
         switch self {
-        case .help, .exporting: return true
+        case .help, .exporting, .similarObjects: return true
         default: return false
         }
     }

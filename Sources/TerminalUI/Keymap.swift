@@ -31,6 +31,10 @@ public enum EditorAction: Equatable, Sendable {
     case export
     case findObjects
     case lowerAutomaticThresholds
+    /// Ranks the image's automatic masks by likeness to the current object (Update+MoreLikeThis).
+    case moreLikeThis
+    /// Lists the objects of other images in the index most like the current one (Update+SimilarObjects).
+    case similarObjects
     /// Paint mode on / off (in it, the point keys paint and erase discs; Update+Sculpting).
     case togglePaintMode
     /// Puts the pen down: moving the crosshair paints (or erases) along the path.
@@ -100,7 +104,7 @@ public enum Keymap {
         KeyBinding(keys: [.controlDown], label: "", action: .pan(columns: 0, rows: 1), help: ""),
         KeyBinding(keys: [.controlUp], label: "", action: .pan(columns: 0, rows: -1), help: ""),
         KeyBinding(keys: [.controlRight], label: "", action: .pan(columns: 1, rows: 0), help: ""),
-        KeyBinding(keys: [.character("s")], label: "s", action: .toggleShowOnlySelected, help: "show only the selected object"),
+        KeyBinding(keys: [.character("w")], label: "w", action: .toggleShowOnlySelected, help: "show only the selected object"),
         KeyBinding(keys: [.character("]")], label: "] [", action: .nextImage, help: "next / previous image"),
         KeyBinding(keys: [.character("[")], label: "", action: .previousImage, help: ""),
         KeyBinding(keys: [.character("e")], label: "e", action: .export, help: "export: choose formats, images, Enter"),
@@ -108,6 +112,10 @@ public enum Keymap {
                    help: "find every object (automatic masks); a click on an outline adopts it"),
         KeyBinding(keys: [.character("t")], label: "t", action: .lowerAutomaticThresholds,
                    help: "lower the automatic masks' IoU / stability thresholds (A runs with them)"),
+        KeyBinding(keys: [.character("s")], label: "s", action: .moreLikeThis,
+                   help: "more like this: the image's automatic masks most like the object"),
+        KeyBinding(keys: [.character("S")], label: "S", action: .similarObjects,
+                   help: "similar objects in the other images of the index"),
         KeyBinding(keys: [.character("p")], label: "p", action: .togglePaintMode, help: "paint mode on / off (lifts the pen)"),
         KeyBinding(keys: [.character("P")], label: "P X", action: .penDown(erases: false),
                    help: "pen down: moving paints / erases (p, Esc lift it)"),

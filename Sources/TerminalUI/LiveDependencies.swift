@@ -10,7 +10,7 @@ extension PredictorWorker.Dependencies {
         let checkpoint = configuration.checkpointPath, device = configuration.device
         let preset = configuration.modelName, threads = configuration.threads
         let kernels = configuration.kernels, precision = configuration.precision
-        let sessionDirectory = configuration.sessionDirectory
+        let sessionDirectory = configuration.sessionDirectory, indexPath = configuration.indexPath
         let cache = configuration.useEmbeddingCache
             ? EmbeddingCache(directory: configuration.cacheDirectory ?? EmbeddingCache.defaultDirectory(environment: environment))
             : nil
@@ -28,7 +28,29 @@ extension PredictorWorker.Dependencies {
             clock: { ProcessInfo.processInfo.systemUptime },
             loadSession: { imagePath, sha256, model in
                 SessionOutcome.load(SessionStore(imagePath: imagePath, folder: sessionDirectory), sha256: sha256, model: model)
+            },
+            similarObjects: { embedding, model, imagePath, top in
+                try SimilarObjectsSearch.run(embedding: embedding, model: model, imagePath: imagePath, top: top, indexPath: indexPath)
             })
+    }
+}
+
+/// `S`: the index's objects of other images most like an object of this one.
+enum SimilarObjectsSearch {
+    static func run(embedding: [Float], model: String, imagePath: String, top: Int,
+                    indexPath: String?) throws -> (matches: [SimilarObject], note: String?) {
+        guard let path = indexPath ?? ObjectIndex.locate(near: imagePath) else {
+            throw EditorError("no \(ObjectIndex.fileName) in the image's folder or above: run `samterm index` on the folder (or give edit --db)")
+        }
+        let index = try ObjectIndex(path: path, create: false)
+        let ranking = try index.similar(to: embedding, model: model, top: top, excludingImage: imagePath)
+        let others = ranking.otherModels.values.reduce(0, +)
+        let note = others > 0 ? "\(others) objects of other models left out" : nil
+        let matches = ranking.matches.map {
+            SimilarObject(imagePath: SessionStore.absolutePath($0.imagePath), objectID: $0.number, className: $0.className,
+                          name: $0.name, similarity: $0.similarity)
+        }
+        return (matches, note)
     }
 }
 

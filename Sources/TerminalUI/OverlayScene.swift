@@ -33,10 +33,17 @@ struct OverlayScene {
         let document = state.document
         if state.overlayVisible {
             outline = state.outlineMode
+            // With "more like this", only the masks it ranks best, the highlighted one in its own colour.
+            let likeThis = document.likeThis?.query != nil ? document.likeThisShown : nil
             for (index, suggestion) in document.suggestions.enumerated() where !state.showOnlySelected {
-                masks.append(MaskLayer(mask: suggestion.mask, color: EditorColors.suggestion, outlined: true,
+                var color = EditorColors.suggestion
+                if let likeThis {
+                    guard let rank = likeThis.firstIndex(of: index) else { continue }
+                    if rank == document.likeThis?.selected { color = EditorColors.likeThisSelected }
+                }
+                masks.append(MaskLayer(mask: suggestion.mask, color: color, outlined: true,
                                        identity: MaskLayerIdentity(objectID: -1 - index, version: document.suggestionsVersion,
-                                                                   candidate: 0, colorIndex: -1)))
+                                                                   candidate: 0, colorIndex: color == EditorColors.suggestion ? -1 : -3)))
             }
             for (index, object) in document.objects.enumerated() where index != document.currentObject && !state.showOnlySelected {
                 if let layer = Self.layer(object) { masks.append(layer) }

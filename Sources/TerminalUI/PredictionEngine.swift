@@ -31,6 +31,8 @@ public protocol PredictionEngine: AnyObject {
                        progress: @escaping (AutomaticMaskProgress) -> Bool) throws -> [AutomaticMask]
     /// The model's own generator thresholds.
     var automaticDefaults: AutomaticThresholds { get }
+    /// Each mask's object embedding on the slot's image (`Predictor.objectEmbedding`).
+    func objectEmbeddings(slot: Int, masks: [BinaryMask]) throws -> [[Float]]
 }
 
 extension PredictionEngine {
@@ -41,4 +43,8 @@ extension PredictionEngine {
     }
 
     public var automaticDefaults: AutomaticThresholds { .sam2Defaults }
+
+    public func objectEmbeddings(slot: Int, masks: [BinaryMask]) throws -> [[Float]] {
+        throw EditorError("this engine makes no object embeddings")
+    }
 }

@@ -35,11 +35,19 @@ public final class PredictorWorker: @unchecked Sendable {
         public var clock: @Sendable () -> Double
         /// Looks for the session of an image (path, SHA-256 of its content, model name).
         public var loadSession: @Sendable (String, String, String) -> SessionOutcome
+        /// The objects of the object index most like an embedding the model made, from images
+        /// other than the one given (see SimilarObjectsSearch).
+        public var similarObjects: @Sendable (_ embedding: [Float], _ model: String, _ imagePath: String, _ top: Int) throws
+            -> (matches: [SimilarObject], note: String?) = { _, _, _, _ in
+                throw EditorError("no object index (run `samterm index` on the images' folder)")
+            }
 
         public init(loadEngine: @escaping @Sendable () throws -> PredictionEngine, loadImage: @escaping ImageSource,
                     export: @escaping ExportSink, cache: EmbeddingCache?,
                     modelKey: @escaping @Sendable (PredictionEngine) -> String, clock: @escaping @Sendable () -> Double,
-                    loadSession: @escaping @Sendable (String, String, String) -> SessionOutcome = { _, _, _ in .fresh }) {
+                    loadSession: @escaping @Sendable (String, String, String) -> SessionOutcome = { _, _, _ in .fresh },
+                    similarObjects: (@Sendable ([Float], String, String, Int) throws -> (matches: [SimilarObject], note: String?))? = nil) {
+            if let similarObjects { self.similarObjects = similarObjects }
             self.loadEngine = loadEngine
             self.loadImage = loadImage
             self.export = export
@@ -111,6 +119,8 @@ public final class PredictorWorker: @unchecked Sendable {
             case .replay(let request): replay(request)
             case .export(let request): export(request)
             case .findObjects(let job): findObjects(job)
+            case .embed(let request): embed(request)
+            case .queryIndex(let query): queryIndex(query)
             case .prefetch(let index, let path): prefetch(index: index, path: path)
             }
             mailbox.finished()
@@ -348,6 +358,38 @@ public final class PredictorWorker: @unchecked Sendable {
             post(.findingObjectsCancelled(imageIndex: imageIndex))
         } catch {
             post(.findingObjectsFailed(imageIndex: imageIndex, message: "\(error)"))
+        }
+    }
+
+    /// Embeds the masks on the active image (`s` ranks automatic masks with them).
+    private func embed(_ request: EmbeddingRequest) {
+        guard let engine, let slot = slots.active, slots.activeImage == request.imageIndex else {
+            post(.embeddingFailed(requestID: request.id, message: engine == nil ? "No model: \(missingModel)"
+                                  : "the image is not the encoded one any more"))
+            return
+        }
+        do {
+            post(.masksEmbedded(requestID: request.id, embeddings: try engine.objectEmbeddings(slot: slot, masks: request.masks)))
+        } catch {
+            post(.embeddingFailed(requestID: request.id, message: "\(error)"))
+        }
+    }
+
+    /// Embeds the object and asks the object index for the most similar objects of other images.
+    private func queryIndex(_ query: IndexQuery) {
+        guard let engine, let slot = slots.active, slots.activeImage == query.imageIndex else {
+            post(.similarObjectsFailed(requestID: query.id, message: engine == nil ? "No model: \(missingModel)"
+                                       : "the image is not the encoded one any more"))
+            return
+        }
+        do {
+            guard let embedding = try engine.objectEmbeddings(slot: slot, masks: [query.mask]).first else {
+                throw EditorError("no embedding for the object")
+            }
+            let found = try dependencies.similarObjects(embedding, engine.modelName, query.imagePath, query.top)
+            post(.similarObjectsFound(requestID: query.id, matches: found.matches, note: found.note))
+        } catch {
+            post(.similarObjectsFailed(requestID: query.id, message: "\(error)"))
         }
     }
 

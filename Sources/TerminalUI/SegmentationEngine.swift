@@ -74,6 +74,10 @@ final class SegmentationEngine: PredictionEngine {
         }?.map(Self.result(of:))
     }
 
+    func objectEmbeddings(slot: Int, masks: [BinaryMask]) throws -> [[Float]] {
+        try masks.map { try predictors[slot].objectEmbedding(of: $0) }
+    }
+
     func maskInput(slot: Int, mask: BinaryMask) throws -> [Float] {
         try predictors[slot].maskInput(from: mask)
     }

@@ -76,6 +76,7 @@ extension EditorState {
 
     mutating func findingObjectsCancelled(index: Int) -> [EditorEffect] {
         endFinding(index: index)
+        if index == currentImage, images[index].likeThis != nil { return leaveLikeThis(saying: "More like this cancelled") }
         say("Automatic masks cancelled", aboutImage: index)
         return []
     }
@@ -91,13 +92,17 @@ extension EditorState {
         images[index].suggestions = suggestions
         images[index].suggestionsVersion += 1
         images[index].automaticSummary = AutomaticSummary(found: suggestions.count, thresholds: automaticThresholds)
+        images[index].foundObjects = FoundObjects(suggestions: suggestions, thresholds: automaticThresholds)
         // The summary line says what was found, and stays.
         if index == currentImage { message = nil }
-        return []
+        return likeThisObjectsFound(index: index)
     }
 
     mutating func findingObjectsFailed(index: Int, message text: String) -> [EditorEffect] {
         endFinding(index: index)
+        if index == currentImage, images[index].likeThis != nil {
+            return leaveLikeThis(saying: "More like this: finding objects failed: \(text)", isError: true)
+        }
         say("Finding objects failed: \(text)", isError: true, aboutImage: index)
         return []
     }
@@ -113,6 +118,7 @@ extension EditorState {
         let before = document.snapshot(withSuggestions: true)
         let suggestion = document.suggestions.remove(at: index)
         document.suggestionsVersion += 1
+        document.forgetFoundObject(suggestion)
         if document.suggestions.isEmpty { document.automaticSummary = nil }
         ensureCurrentObject()
         modifyCurrentObject { $0.adoptedMask = suggestion.mask }

@@ -30,6 +30,10 @@ extension EditorState {
             return Self.isYes(key) ? startFindingObjects() : say("Not finding objects")
         case .exporting(let dialog):
             return answerExportDialog(dialog, key: key)
+        case .moreLikeThis:
+            return answerLikeThis(key)
+        case .similarObjects(let list):
+            return answerSimilarObjects(list, key: key)
         }
     }
 

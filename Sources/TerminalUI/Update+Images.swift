@@ -75,7 +75,7 @@ extension EditorState {
         return effects
     }
 
-    private mutating func switchImage(to index: Int) -> [EditorEffect] {
+    mutating func switchImage(to index: Int) -> [EditorEffect] {
         boxAnchor = nil
         mousePressCell = nil
         if dropCurrentObjectIfEmpty() { document.currentObject = max(document.objects.count - 1, 0) }

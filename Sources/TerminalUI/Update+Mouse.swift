@@ -18,6 +18,14 @@ extension EditorState {
             return []
         case .normal:
             break
+        case .moreLikeThis:
+            // A click on an outline adopts it; nothing else in this mode.
+            let area = layout.imageArea
+            guard input.button == .left, input.kind == .release || input.kind == .click, let view = viewport,
+                  area.contains(input.position) else { return [] }
+            let point = view.imagePoint(atCell: CellPosition(column: input.position.column - area.column,
+                                                             row: input.position.row - area.row))
+            return view.contains(point) ? likeThisClick(at: view.clampedToImage(point)) : []
         default:
             return []
         }

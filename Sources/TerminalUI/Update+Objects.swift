@@ -16,7 +16,7 @@ extension EditorState {
         if currentObject == nil { startNewObject() }
     }
 
-    private mutating func startNewObject(category: String? = nil) {
+    mutating func startNewObject(category: String? = nil) {
         let id = document.nextObjectID
         document.nextObjectID += 1
         var object = EditorObject(id: id, colorIndex: id - 1)

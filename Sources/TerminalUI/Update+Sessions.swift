@@ -76,6 +76,7 @@ extension EditorState {
         present.nextObjectID = max(present.nextObjectID, next)
         images[index].history.transformEntries { $0.snapshot.nextObjectID = max($0.snapshot.nextObjectID, next) }
         images[index].restore(present)
+        selectWantedObject(image: index)
         say("Restored \(Self.counted(restored.count, "object")) from the session", aboutImage: index)
         // Replayed as soon as the image is encoded (now, if it already is).
         guard case .ready = images[index].encoding, index == currentImage else { return [] }

@@ -41,6 +41,9 @@ extension EditorAction {
         // Strokes and clean-ups apply to the mask shown: the one the pending prediction brings.
         case .penDown, .fillHoles, .removeIslands, .refineFromMask:
             return .currentObject
+        // Likeness is the mask's: the one the pending prediction brings.
+        case .moreLikeThis, .similarObjects:
+            return .currentObject
         // Undo and redo restore and keep the whole image, every object's candidates included.
         case .export, .nextImage, .previousImage, .undo, .redo:
             return .currentImage

@@ -86,6 +86,14 @@ extension EditorState {
             return exportNeedsOverwrite(index: index, existing: existing)
         case .exportFailed(let index, let text):
             return images.indices.contains(index) ? exportFailed(index: index, message: text) : sayError("Export failed: \(text)")
+        case .masksEmbedded(let requestID, let embeddings):
+            return masksEmbedded(requestID: requestID, embeddings: embeddings)
+        case .embeddingFailed(let requestID, let text):
+            return embeddingFailed(requestID: requestID, message: text)
+        case .similarObjectsFound(let requestID, let matches, let note):
+            return similarObjectsFound(requestID: requestID, matches: matches, note: note)
+        case .similarObjectsFailed(let requestID, let text):
+            return similarObjectsFailed(requestID: requestID, message: text)
         case .latencyMeasured(let milliseconds):
             lastLatencyMilliseconds = milliseconds
             return []
@@ -130,6 +138,8 @@ extension EditorState {
         case .export: return openExportDialog()
         case .findObjects: return findObjects()
         case .lowerAutomaticThresholds: return lowerAutomaticThresholds()
+        case .moreLikeThis: return moreLikeThis()
+        case .similarObjects: return findSimilarObjects()
         case .togglePaintMode: return togglePaintMode()
         case .penDown(let erases): return putPenDown(erases: erases)
         case .brushSize(let larger): return changeBrush(larger: larger)

@@ -27,6 +27,8 @@ final class WorkerMailbox: @unchecked Sendable {
         case replay(ReplayRequest)
         case export(ExportRequest)
         case findObjects(FindJob)
+        case embed(EmbeddingRequest)
+        case queryIndex(IndexQuery)
         case prefetch(index: Int, path: String)
     }
 
@@ -38,6 +40,9 @@ final class WorkerMailbox: @unchecked Sendable {
     private var replays: [ReplayRequest] = []
     private var exports: [ExportRequest] = []
     private var findJobs: [FindJob] = []
+    /// Embeddings and index queries: small jobs, the newest of each kind only.
+    private var embedJob: EmbeddingRequest?
+    private var indexQuery: IndexQuery?
     /// The generator run in progress should stop at its next batch (set by a cancel or a stop,
     /// cleared when a run is taken).
     private var findCancelled = false
@@ -68,6 +73,10 @@ final class WorkerMailbox: @unchecked Sendable {
         case .findObjects(let imageIndex, let maskWidth, let maskHeight, let thresholds):
             findJobs.append(FindJob(imageIndex: imageIndex, maskWidth: maskWidth, maskHeight: maskHeight,
                                     thresholds: thresholds))
+        case .embedMasks(let request):
+            embedJob = request
+        case .queryIndex(let query):
+            indexQuery = query
         case .save, .quit, .cancelFindingObjects:
             break
         }
@@ -106,6 +115,14 @@ final class WorkerMailbox: @unchecked Sendable {
             }
             if !replays.isEmpty { return .replay(replays.removeFirst()) }
             if !predictions.isEmpty { return .predict(predictions.removeFirst()) }
+            if let job = embedJob {
+                embedJob = nil
+                return .embed(job)
+            }
+            if let query = indexQuery {
+                indexQuery = nil
+                return .queryIndex(query)
+            }
             if !exports.isEmpty { return .export(exports.removeFirst()) }
             if !findJobs.isEmpty {
                 findCancelled = false

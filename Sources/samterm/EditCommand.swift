@@ -38,6 +38,10 @@ struct Edit: ParsableCommand {
                                valueName: "file-or-list"))
     var classes: String?
 
+    @Option(help: ArgumentHelp("The object index `S` searches (default: \(ObjectIndex.fileName) in the image's folder or above).",
+                               valueName: "file"))
+    var db: String?
+
     @Option(help: ArgumentHelp("Keep session files in this folder instead of beside each image (IMAGE.samterm.json).",
                                valueName: "dir"))
     var sessionDir: String?
@@ -83,6 +87,7 @@ struct Edit: ParsableCommand {
             useEmbeddingCache: !noCache, sessionDirectory: sessionDir)
         configuration.keymap = keymap
         configuration.classes = try ClassList.parse(option: classes)?.names
+        configuration.indexPath = db
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
     }

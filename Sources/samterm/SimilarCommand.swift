@@ -74,18 +74,11 @@ struct Similar: ParsableCommand {
 
     private func indexPath(near imagePath: String) throws -> String {
         if let db { return db }
-        var folder = URL(fileURLWithPath: imagePath).standardizedFileURL.deletingLastPathComponent()
-        while true {
-            let candidate = folder.appendingPathComponent(ObjectIndex.fileName).path
-            if FileManager.default.fileExists(atPath: candidate) {
-                return imagePath.hasPrefix("/") ? candidate : Self.relative(candidate)
-            }
-            let parent = folder.deletingLastPathComponent()
-            if parent.path == folder.path { break }
-            folder = parent
+        guard let found = ObjectIndex.locate(near: imagePath) else {
+            throw UsageError("--db: no \(ObjectIndex.fileName) in \(imagePath)'s folder or above; give the index file "
+                             + "(make one with `samterm index FOLDER`)")
         }
-        throw UsageError("--db: no \(ObjectIndex.fileName) in \(imagePath)'s folder or above; give the index file "
-                         + "(make one with `samterm index FOLDER`)")
+        return imagePath.hasPrefix("/") ? found : Self.relative(found)
     }
 
     /// The object's embedding as the index holds it; computed from its session when the image

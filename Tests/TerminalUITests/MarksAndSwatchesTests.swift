@@ -127,10 +127,10 @@ final class MarksAndSwatchesTests: XCTestCase {
         let plain = SixelRenderer.base(image: image, viewport: view, scene: OverlayScene(), cellWidth: 4, cellHeight: 8)
         let left = (x: 20, y: 40), right = (x: 140, y: 40)
         XCTAssertNotEqual(frame().color(x: left.x, y: left.y), plain.color(x: left.x, y: left.y), "object 1 tints the left half")
-        F.press([.character("s")], on: &state)
+        F.press([.character("w")], on: &state)
         XCTAssertEqual(frame().color(x: left.x, y: left.y), plain.color(x: left.x, y: left.y), "object 1 hidden")
         XCTAssertNotEqual(frame().color(x: right.x, y: right.y), plain.color(x: right.x, y: right.y), "the selected one shows")
-        F.press([.character("s")], on: &state)
+        F.press([.character("w")], on: &state)
         XCTAssertNotEqual(frame().color(x: left.x, y: left.y), plain.color(x: left.x, y: left.y), "shown again")
     }
 }

@@ -110,10 +110,10 @@ final class ViewPanTests: XCTestCase {
         }
         F.press([.character(",")], on: &state)
         XCTAssertEqual(OverlayScene(state: state).masks.count, 2)
-        F.press([.character("s")], on: &state)
+        F.press([.character("w")], on: &state)
         XCTAssertEqual(OverlayScene(state: state).masks.map(\.identity.objectID), [state.currentObject!.id])
         XCTAssertTrue(Chrome.statusLine(state, width: 200).plainText.contains("only selected"))
-        F.press([.character("s")], on: &state)
+        F.press([.character("w")], on: &state)
         XCTAssertEqual(OverlayScene(state: state).masks.count, 2)
     }
 }

@@ -16,6 +16,8 @@ final class WorkerPartsTests: XCTestCase {
         case .replay(let request)?: return "replay \(request.id)"
         case .export(let request)?: return "export \(request.imageIndex)"
         case .findObjects(let job)?: return "find \(job.imageIndex)"
+        case .embed(let request)?: return "embed \(request.id)"
+        case .queryIndex(let query)?: return "query \(query.id)"
         case .prefetch(let index, _)?: return "prefetch \(index)"
         case nil: return "stopped"
         }

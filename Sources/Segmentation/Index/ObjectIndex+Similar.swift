@@ -38,8 +38,10 @@ extension ObjectIndex {
 
     /// The `top` objects most like `embedding` among those `model` made (of class `className` when
     /// given), best first; ties in index order.
-    public func similar(to embedding: [Float], model: String, className: String? = nil, top: Int) throws -> Ranking {
-        let models = try imageModels()
+    public func similar(to embedding: [Float], model: String, className: String? = nil, top: Int,
+                        excludingImage excluded: String? = nil) throws -> Ranking {
+        var models = try imageModels()
+        if let excluded, let id = try imageID(at: excluded) { models[id] = nil }
         let scan = try database.prepare(className == nil
             ? "SELECT id, image_id, embedding FROM objects"
             : "SELECT id, image_id, embedding FROM objects WHERE class = ?")
@@ -49,7 +51,7 @@ extension ObjectIndex {
         var compared = 0
         var vector = [Float](repeating: 0, count: embedding.count)
         while try scan.step() {
-            let imageModel = models[scan.integer(1)] ?? ""
+            guard let imageModel = models[scan.integer(1)] else { continue }
             guard imageModel == model else {
                 others[imageModel, default: 0] += 1
                 continue
@@ -62,6 +64,12 @@ extension ObjectIndex {
         }
         let matches = try best.ranked().map { try match(objectID: $0.id, similarity: $0.score) }
         return Ranking(matches: matches, otherModels: others, compared: compared)
+    }
+
+    private func imageID(at imagePath: String) throws -> Int64? {
+        let statement = try database.prepare("SELECT id FROM images WHERE path = ?")
+        statement.bind([.text(storedPath(imagePath))])
+        return try statement.step() ? statement.integer(0) : nil
     }
 
     private func imageModels() throws -> [Int64: String] {

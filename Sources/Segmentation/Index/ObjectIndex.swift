@@ -124,6 +124,18 @@ public final class ObjectIndex {
         try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
     }
 
+    /// The index an image belongs to: the first `.samterm-index.sqlite` in its folder or above.
+    public static func locate(near imagePath: String) -> String? {
+        var folder = URL(fileURLWithPath: imagePath).standardizedFileURL.deletingLastPathComponent()
+        while true {
+            let candidate = folder.appendingPathComponent(fileName).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { return nil }
+            folder = parent
+        }
+    }
+
     // MARK: Images
 
     /// The path as stored: relative to the index's folder when inside it.
