@@ -28,6 +28,8 @@ public struct EditorConfiguration: Sendable {
     public var classes: [String]?
     /// The object index `S` asks (`--db`); nil: the one in the image's folder or above.
     public var indexPath: String?
+    /// The automatic masks' thresholds to start with (`--auto-thresholds`); nil: the model's.
+    public var automaticThresholds: AutomaticThresholds?
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
                 threads: Int = 0, kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto,
@@ -157,6 +159,10 @@ private final class MainLoop {
                                               pixelsHint: hint, exportFormats: configuration.exportFormats,
                                               classes: configuration.classes))
         state.keymap = configuration.keymap
+        if let thresholds = configuration.automaticThresholds {
+            state.automaticThresholds = thresholds
+            state.automaticThresholdsChosen = true
+        }
         if let path = environment["SAMTERM_FRAME_LOG"], !path.isEmpty,
            FileManager.default.createFile(atPath: path, contents: nil) {
             frameLog = FileHandle(forWritingAtPath: path)

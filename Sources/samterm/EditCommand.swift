@@ -42,6 +42,10 @@ struct Edit: ParsableCommand {
                                valueName: "file"))
     var db: String?
 
+    @Option(help: ArgumentHelp("Thresholds `A` and `s` find automatic masks with: predicted IoU and stability score "
+                               + "(default: the model's; `t` steps through laxer ones).", valueName: "iou,stability"))
+    var autoThresholds: String?
+
     @Option(help: ArgumentHelp("Keep session files in this folder instead of beside each image (IMAGE.samterm.json).",
                                valueName: "dir"))
     var sessionDir: String?
@@ -88,6 +92,13 @@ struct Edit: ParsableCommand {
         configuration.keymap = keymap
         configuration.classes = try ClassList.parse(option: classes)?.names
         configuration.indexPath = db
+        if let autoThresholds {
+            let values = autoThresholds.split(separator: ",", omittingEmptySubsequences: false).map { Float(String($0)) }
+            guard values.count == 2, let iou = values[0], let stability = values[1], (0...1).contains(iou), (0...1).contains(stability) else {
+                throw UsageError("--auto-thresholds \(autoThresholds): expected IOU,STABILITY, each from 0 to 1 (e.g. 0.7,0.9)")
+            }
+            configuration.automaticThresholds = AutomaticThresholds(predictedIoU: iou, stability: stability)
+        }
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
     }

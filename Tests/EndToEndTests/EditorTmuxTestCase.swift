@@ -25,7 +25,7 @@ class EditorTmuxTestCase: XCTestCase {
     /// `columns` x `rows` window; its exit status goes to `exit-status` in the folder, and its
     /// standard error to `errors.txt` there when `errorsToFile`.
     @discardableResult
-    func startEditor(columns: Int = 120, rows: Int = 40, errorsToFile: Bool = false) throws -> TmuxSession {
+    func startEditor(columns: Int = 120, rows: Int = 40, errorsToFile: Bool = false, arguments: String = "") throws -> TmuxSession {
         let binary = EditorEndToEndTests.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TmuxSession.Failure("\(binary.path) is missing: build the samterm product first (swift build)")
@@ -33,7 +33,7 @@ class EditorTmuxTestCase: XCTestCase {
         let checkpoint = EditorEndToEndTests.fixtures.appendingPathComponent("tiny_sam2.1.pt")
         let command = "cd '\(folder.path)' && env LC_ALL=C.UTF-8 XDG_CACHE_HOME='\(folder.path)/cache' "
             + "XDG_CONFIG_HOME='\(folder.path)/config' "
-            + "'\(binary.path)' edit wide.png --checkpoint '\(checkpoint.path)' --device cpu --renderer truecolor"
+            + "'\(binary.path)' edit wide.png --checkpoint '\(checkpoint.path)' --device cpu --renderer truecolor \(arguments)"
             + (errorsToFile ? " 2> errors.txt" : "") + "; echo $? > exit-status; sleep 60"
         let session = try TmuxSession(command: command, columns: columns, rows: rows)
         tmux = session

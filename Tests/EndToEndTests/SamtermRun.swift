@@ -9,9 +9,10 @@ struct SamtermRun {
     let errors: String
     var killedBySignal = false
 
-    /// `samterm ARGUMENTS`, without $SAMTERM_CHECKPOINT so every run names its model; killed
+    /// `samterm ARGUMENTS`, without $SAMTERM_CHECKPOINT so every run names its model, with `extra`
+    /// variables (e.g. XDG_CACHE_HOME, so runs leave the user's cache alone); killed
     /// (and failed) after `timeout` seconds.
-    static func run(_ arguments: [String], timeout: Double = 600) throws -> SamtermRun {
+    static func run(_ arguments: [String], timeout: Double = 600, environment extra: [String: String] = [:]) throws -> SamtermRun {
         let binary = EditorEndToEndTests.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build the samterm product with the tests")
@@ -22,6 +23,7 @@ struct SamtermRun {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SAMTERM_CHECKPOINT")
+        environment.merge(extra) { $1 }
         process.environment = environment
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
