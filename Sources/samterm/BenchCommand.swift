@@ -45,6 +45,14 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the editor's frames (see above), each --clicks times.")
     var editor = false
 
+    @Option(help: ArgumentHelp("Measure the object index instead, at this many made-up objects (no model): size and query time.",
+                               valueName: "objects"))
+    var index: Int?
+
+    @Option(help: ArgumentHelp("With --index: the index file (made when it does not hold that many objects; default: a temporary file).",
+                               valueName: "file"))
+    var db: String?
+
     @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas (with --editor also point_to_frame_ms, refine_to_frame_ms, stroke_to_frame_ms, fill_holes_to_frame_ms, remove_islands_to_frame_ms, sixel_frame_ms, sixel_frame_bytes, frame_bytes).")
     var json = false
 
@@ -52,9 +60,22 @@ struct Bench: ParsableCommand {
         if runs < 1 || clicks < 1 { throw ValidationError("--runs and --clicks must be at least 1.") }
         if size != "none" && Self.dimensions(size) == nil { throw ValidationError("--size \(size) is not WIDTHxHEIGHT.") }
         if Self.dimensions(display) == nil { throw ValidationError("--display \(display) is not WIDTHxHEIGHT.") }
+        if let index, index < 10 { throw ValidationError("--index \(index): at least 10 objects") }
+        if db != nil && index == nil { throw ValidationError("--db goes with --index") }
     }
 
     func run() throws {
+        if let index {
+            let path = db ?? NSTemporaryDirectory() + "samterm-bench-index-\(index).sqlite"
+            let report = try IndexBench(objects: index, path: path, queries: clicks).run()
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: report.json, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(report.text + "\n" + "file              \(path)")
+            }
+            return
+        }
         var picture = try RGBImage.load(path: image)
         if let target = Self.dimensions(size) { picture = picture.resized(width: target.width, height: target.height) }
         let (model, loadMs) = try measure { try modelOptions.loadModel() }

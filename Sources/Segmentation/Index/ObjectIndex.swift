@@ -222,6 +222,17 @@ public final class ObjectIndex {
         }
     }
 
+    /// Bytes of the file's pages by what they hold (SQLite's dbstat): the masks' RLE, and the rest
+    /// (images, objects with their embeddings, indexes, the schema).
+    public func pageBytes() throws -> (masks: Int64, rest: Int64) {
+        let statement = try database.prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name")
+        var masks: Int64 = 0, rest: Int64 = 0
+        while try statement.step() {
+            if statement.text(0) == "masks" { masks += statement.integer(1) } else { rest += statement.integer(1) }
+        }
+        return (masks, rest)
+    }
+
     /// SQLite's own check of every page and index: "ok", or what is wrong.
     public func integrityCheck() throws -> String {
         let statement = try database.prepare("PRAGMA integrity_check")
