@@ -50,6 +50,7 @@ extension EditorAction {
         case .lowerAutomaticThresholds: return "lower-thresholds"
         case .moreLikeThis: return "more-like-this"
         case .similarObjects: return "similar-objects"
+        case .describeObject: return "describe"
         case .togglePaintMode: return "paint-mode"
         case .penDown(let erases): return erases ? "pen-erase" : "pen-paint"
         case .brushSize(let larger): return larger ? "brush-larger" : "brush-smaller"

@@ -74,9 +74,12 @@ public enum Chrome {
             left = [StyledSpan(" Delete \(state.currentObject?.displayName ?? "the object")? (y/n)", .highlight)]
         case .confirmFindObjects:
             left = [StyledSpan(" " + state.findObjectsQuestion, .highlight)]
+        case .describeCommand(let text):
+            left = [StyledSpan(" Command ({} is the cut-out): ", .bold), StyledSpan(text + "_"),
+                    StyledSpan("   Enter runs, Esc cancels", .dim)]
         case .similarObjects where state.message == nil:
             left = [StyledSpan(" Similar objects: ↑↓ choose  Enter open  Esc close", .dim)]
-        case .help, .normal, .exporting, .moreLikeThis, .similarObjects:
+        case .help, .normal, .exporting, .moreLikeThis, .similarObjects, .describeResult:
             if let message = state.message {
                 let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
                 left = [StyledSpan(" " + MessageFitting.fit(message.text, width: max(room, 10)), message.isError ? .error : .normal)]

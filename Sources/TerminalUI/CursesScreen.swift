@@ -207,6 +207,10 @@ final class CursesScreen {
             let (box, lines) = ExportDialogView.layout(state, dialog, in: layout.imageArea)
             drawBox(box, lines: lines)
         }
+        if case .describeResult(let shown) = state.mode {
+            let (box, lines) = OverlayBox.layout(EditorState.describeResultLines(shown), in: layout.imageArea)
+            drawBox(box, lines: lines)
+        }
         if case .similarObjects(let list) = state.mode {
             let (box, lines) = OverlayBox.layout(EditorState.similarObjectsLines(list), in: layout.imageArea)
             drawBox(box, lines: lines)

@@ -30,6 +30,9 @@ public struct EditorConfiguration: Sendable {
     public var indexPath: String?
     /// The automatic masks' thresholds to start with (`--auto-thresholds`); nil: the model's.
     public var automaticThresholds: AutomaticThresholds?
+    /// The command `!` offers first, and the seconds it may run (`--describe-command`, `--describe-timeout`).
+    public var describeCommand: String?
+    public var describeTimeout: Double = 60
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
                 threads: Int = 0, kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto,
@@ -113,6 +116,7 @@ private final class MainLoop {
     private let layer: ImageLayer
     private let frameLog: FileHandle?
     private let autosaver: SessionAutosaver
+    private let commands: CommandJobs
     private let output = TerminalOutput(descriptor: STDOUT_FILENO)
     /// The frame being written: what it shows, to log and measure once it is out.
     private var frameInFlight: (sequence: Int, request: Int?, latency: (id: Int, inputTime: Double)?, bytes: Int)?
@@ -159,6 +163,8 @@ private final class MainLoop {
                                               pixelsHint: hint, exportFormats: configuration.exportFormats,
                                               classes: configuration.classes))
         state.keymap = configuration.keymap
+        state.setup.describeCommand = configuration.describeCommand
+        state.setup.describeTimeout = configuration.describeTimeout
         if let thresholds = configuration.automaticThresholds {
             state.automaticThresholds = thresholds
             state.automaticThresholdsChosen = true
@@ -185,6 +191,10 @@ private final class MainLoop {
                                          wake.signal()
                                      })
         worker = PredictorWorker(dependencies: dependencies) { event in
+            inbox.push(event)
+            wake.signal()
+        }
+        commands = CommandJobs { event in
             inbox.push(event)
             wake.signal()
         }
@@ -263,6 +273,7 @@ private final class MainLoop {
     /// Stops the worker; false when it is still inside a long engine call after a grace period.
     func finishWorker() -> Bool {
         worker.stop()
+        commands.stopAll()
         return worker.waitUntilIdle(timeout: 2)
     }
 
@@ -308,7 +319,12 @@ private final class MainLoop {
             case .predict(let request):
                 if let inputTime { requestTimes[request.id] = inputTime }
                 worker.submit(effect)
-            case .openImage, .prefetchImage, .export, .replay, .findObjects, .cancelFindingObjects, .embedMasks, .queryIndex:
+            case .runCommand(let request):
+                commands.run(request)
+            case .cancelCommand(let id):
+                commands.cancel(id)
+            case .openImage, .prefetchImage, .export, .replay, .findObjects, .cancelFindingObjects, .embedMasks, .queryIndex,
+                 .makeCutout:
                 worker.submit(effect)
             }
         }

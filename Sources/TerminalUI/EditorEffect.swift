@@ -73,6 +73,22 @@ public struct IndexQuery: Sendable {
     public var top: Int
 }
 
+/// `!`: the object's cut-out, for a command.
+public struct CutoutRequest: Sendable {
+    public var id: Int
+    public var imageIndex: Int
+    public var imagePath: String
+    public var object: ObjectRecord
+}
+
+/// A command line to run, and the temporary folder to remove afterwards.
+public struct CommandRequest: Sendable {
+    public var id: Int
+    public var line: String
+    public var timeout: Double
+    public var folder: String?
+}
+
 /// An object of another image, as `S` lists it.
 public struct SimilarObject: Equatable, Sendable {
     public var imagePath: String
@@ -178,6 +194,11 @@ public enum EditorEffect: Sendable {
     case cancelFindingObjects(imageIndex: Int)
     case embedMasks(EmbeddingRequest)
     case queryIndex(IndexQuery)
+    /// The object's cut-out written to a temporary file by the worker (`!`).
+    case makeCutout(CutoutRequest)
+    /// A command line run in the background (not on the worker: it may take a minute).
+    case runCommand(CommandRequest)
+    case cancelCommand(requestID: Int)
     /// Write the image's session file (after every change; the writer skips unchanged content).
     case save(ImageSessionSnapshot)
     case quit

@@ -109,6 +109,11 @@ public enum EditorEvent: Sendable {
     case similarObjectsFound(requestID: Int, matches: [SimilarObject], note: String?)
     case similarObjectsFailed(requestID: Int, message: String)
 
+    /// `!`: the cut-out is on disk (in `folder`, removed after the command).
+    case cutoutWritten(requestID: Int, path: String, folder: String)
+    case describeFailed(requestID: Int, message: String)
+    case commandFinished(requestID: Int, result: CommandResult)
+
     /// Time from the input that asked for a prediction to the frame showing it.
     case latencyMeasured(milliseconds: Double)
     /// An error from outside the core, shown in the message line.

@@ -140,13 +140,17 @@ public enum InteractionMode: Equatable, Sendable {
     case moreLikeThis
     /// The objects of other images like the current one (`S`).
     case similarObjects(SimilarObjectsList)
+    /// Typing the command `!` runs on the object's cut-out.
+    case describeCommand(String)
+    /// What the command said (`!`).
+    case describeResult(DescribeResult)
 }
 
 extension InteractionMode {
     /// Whether a box covers the image area (the picture is not drawn under it).
     public var coversImage: Bool {
         switch self {
-        case .help, .exporting, .similarObjects: return true
+        case .help, .exporting, .similarObjects, .describeResult: return true
         default: return false
         }
     }
@@ -176,6 +180,9 @@ public struct EditorSetup: Equatable, Sendable {
     public var pixelsHint: String?
     /// A fixed class list (`--classes`), saved in every image's session; nil: free names.
     public var classes: [String]?
+    /// The command `!` offers first (`--describe-command`), and how long it may run.
+    public var describeCommand: String?
+    public var describeTimeout: Double = 60
 
     public init(modelName: String, device: String, renderer: String, outputDirectory: String? = nil, pixelsHint: String? = nil,
                 exportFormats: [ExportFormat] = ExportFormat.defaults, classes: [String]? = nil) {
@@ -247,6 +254,9 @@ public struct EditorState: Sendable {
     var automaticThresholdsChosen = false
     /// The keys in force: the defaults with the user's keys.conf applied.
     public var keymap = ActiveKeymap.standard
+    /// The command `!` ran last (offered again), and the one running now.
+    public var lastDescribeCommand: String?
+    public var describing: Describing?
 
     /// Display masks come back no larger than this along their long side; exports are predicted
     /// again at full size.

@@ -35,6 +35,8 @@ public enum EditorAction: Equatable, Sendable {
     case moreLikeThis
     /// Lists the objects of other images in the index most like the current one (Update+SimilarObjects).
     case similarObjects
+    /// Hands the object's cut-out to a command (Update+Describe).
+    case describeObject
     /// Paint mode on / off (in it, the point keys paint and erase discs; Update+Sculpting).
     case togglePaintMode
     /// Puts the pen down: moving the crosshair paints (or erases) along the path.
@@ -116,6 +118,8 @@ public enum Keymap {
                    help: "more like this: the image's automatic masks most like the object"),
         KeyBinding(keys: [.character("S")], label: "S", action: .similarObjects,
                    help: "similar objects in the other images of the index"),
+        KeyBinding(keys: [.character("!")], label: "!", action: .describeObject,
+                   help: "hand the object's cut-out to a command (e.g. a local VLM); Enter keeps its answer as the name"),
         KeyBinding(keys: [.character("p")], label: "p", action: .togglePaintMode, help: "paint mode on / off (lifts the pen)"),
         KeyBinding(keys: [.character("P")], label: "P X", action: .penDown(erases: false),
                    help: "pen down: moving paints / erases (p, Esc lift it)"),

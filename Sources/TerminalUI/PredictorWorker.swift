@@ -121,6 +121,7 @@ public final class PredictorWorker: @unchecked Sendable {
             case .findObjects(let job): findObjects(job)
             case .embed(let request): embed(request)
             case .queryIndex(let query): queryIndex(query)
+            case .cutout(let request): makeCutout(request)
             case .prefetch(let index, let path): prefetch(index: index, path: path)
             }
             mailbox.finished()
@@ -263,21 +264,8 @@ public final class PredictorWorker: @unchecked Sendable {
             // Display masks are capped in size: each object's steps are replayed at full size,
             // which gives exactly the mask on screen (and the one a restored session gives),
             // and its edits applied at that size.
-            let width = request.imageWidth, height = request.imageHeight
             let objects = try request.objects.map { record in
-                let base = try record.base?.decode(width: width, height: height)
-                var mask = base ?? BinaryMask(width: width, height: height)
-                var score: Double?
-                if !record.steps.isEmpty {
-                    let replayed = try replay(record.steps, edits: record.edits, base: base, imageWidth: width, imageHeight: height,
-                                              objectID: record.id, slot: slot, engine: engine, maskWidth: width, maskHeight: height)
-                    let candidate = replayed.prediction.candidates[replayed.chosen]
-                    mask = candidate.mask
-                    score = Double(candidate.score)
-                }
-                return ExportObject(id: record.id, name: record.name, color: record.color,
-                                    mask: MaskSculpting.apply(record.edits, to: mask, imageWidth: width, imageHeight: height),
-                                    score: score, steps: record.steps)
+                try fullSizeObject(record, width: request.imageWidth, height: request.imageHeight, slot: slot, engine: engine)
             }
             // Absolute, so the message says where the files went whatever the working folder,
             // and the record compares with the session's.
@@ -300,6 +288,42 @@ public final class PredictorWorker: @unchecked Sendable {
             post(.exportFinished(imageIndex: request.imageIndex, files: files, removed: replaced.removed))
         } catch {
             post(.exportFailed(imageIndex: request.imageIndex, message: "\(error)"))
+        }
+    }
+
+    /// An object's mask at the image's full size: its steps replayed (from its base), its edits applied.
+    private func fullSizeObject(_ record: ObjectRecord, width: Int, height: Int, slot: Int,
+                                engine: PredictionEngine) throws -> ExportObject {
+        let base = try record.base?.decode(width: width, height: height)
+        var mask = base ?? BinaryMask(width: width, height: height)
+        var score: Double?
+        if !record.steps.isEmpty {
+            let replayed = try replay(record.steps, edits: record.edits, base: base, imageWidth: width, imageHeight: height,
+                                      objectID: record.id, slot: slot, engine: engine, maskWidth: width, maskHeight: height)
+            let candidate = replayed.prediction.candidates[replayed.chosen]
+            mask = candidate.mask
+            score = Double(candidate.score)
+        }
+        return ExportObject(id: record.id, name: record.name, color: record.color,
+                            mask: MaskSculpting.apply(record.edits, to: mask, imageWidth: width, imageHeight: height),
+                            score: score, steps: record.steps)
+    }
+
+    /// The object's cut-out (the cutout export) in a temporary folder, for `!`'s command.
+    private func makeCutout(_ request: CutoutRequest) {
+        guard let engine else { return post(.describeFailed(requestID: request.id, message: "no model: \(missingModel)")) }
+        guard let slot = slots.active, slots.activeImage == request.imageIndex, let image = images.kept(request.imageIndex) else {
+            return post(.describeFailed(requestID: request.id, message: "the image is not the encoded one any more"))
+        }
+        do {
+            let object = try fullSizeObject(request.object, width: image.width, height: image.height, slot: slot, engine: engine)
+            guard !object.mask.isEmpty else { throw EditorError("the object's mask is empty") }
+            let folder = NSTemporaryDirectory() + "samterm-describe-\(UUID().uuidString)"
+            let files = try Exporter(image: image, imagePath: request.imagePath, objects: [object]).write(formats: [.cutout], to: folder)
+            guard let file = files.first else { throw EditorError("no cut-out was written") }
+            post(.cutoutWritten(requestID: request.id, path: file, folder: folder))
+        } catch {
+            post(.describeFailed(requestID: request.id, message: "\(error)"))
         }
     }
 

@@ -34,6 +34,10 @@ extension EditorState {
             return answerLikeThis(key)
         case .similarObjects(let list):
             return answerSimilarObjects(list, key: key)
+        case .describeCommand(let text):
+            return answerDescribeCommand(text, key: key)
+        case .describeResult(let shown):
+            return answerDescribeResult(shown, key: key)
         }
     }
 

@@ -42,7 +42,7 @@ extension EditorAction {
         case .penDown, .fillHoles, .removeIslands, .refineFromMask:
             return .currentObject
         // Likeness is the mask's: the one the pending prediction brings.
-        case .moreLikeThis, .similarObjects:
+        case .moreLikeThis, .similarObjects, .describeObject:
             return .currentObject
         // Undo and redo restore and keep the whole image, every object's candidates included.
         case .export, .nextImage, .previousImage, .undo, .redo:

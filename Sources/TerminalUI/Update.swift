@@ -94,6 +94,12 @@ extension EditorState {
             return similarObjectsFound(requestID: requestID, matches: matches, note: note)
         case .similarObjectsFailed(let requestID, let text):
             return similarObjectsFailed(requestID: requestID, message: text)
+        case .cutoutWritten(let requestID, let path, let folder):
+            return cutoutWritten(requestID: requestID, path: path, folder: folder)
+        case .describeFailed(let requestID, let text):
+            return describeFailed(requestID: requestID, message: text)
+        case .commandFinished(let requestID, let result):
+            return commandFinished(requestID: requestID, result: result)
         case .latencyMeasured(let milliseconds):
             lastLatencyMilliseconds = milliseconds
             return []
@@ -140,6 +146,7 @@ extension EditorState {
         case .lowerAutomaticThresholds: return lowerAutomaticThresholds()
         case .moreLikeThis: return moreLikeThis()
         case .similarObjects: return findSimilarObjects()
+        case .describeObject: return describeObject()
         case .togglePaintMode: return togglePaintMode()
         case .penDown(let erases): return putPenDown(erases: erases)
         case .brushSize(let larger): return changeBrush(larger: larger)
@@ -153,6 +160,7 @@ extension EditorState {
         case .cancel:
             if pen != nil { return liftPen() }
             if paintMode { return togglePaintMode() }
+            if boxAnchor == nil && describing != nil { return cancelDescribe() }
             return boxAnchor == nil && document.findingObjects ? cancelFindingObjects() : cancelBox()
         }
     }

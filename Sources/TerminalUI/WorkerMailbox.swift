@@ -29,6 +29,7 @@ final class WorkerMailbox: @unchecked Sendable {
         case findObjects(FindJob)
         case embed(EmbeddingRequest)
         case queryIndex(IndexQuery)
+        case cutout(CutoutRequest)
         case prefetch(index: Int, path: String)
     }
 
@@ -43,6 +44,7 @@ final class WorkerMailbox: @unchecked Sendable {
     /// Embeddings and index queries: small jobs, the newest of each kind only.
     private var embedJob: EmbeddingRequest?
     private var indexQuery: IndexQuery?
+    private var cutouts: [CutoutRequest] = []
     /// The generator run in progress should stop at its next batch (set by a cancel or a stop,
     /// cleared when a run is taken).
     private var findCancelled = false
@@ -77,7 +79,9 @@ final class WorkerMailbox: @unchecked Sendable {
             embedJob = request
         case .queryIndex(let query):
             indexQuery = query
-        case .save, .quit, .cancelFindingObjects:
+        case .makeCutout(let request):
+            cutouts.append(request)
+        case .save, .quit, .cancelFindingObjects, .runCommand, .cancelCommand:
             break
         }
     }
@@ -123,6 +127,7 @@ final class WorkerMailbox: @unchecked Sendable {
                 indexQuery = nil
                 return .queryIndex(query)
             }
+            if !cutouts.isEmpty { return .cutout(cutouts.removeFirst()) }
             if !exports.isEmpty { return .export(exports.removeFirst()) }
             if !findJobs.isEmpty {
                 findCancelled = false

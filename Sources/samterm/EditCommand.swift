@@ -46,6 +46,13 @@ struct Edit: ParsableCommand {
                                + "(default: the model's; `t` steps through laxer ones).", valueName: "iou,stability"))
     var autoThresholds: String?
 
+    @Option(help: ArgumentHelp("The command `!` offers for an object's cut-out ({} is its path), e.g. a local "
+                               + "vision-language model's command line (see README).", valueName: "cmd"))
+    var describeCommand: String?
+
+    @Option(help: "Seconds a `!` command may run before it is stopped.")
+    var describeTimeout: Double = 60
+
     @Option(help: ArgumentHelp("Keep session files in this folder instead of beside each image (IMAGE.samterm.json).",
                                valueName: "dir"))
     var sessionDir: String?
@@ -92,6 +99,9 @@ struct Edit: ParsableCommand {
         configuration.keymap = keymap
         configuration.classes = try ClassList.parse(option: classes)?.names
         configuration.indexPath = db
+        guard describeTimeout > 0 else { throw UsageError("--describe-timeout \(describeTimeout): must be more than 0 seconds") }
+        configuration.describeCommand = describeCommand
+        configuration.describeTimeout = describeTimeout
         if let autoThresholds {
             let values = autoThresholds.split(separator: ",", omittingEmptySubsequences: false).map { Float(String($0)) }
             guard values.count == 2, let iou = values[0], let stability = values[1], (0...1).contains(iou), (0...1).contains(stability) else {

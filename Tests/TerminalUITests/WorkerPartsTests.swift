@@ -18,6 +18,7 @@ final class WorkerPartsTests: XCTestCase {
         case .findObjects(let job)?: return "find \(job.imageIndex)"
         case .embed(let request)?: return "embed \(request.id)"
         case .queryIndex(let query)?: return "query \(query.id)"
+        case .cutout(let request)?: return "cutout \(request.id)"
         case .prefetch(let index, _)?: return "prefetch \(index)"
         case nil: return "stopped"
         }

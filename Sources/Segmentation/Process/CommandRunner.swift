@@ -19,6 +19,11 @@ public struct CommandResult: Equatable, Sendable {
     /// Standard output and standard error as they came, cut at the cap.
     public var output: String
 
+    public init(ending: Ending, output: String) {
+        self.ending = ending
+        self.output = output
+    }
+
     public var succeeded: Bool { ending == .exited(0) }
 
     /// The first line with something on it, trimmed: what `--keep-name` keeps.
