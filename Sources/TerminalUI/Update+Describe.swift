@@ -86,6 +86,7 @@ extension EditorState {
             return []
         }
         mode = .describeResult(shown)
+        message = nil
         return []
     }
 
@@ -124,7 +125,8 @@ extension EditorState {
     /// The box's lines: what ran and how it ended, its output, the keys.
     static func describeResultLines(_ shown: DescribeResult) -> [String] {
         var lines = ["`\(shown.command)` on object \(shown.objectID): " + (shown.result.failure ?? "done"), ""]
-        let output = shown.result.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var output = shown.result.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if output.last == "" { output.removeLast() }
         lines += output.prefix(12).map { $0.replacingOccurrences(of: "\t", with: "  ") }
         if output.count > 12 { lines.append("… \(output.count - 12) more lines") }
         lines.append("")

@@ -95,3 +95,26 @@ final class DescribeTests: XCTestCase {
         XCTAssertNil(state.describing)
     }
 }
+
+final class DescribeWorkerTests: XCTestCase {
+    func testTheWorkerWritesTheObjectsCutOutAtFullSize() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/sam2")
+        let model = try Model(path: fixtures.appendingPathComponent("tiny_sam2.1.pt").path, device: .cpu)
+        let imagePath = fixtures.appendingPathComponent("image_wide.png").path
+        let (worker, recorder, _) = EditorFixtures.realWorker(model: model, imagePath: imagePath)
+        defer { worker.stop() }
+        var base = BinaryMask(width: 64, height: 48)
+        for y in 10..<30 { for x in 20..<45 { base[x, y] = true } }
+        let record = ObjectRecord(id: 3, name: nil, color: RGBColor(1, 2, 3), steps: [], base: Session.BaseMask(mask: base))
+        worker.submit(.makeCutout(CutoutRequest(id: 9, imageIndex: 0, imagePath: imagePath, object: record)))
+        let events = recorder.wait { $0.contains { if case .cutoutWritten(9, _, _) = $0 { return true }
+                                                    if case .describeFailed(9, _) = $0 { return true }
+                                                    return false } }
+        guard case .cutoutWritten(_, let path, let folder)? = events.last else { return XCTFail("\(events.last.map { "\($0)" } ?? "")") }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        XCTAssertTrue(path.hasPrefix(folder + "/"))
+        let result = try CommandRunner.run(CommandRunner.commandLine("file -b", path: path), timeout: 30)
+        XCTAssertEqual(result.output, "PNG image data, 25 x 20, 8-bit/color RGBA, non-interlaced\n")
+    }
+}
