@@ -119,7 +119,7 @@ public enum Keymap {
         KeyBinding(keys: [.character("S")], label: "S", action: .similarObjects,
                    help: "similar objects in the other images of the index"),
         KeyBinding(keys: [.character("!")], label: "!", action: .describeObject,
-                   help: "hand the object's cut-out to a command (e.g. a local VLM); Enter keeps its answer as the name"),
+                   help: "hand the object's cut-out to a command (e.g. a local VLM)"),
         KeyBinding(keys: [.character("p")], label: "p", action: .togglePaintMode, help: "paint mode on / off (lifts the pen)"),
         KeyBinding(keys: [.character("P")], label: "P X", action: .penDown(erases: false),
                    help: "pen down: moving paints / erases (p, Esc lift it)"),
