@@ -67,7 +67,8 @@ struct IndexObjects: ParsableCommand {
             try index.remove(imagePath: image)
             counts.removed += 1
         }
-        print("\(path): \(counts.indexed) image\(counts.indexed == 1 ? "" : "s") indexed (\(counts.objects) objects), "
+        print("\(path): \(counts.indexed) image\(counts.indexed == 1 ? "" : "s") indexed "
+              + "(\(counts.objects) object\(counts.objects == 1 ? "" : "s")), "
               + "\(counts.unchanged) unchanged, \(counts.removed) removed; \(try index.objectCount) objects in all")
         if failures > 0 { throw ExitCode.failure }
     }
