@@ -177,6 +177,14 @@ final class IndexCommandTests: XCTestCase {
         XCTAssertEqual(box.status, 0, box.errors)
         XCTAssertEqual(references(box.output), ["b.png#2"])
 
+        let offTheImage = try samterm(["similar", library + "/a.png", "--point", "48,40"])
+        XCTAssertEqual(offTheImage.status, 2, offTheImage.errors)
+        XCTAssertTrue(offTheImage.errors.contains("--point 48.0,40.0 lies outside the 48x32 image \(library)/a.png"), offTheImage.errors)
+        XCTAssertFalse(offTheImage.errors.contains("Running on"), offTheImage.errors)
+        let boxOffTheImage = try samterm(["similar", library + "/a.png", "--box", "30,2,49,22"])
+        XCTAssertEqual(boxOffTheImage.status, 2, boxOffTheImage.errors)
+        XCTAssertTrue(boxOffTheImage.errors.contains("--box 30.0,2.0,49.0,22.0 reaches outside"), boxOffTheImage.errors)
+
         let both = try samterm(["similar", library + "/a.png", "--point", "27,17", "--box", "30,2,44,22"])
         XCTAssertEqual(both.status, 2)
         XCTAssertTrue(both.errors.contains("--point") && both.errors.contains("--box"), both.errors)
