@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "SamEngineTests", dependencies: ["SamEngine", "Segmentation"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "CSQLite"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Segmentation"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Segmentation", "CSQLite"]),
         .testTarget(name: "SamtermTests", dependencies: ["samterm"]),
     ],
     cxxLanguageStandard: cxxStandard

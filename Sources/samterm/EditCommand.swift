@@ -89,7 +89,8 @@ struct Edit: ParsableCommand {
         try modelOptions.checkDevice()
         let checkpoint = try modelOptions.checkpointPath()
         guard FileManager.default.isReadableFile(atPath: checkpoint) else {
-            throw UsageError("checkpoint \(checkpoint): no such readable file")
+            // Named as given, so a blank or mistyped --checkpoint is recognisable in the message.
+            throw UsageError("\(modelOptions.checkpoint == nil ? "checkpoint" : "--checkpoint") \(checkpoint): no such readable file")
         }
         var configuration = EditorConfiguration(
             imagePaths: images, checkpointPath: checkpoint, modelName: modelOptions.model, device: modelOptions.device,

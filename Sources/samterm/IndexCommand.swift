@@ -67,7 +67,8 @@ struct IndexObjects: ParsableCommand {
             try index.remove(imagePath: image)
             counts.removed += 1
         }
-        print("\(path): \(counts.indexed) image\(counts.indexed == 1 ? "" : "s") indexed (\(counts.objects) objects), "
+        print("\(path): \(counts.indexed) image\(counts.indexed == 1 ? "" : "s") indexed "
+              + "(\(counts.objects) object\(counts.objects == 1 ? "" : "s")), "
               + "\(counts.unchanged) unchanged, \(counts.removed) removed; \(try index.objectCount) objects in all")
         if failures > 0 { throw ExitCode.failure }
     }
@@ -91,6 +92,7 @@ final class ObjectIndexer {
     private let index: ObjectIndex
     private let modelOptions: ModelOptions
     private var loaded: (predictor: Predictor, encodings: CachedEncodings)?
+    private var checkedName: String?
 
     init(index: ObjectIndex, modelOptions: ModelOptions) {
         self.index = index
@@ -101,8 +103,10 @@ final class ObjectIndexer {
         let sessionHash = try SHA256.hexDigest(ofFileAt: store.path)
         guard let session = try store.load() else { throw ExportFailure("\(store.path): no session") }
         let imagePath = store.resolvedImagePath(of: session)
+        // A session of no model (imported) is unchanged only if this run's model embedded it:
+        // another model's rows are replaced, as `similar`'s refusal tells the user to do.
         if let indexed = try index.image(at: imagePath), indexed.sessionSHA256 == sessionHash,
-           session.model.isEmpty || indexed.model == session.model {
+           try indexed.model == (session.model.isEmpty ? modelName() : session.model) {
             return .unchanged
         }
         guard let opened = try OpenedSession.open(store, loaded: session) else { throw ExportFailure("\(store.path): no session") }
@@ -128,6 +132,17 @@ final class ObjectIndexer {
                                             sessionSHA256: sessionHash),
                           objects: objects)
         return .indexed(objects: objects.count)
+    }
+
+    /// The model this run embeds with: the loaded one's name, else the preset the checkpoint's
+    /// tensors name (read without loading the weights, so an unchanged library loads nothing).
+    private func modelName() throws -> String {
+        if let loaded { return loaded.predictor.model.name }
+        if let checkedName { return checkedName }
+        let detected = modelOptions.model == nil ? try? Checkpoint(path: modelOptions.checkpointPath()).modelName : nil
+        let name = try detected.flatMap { $0 == "unknown" ? nil : $0 } ?? prepared().0.model.name
+        checkedName = name
+        return name
     }
 
     private func prepared() throws -> (Predictor, CachedEncodings) {

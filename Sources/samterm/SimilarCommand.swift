@@ -108,6 +108,7 @@ struct Similar: ParsableCommand {
 
     private func segmentedEmbedding(_ imagePath: String) throws -> (String, [Float]) {
         let image = try RGBImage.load(path: imagePath)
+        try checkPrompt(on: image, imagePath: imagePath)
         let predictor = try Predictor(model: try modelOptions.loadModel())
         try encodings(for: predictor).setImage(image, sha256: try SHA256.hexDigest(ofFileAt: imagePath), on: predictor)
         let prompt = Prompt(points: point.map { [$0.point] } ?? [], box: box?.box, multimask: box == nil)
@@ -116,6 +117,18 @@ struct Similar: ParsableCommand {
             throw ExportFailure("\(imagePath): the \(point != nil ? "point" : "box") gives an empty mask; nothing to compare")
         }
         return (predictor.model.name, try predictor.objectEmbedding(of: mask))
+    }
+
+    /// The point or box must lie on the image, as `segment` requires: off it the model still
+    /// gives some mask, and a ranking of it would answer a question nobody asked.
+    private func checkPrompt(on image: RGBImage, imagePath: String) throws {
+        let width = Float(image.width), height = Float(image.height)
+        if let point = point?.point, !(0...width).contains(point.x) || !(0...height).contains(point.y) {
+            throw UsageError("--point \(point.x),\(point.y) lies outside the \(image.width)x\(image.height) image \(imagePath)")
+        }
+        if let box = box?.box, box.x0 < 0 || box.y0 < 0 || box.x1 > width || box.y1 > height {
+            throw UsageError("--box \(box.x0),\(box.y0),\(box.x1),\(box.y1) reaches outside the \(image.width)x\(image.height) image \(imagePath)")
+        }
     }
 
     private func encodings(for predictor: Predictor) throws -> CachedEncodings {

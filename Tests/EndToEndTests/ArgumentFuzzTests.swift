@@ -26,7 +26,7 @@ final class ArgumentFuzzTests: XCTestCase {
 
     func testRandomCommandLinesNeverCrashAndFailInOneLine() throws {
         var random = SeededRandom(seed: 0x5a17e)
-        for command in ["segment", "auto", "embed", "export", "inspect", "edit"] {
+        for command in ["segment", "auto", "embed", "export", "inspect", "edit", "index", "similar"] {
             let names = try options(of: command)
             XCTAssertGreaterThan(names.count, 2, command)
             for _ in 0..<10 {
@@ -51,9 +51,10 @@ final class ArgumentFuzzTests: XCTestCase {
     /// The inputs are checked before the model is loaded: a missing image is named even when the
     /// checkpoint is missing too, and no time goes to loading a model for nothing.
     func testInputsAreCheckedBeforeTheModel() throws {
-        for command in ["embed", "segment", "auto"] {
+        for command in ["embed", "segment", "auto", "index", "similar"] {
             var arguments = [command, "/nonexistent/photo.png", "--checkpoint", "/nonexistent/model.pt"]
-            if command == "segment" { arguments += ["--point", "1,1"] }
+            if command == "segment" || command == "similar" { arguments += ["--point", "1,1"] }
+            if command == "index" { arguments += ["--db", "/nonexistent/index.sqlite"] }
             let run = try SamtermRun.run(arguments)
             XCTAssertTrue([1, 2].contains(run.status), "\(command): \(run.errors)")
             XCTAssertTrue(run.errors.contains("/nonexistent/photo.png"), "\(command): \(run.errors)")
