@@ -9,7 +9,7 @@ final class ObjectReferenceTests: XCTestCase {
     }
 
     func testBadArgumentsAreNamed() {
-        for argument in ["apple.jpg", "apple.jpg#", "apple.jpg#0", "apple.jpg#-1", "apple.jpg#2x", "#2", "a.jpg#٣"] {
+        for argument in ["apple.jpg", "apple.jpg#", "apple.jpg#0", "apple.jpg#-1", "apple.jpg#2x", "#2", "a.jpg#٣", "a.jpg#+2"] {
             XCTAssertThrowsError(try ObjectReference.parse(argument), argument) { error in
                 XCTAssertEqual("\(error)", "\(argument): expected IMAGE#N (N: the object's number in the editor, 1 or more)")
             }

@@ -17,7 +17,7 @@ public struct ObjectReference: Equatable, Sendable {
     public static func parse(_ argument: String) throws -> ObjectReference {
         guard let mark = argument.lastIndex(of: "#") else { throw ParseError(argument: argument) }
         let path = String(argument[..<mark]), digits = argument[argument.index(after: mark)...]
-        guard !path.isEmpty, !digits.isEmpty, digits.allSatisfy(\.isASCII), let number = Int(digits), number >= 1 else {
+        guard !path.isEmpty, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits), number >= 1 else {
             throw ParseError(argument: argument)
         }
         return ObjectReference(imagePath: path, number: number)
