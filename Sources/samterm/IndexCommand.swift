@@ -33,6 +33,10 @@ struct IndexObjects: ParsableCommand {
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("<inputs>: give at least one image, folder or session to index.") }
+        var isFolder: ObjCBool = false
+        if let sessionDir, !FileManager.default.fileExists(atPath: sessionDir, isDirectory: &isFolder) || !isFolder.boolValue {
+            throw ValidationError("--session-dir \(sessionDir): no such folder")
+        }
     }
 
     func run() throws {
