@@ -21,15 +21,18 @@ final class MoreLikeThisEndToEndTests: EditorTmuxTestCase {
         return store
     }
 
-    /// Sends `key` once the image is encoded: an encoding read from the cache shows no progress,
-    /// so a key refused as "still being encoded" is sent again.
-    private func pressWhenEncoded(_ session: TmuxSession, _ key: String) throws {
+    /// Sends `key` until `opened` shows: a key the editor refuses while a cached encoding loads
+    /// ("still being encoded", at once replaced by "Ready") is sent again.
+    private func pressUntil(_ session: TmuxSession, _ key: String, shows opened: String) throws {
         let deadline = Date(timeIntervalSinceNow: 120)
-        repeat {
+        while Date() < deadline {
             try session.send(key)
-            Thread.sleep(forTimeInterval: 0.5)
-            if !session.capture().contains("still being encoded") { return }
-        } while Date() < deadline
+            let tried = Date(timeIntervalSinceNow: 2)
+            while Date() < tried {
+                if session.capture().contains(opened) { return }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
     }
 
     private func waitForSession(_ store: SessionStore, _ done: (Session) -> Bool) -> Session? {
@@ -76,7 +79,7 @@ final class MoreLikeThisEndToEndTests: EditorTmuxTestCase {
         let session = try startEditor()
         try session.waitFor("the imported object") { $0.contains("1 apple") }
         try session.send(",")
-        try pressWhenEncoded(session, "S")
+        try pressUntil(session, "S", shows: "in other images")
         let list = try session.waitFor("the list", seconds: 120) { $0.contains("in other images") && $0.contains("tall.png #1") }
         XCTAssertTrue(list.range(of: #"> 0\.[0-9]{3}  tall\.png #1  pear"#, options: .regularExpression) != nil, list)
         XCTAssertFalse(list.contains("wide.png #1"), "the image's own objects are not listed")
