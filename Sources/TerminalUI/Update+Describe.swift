@@ -102,24 +102,19 @@ extension EditorState {
         switch key {
         case .enter, .character("n"), .character("y"):
             mode = .normal
-            guard shown.result.succeeded, let line = shown.result.firstLine else { return say("Nothing to keep") }
+            guard shown.result.succeeded, let name = shown.result.nameLine else { return say("Nothing to keep") }
             guard shown.imageIndex == currentImage,
                   let position = document.objects.firstIndex(where: { $0.id == shown.objectID }) else {
                 return say("The name was not kept: object \(shown.objectID) is not on this image")
             }
             document.currentObject = position
-            return nameCurrentObject(Self.objectName(line))
+            return nameCurrentObject(name)
         case .escape, .character("q"), .control("c"):
             mode = .normal
             return []
         default:
             return []
         }
-    }
-
-    /// A name from a line of output: control characters out, at most 60 characters (as typed names).
-    static func objectName(_ line: String) -> String {
-        String(String(line.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }).prefix(60))
     }
 
     /// The box's lines: what ran and how it ended, its output, the keys.

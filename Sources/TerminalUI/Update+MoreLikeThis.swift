@@ -121,7 +121,7 @@ extension EditorState {
             // A mask prompted from inside the object is the object (or a part of it): not "another".
             let point = document.suggestions[index].point
             let inside = object?.contains(point, imageWidth: width, imageHeight: height) ?? false
-            document.suggestions[index].similarity = inside ? nil : document.suggestions[index].embedding.map { Self.dot($0, query) }
+            document.suggestions[index].similarity = inside ? nil : document.suggestions[index].embedding.map { $0.count == query.count ? ObjectIndex.similarity($0, query) : -2 }
         }
         likeThis.query = query
         likeThis.requestID = nil
@@ -256,12 +256,5 @@ extension EditorState {
         document.likeThis = nil
         document.suggestionsVersion += 1
         return isError ? sayError(text) : say(text)
-    }
-
-    static func dot(_ a: [Float], _ b: [Float]) -> Float {
-        guard a.count == b.count else { return -2 }
-        var total: Float = 0
-        for index in a.indices { total += a[index] * b[index] }
-        return total
     }
 }

@@ -46,10 +46,7 @@ struct Describe: ParsableCommand {
         guard let opened = try OpenedSession.open(store) else {
             throw ExportFailure("\(reference.imagePath): no session found (looked for \(store.path)); open the image in samterm first")
         }
-        guard let position = opened.objects.firstIndex(where: { $0.id == reference.number }) else {
-            let numbers = opened.objects.map { String($0.id) }.joined(separator: ", ")
-            throw UsageError("<image#n>: \(object): the session has no object \(reference.number) (it has \(numbers.isEmpty ? "none" : numbers))")
-        }
+        let position = try opened.position(ofObject: reference.number, argument: "<image#n>: \(object)")
         let target = opened.objects[position]
         let mask = try SessionMasks(modelOptions: modelOptions, replay: false).masks(of: opened)[position].mask
         guard !mask.isEmpty else { throw ExportFailure("\(object): the object's mask is empty; nothing to cut out") }
@@ -65,15 +62,9 @@ struct Describe: ParsableCommand {
         FileHandle.standardOutput.write(Data(result.output.utf8))
         if let failure = result.failure { throw ExportFailure("--command \(command): \(failure)") }
         guard keepName else { return }
-        guard let name = result.firstLine.map(Self.name) else { throw ExportFailure("--command \(command): printed nothing to keep as a name") }
+        guard let name = result.nameLine else { throw ExportFailure("--command \(command): printed nothing to keep as a name") }
         try rename(objectID: target.id, to: name, in: store)
         FileHandle.standardError.write(Data("\(store.path): object \(target.id) is now \"\(name)\"\n".utf8))
-    }
-
-    /// A name from a line: control characters out, at most 60 characters (the editor's limit).
-    static func name(_ line: String) -> String {
-        String(String(line.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }).prefix(60))
-            .trimmingCharacters(in: .whitespaces)
     }
 
     /// Writes the name into the session, unless an editor has the image open.

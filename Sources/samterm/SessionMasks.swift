@@ -28,6 +28,16 @@ struct OpenedSession {
 
     /// The objects that have a mask to export.
     var objects: [Session.Object] { session.objects.filter { !$0.isEmpty } }
+
+    /// Where object `number` (IMAGE#N's N) is in `objects`; a usage error naming `argument` and
+    /// the numbers the session has when it is not there.
+    func position(ofObject number: Int, argument: String) throws -> Int {
+        guard let position = objects.firstIndex(where: { $0.id == number }) else {
+            let numbers = objects.map { String($0.id) }.joined(separator: ", ")
+            throw UsageError("\(argument): the session has no object \(number) (it has \(numbers.isEmpty ? "none" : numbers))")
+        }
+        return position
+    }
 }
 
 /// Objects' final masks for export: those saved in the session (unless `replay`), the rest

@@ -93,10 +93,7 @@ struct Similar: ParsableCommand {
         guard let opened = try OpenedSession.open(store) else {
             throw ExportFailure("\(reference.imagePath): no session found (looked for \(store.path))")
         }
-        guard let position = opened.objects.firstIndex(where: { $0.id == reference.number }) else {
-            let numbers = opened.objects.map { String($0.id) }.joined(separator: ", ")
-            throw UsageError("<query>: \(query): the session has no object \(reference.number) (it has \(numbers.isEmpty ? "none" : numbers))")
-        }
+        let position = try opened.position(ofObject: reference.number, argument: "<query>: \(query)")
         let predictor = try Predictor(model: try modelOptions.loadModel())
         guard opened.session.isModelIndependent || predictor.model.name == opened.session.model else {
             throw SessionError.modelMismatch(path: store.path, sessionModel: opened.session.model, currentModel: predictor.model.name)

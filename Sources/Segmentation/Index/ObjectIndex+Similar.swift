@@ -60,7 +60,7 @@ extension ObjectIndex {
             guard bytes.count == embedding.count * 4 else { continue }
             EmbeddingBytes.decode(bytes, into: &vector)
             compared += 1
-            best.offer(score: Self.dot(vector, embedding), id: scan.integer(0))
+            best.offer(score: Self.similarity(vector, embedding), id: scan.integer(0))
         }
         let matches = try best.ranked().map { try match(objectID: $0.id, similarity: $0.score) }
         return Ranking(matches: matches, otherModels: others, compared: compared)
@@ -94,7 +94,8 @@ extension ObjectIndex {
                      area: Int(statement.integer(8)), similarity: similarity)
     }
 
-    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+    /// Cosine similarity of two unit vectors of one length: their dot product.
+    public static func similarity(_ a: [Float], _ b: [Float]) -> Float {
         precondition(a.count == b.count)
         return a.withUnsafeBytes { a in
             b.withUnsafeBytes { b in

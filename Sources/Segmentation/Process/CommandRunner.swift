@@ -31,6 +31,13 @@ public struct CommandResult: Equatable, Sendable {
         output.split(whereSeparator: \.isNewline).lazy.map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
     }
 
+    /// The first line as an object's name: control characters out, at most 60 characters (as
+    /// names typed in the editor).
+    public var nameLine: String? {
+        firstLine.map { String(String($0.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }).prefix(60))
+            .trimmingCharacters(in: .whitespaces) }
+    }
+
     /// "exited with status 2", "timed out after 60 s", ...
     public var failure: String? {
         switch ending {
