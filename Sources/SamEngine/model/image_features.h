@@ -17,7 +17,9 @@ struct ImageFeatures {
 class ImageEncoder {
  public:
   virtual ~ImageEncoder() = default;
-  virtual ImageFeatures encode(const at::Tensor& image) = 0;
+  // for_tracking (SAM 2): image_embed is the lowest level as the backbone returns it, without
+  // no_mem_embed, which video tracking adds only on frames without memories.
+  virtual ImageFeatures encode(const at::Tensor& image, bool for_tracking = false) = 0;
 };
 
 }  // namespace sam

@@ -48,12 +48,11 @@ MaskDecoder::MaskDecoder(Weights& weights, const std::string& prefix, const Mask
   iou_prediction_head = Mlp(weights, prefix + "iou_prediction_head.", c, config.iou_head_hidden_dim, num_mask_tokens,
                             static_cast<int>(config.iou_head_depth), config.iou_prediction_use_sigmoid);
   if (config.pred_obj_scores) {
-    // The image predictor, like the reference's, never reads the object score; its head is
-    // read only so that the checkpoint is checked whole.
+    // Only video tracking reads the object score (the image predictor, like the reference's, never does).
     if (config.pred_obj_scores_mlp) {
-      Mlp(weights, prefix + "pred_obj_score_head.", c, c, 1, 3);
+      pred_obj_score_head = Mlp(weights, prefix + "pred_obj_score_head.", c, c, 1, 3);
     } else {
-      Linear(weights, prefix + "pred_obj_score_head.", c, 1);
+      pred_obj_score_head.layers.emplace_back(weights, prefix + "pred_obj_score_head.", c, 1);
     }
   }
 }
@@ -72,6 +71,12 @@ MaskDecoder::MaskTokens MaskDecoder::returned_tokens(bool multimask) const {
 DecoderOutput MaskDecoder::predict_masks(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
                                          const at::Tensor& sparse, const at::Tensor& dense,
                                          const std::vector<at::Tensor>& high_res) const {
+  return predict_all(image_embeddings, image_pe, sparse, dense, high_res).masks;
+}
+
+MaskDecoder::AllOutputs MaskDecoder::predict_all(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
+                                                 const at::Tensor& sparse, const at::Tensor& dense,
+                                                 const std::vector<at::Tensor>& high_res) const {
   const int64_t batch = sparse.size(0);
   const at::Tensor tokens = at::cat({output_tokens().unsqueeze(0).expand({batch, -1, -1}), sparse}, 1);
   const at::Tensor src = (image_embeddings + dense).expand({batch, -1, -1, -1});
@@ -91,7 +96,11 @@ DecoderOutput MaskDecoder::predict_masks(const at::Tensor& image_embeddings, con
   const int64_t up_c = upscaled.size(1), up_h = upscaled.size(2), up_w = upscaled.size(3);
   const at::Tensor masks =
       at::matmul(at::stack(hyper_in, 1), upscaled.view({batch, up_c, up_h * up_w})).view({batch, -1, up_h, up_w});
-  return {masks, iou_prediction_head(iou_token_out)};
+  AllOutputs out;
+  out.masks = {masks, iou_prediction_head(iou_token_out)};
+  out.mask_tokens_out = mask_tokens_out;
+  if (config.pred_obj_scores) out.obj_token_out = hs.select(1, 0);
+  return out;
 }
 
 DecoderOutput MaskDecoder::most_stable(const DecoderOutput& all) const {
@@ -118,10 +127,27 @@ DecoderOutput MaskDecoder::most_stable(const DecoderOutput& all) const {
 DecoderOutput MaskDecoder::operator()(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
                                       const at::Tensor& sparse, const at::Tensor& dense, bool multimask,
                                       const std::vector<at::Tensor>& high_res) const {
-  const DecoderOutput all = predict_masks(image_embeddings, image_pe, sparse, dense, high_res);
+  return select(predict_masks(image_embeddings, image_pe, sparse, dense, high_res), multimask);
+}
+
+DecoderOutput MaskDecoder::select(const DecoderOutput& all, bool multimask) const {
   if (chooses_by_stability(multimask)) return most_stable(all);
   const MaskTokens which = returned_tokens(multimask);
   return {all.masks.narrow(1, which.first, which.count), all.iou_predictions.narrow(1, which.first, which.count)};
+}
+
+TrackingDecoderOutput MaskDecoder::for_tracking(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
+                                                const at::Tensor& sparse, const at::Tensor& dense, bool multimask,
+                                                const std::vector<at::Tensor>& high_res) const {
+  const AllOutputs all = predict_all(image_embeddings, image_pe, sparse, dense, high_res);
+  TrackingDecoderOutput out;
+  out.returned = select(all.masks, multimask);
+  out.sam_tokens = multimask ? all.mask_tokens_out.slice(1, 1) : all.mask_tokens_out.slice(1, 0, 1);
+  const int64_t batch = all.mask_tokens_out.size(0);
+  out.object_score_logits = config.pred_obj_scores
+                                ? pred_obj_score_head(all.obj_token_out)
+                                : at::full({batch, 1}, 10.0, all.mask_tokens_out.options());
+  return out;
 }
 
 }  // namespace sam

@@ -37,6 +37,13 @@ struct DecoderOutput {
   at::Tensor iou_predictions;  // [B, M]
 };
 
+// What video tracking also takes from the decoder (SAM2Base._forward_sam_heads).
+struct TrackingDecoderOutput {
+  DecoderOutput returned;            // as operator() returns them
+  at::Tensor sam_tokens;             // [B, M', C]: the mask tokens' outputs an object pointer is made from
+  at::Tensor object_score_logits;    // [B, 1]: is the object in the frame (10 without a score head)
+};
+
 // output_upscaling: ConvTranspose2d 2x2/2 -> LayerNorm2d -> GELU -> ConvTranspose2d 2x2/2 -> GELU,
 // with SAM 2's high-resolution features added after each transposed convolution.
 struct OutputUpscaling {
@@ -61,6 +68,13 @@ class MaskDecoder {
   // when the config says so).
   DecoderOutput operator()(const at::Tensor& image_embeddings, const at::Tensor& image_pe, const at::Tensor& sparse,
                            const at::Tensor& dense, bool multimask, const std::vector<at::Tensor>& high_res) const;
+
+  // operator()'s outputs with the tokens and object score video tracking needs: with multimask
+  // the three multimask tokens' outputs (use_multimask_token_for_obj_ptr), else the single-mask
+  // token's, always.
+  TrackingDecoderOutput for_tracking(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
+                                     const at::Tensor& sparse, const at::Tensor& dense, bool multimask,
+                                     const std::vector<at::Tensor>& high_res) const;
 
   // Every mask token's mask and score: [B, num_mask_tokens, 4h, 4w], [B, num_mask_tokens].
   DecoderOutput predict_masks(const at::Tensor& image_embeddings, const at::Tensor& image_pe,
@@ -92,6 +106,17 @@ class MaskDecoder {
   OutputUpscaling output_upscaling;
   std::vector<Mlp> output_hypernetworks_mlps;  // one per mask token: C -> C -> C -> C/8
   Mlp iou_prediction_head;
+  Mlp pred_obj_score_head;  // with pred_obj_scores: an MLP of 3 layers, or of 1 (a Linear)
+
+ private:
+  struct AllOutputs {
+    DecoderOutput masks;
+    at::Tensor mask_tokens_out;  // [B, num_mask_tokens, C]
+    at::Tensor obj_token_out;    // [B, C], or undefined without pred_obj_scores
+  };
+  AllOutputs predict_all(const at::Tensor& image_embeddings, const at::Tensor& image_pe, const at::Tensor& sparse,
+                         const at::Tensor& dense, const std::vector<at::Tensor>& high_res) const;
+  DecoderOutput select(const DecoderOutput& all, bool multimask) const;
 };
 
 }  // namespace sam

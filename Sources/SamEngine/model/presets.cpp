@@ -25,6 +25,7 @@ Preset sam2_preset(const std::string& name, HieraSizes hiera, bool version_2_1) 
   preset.dynamic_multimask_via_stability = true;
   preset.dynamic_multimask_stability_delta = 0.05f;
   preset.dynamic_multimask_stability_thresh = 0.98f;
+  preset.video.version_2_1 = version_2_1;
   // 2.1 configs add no_obj_embed_spatial and proj_tpos_enc_in_obj_ptrs (video memory only).
   if (version_2_1) preset.signature_tensors = {"no_obj_embed_spatial", "obj_ptr_tpos_proj.weight"};
   return preset;
@@ -59,6 +60,15 @@ Preset sam2_test_fixture_preset() {
   Preset preset = sam2_preset("sam2.1_test_tiny",
                               HieraSizes{8, 1, {1, 2, 2, 1}, {4}, {8, 4, 14, 7}, {7, 7}, {64, 32, 16, 8}}, true);
   preset.d_model = 16;
+  // The video fixtures' model (tools/make_video_fixtures.py); the image fixtures' model has
+  // smaller video modules that cannot run (a mask downsampler of total stride 4).
+  preset.video.mem_dim = 8;
+  preset.video.memory_attention_layers = 2;
+  preset.video.memory_attention_ffn = 32;
+  preset.video.mask_kernel = 4;
+  preset.video.mask_stride = 4;
+  preset.video.mask_padding = 0;
+  preset.video.fuser_layers = 1;
   return preset;
 }
 

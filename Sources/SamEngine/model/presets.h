@@ -29,6 +29,22 @@ struct VitSizes {  // SAM 1 image encoder
   int window_size;
 };
 
+// SAM 2's video modules (memory attention, memory encoder, object pointers), as the official
+// configs build them. The image predictor never uses them.
+struct VideoSizes {
+  int mem_dim = 64;                 // memory encoder output channels (out_proj)
+  int memory_attention_layers = 4;
+  int memory_attention_ffn = 2048;  // dim_feedforward
+  int mask_kernel = 3, mask_stride = 2, mask_padding = 1;  // MaskDownSampler, to total stride 16
+  int fuser_layers = 2;             // CXBlocks, kernel 7, padding 3
+  int num_maskmem = 7;              // the conditioning frames + 6 previous frames
+  int max_obj_ptrs_in_encoder = 16;
+  // SAM 2.1: object pointers carry a signed temporal encoding projected to mem_dim
+  // (add_tpos_enc_to_obj_ptrs, proj_tpos_enc_in_obj_ptrs, use_signed_tpos_enc_to_obj_ptrs), and
+  // memories of frames without the object get no_obj_embed_spatial. SAM 2.0: neither.
+  bool version_2_1 = true;
+};
+
 struct Preset {
   std::string name;  // "sam2.1_hiera_t", ..., "sam_vit_b"
   Family family;
@@ -44,6 +60,7 @@ struct Preset {
   bool dynamic_multimask_via_stability;
   float dynamic_multimask_stability_delta;
   float dynamic_multimask_stability_thresh;
+  VideoSizes video;  // Sam2 only
   // Tensors (names without SAM 2's leading "model.") that only this preset's release carries,
   // e.g. SAM 2.1's no_obj_embed_spatial. Detection prefers the preset matching the most of them.
   std::vector<std::string> signature_tensors;

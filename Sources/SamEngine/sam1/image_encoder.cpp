@@ -16,7 +16,7 @@ class Sam1ImageEncoder : public ImageEncoder {
   Sam1ImageEncoder(Weights& weights, const Preset& preset)
       : vit_(weights, "image_encoder.", preset.vit, preset.image_size, preset.d_model), image_size_(preset.image_size) {}
 
-  ImageFeatures encode(const at::Tensor& image) override {
+  ImageFeatures encode(const at::Tensor& image, bool) override {
     if (image.dim() != 4 || image.size(0) != 1 || image.size(1) != 3 || image.size(2) != image_size_ ||
         image.size(3) != image_size_)
       throw Error(SAM_ERROR_ARGUMENT, "SAM 1 image encoder: expected an image of shape [1, 3, " +

@@ -42,7 +42,7 @@ class Sam2ImageEncoder : public ImageEncoder {
     }
   }
 
-  ImageFeatures encode(const at::Tensor& image) override {
+  ImageFeatures encode(const at::Tensor& image, bool for_tracking) override {
     if (image.dim() != 4 || image.size(0) != 1 || image.size(1) != 3 || image.size(2) != image_size_ ||
         image.size(3) != image_size_)
       throw Error(SAM_ERROR_ARGUMENT, "SAM 2 image encoder: expected an image of shape [1, 3, " +
@@ -54,7 +54,7 @@ class Sam2ImageEncoder : public ImageEncoder {
 
     ImageFeatures features;
     at::Tensor& lowest = levels.back();
-    lowest.add_(no_mem_embed_);
+    if (!for_tracking) lowest.add_(no_mem_embed_);
     features.image_embed = channels_first(lowest);
     for (size_t i = 0; i + 1 < levels.size(); ++i) features.high_res.push_back(channels_first(levels[i]));
     return features;
