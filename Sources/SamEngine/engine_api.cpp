@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api_boundary.h"
+#include "api_handles.h"
 #include "engine_error.h"
 #include "include/sam_engine.h"
 #include "amg/amg.h"
@@ -21,11 +22,6 @@
 #include "model/predictor.h"
 #include "model/sam_model.h"
 #include "system_info.h"
-
-struct sam_model {
-  std::unique_ptr<sam::SamModel> model;
-  std::string device_name;
-};
 
 struct sam_predictor {
   std::unique_ptr<sam::Predictor> predictor;
@@ -44,17 +40,7 @@ namespace {
 
 using sam::require;
 
-// LibTorch's errors carry a backtrace in what(); the status line keeps the message only.
-template <typename Body>
-sam_status guarded(sam_error* error, Body&& body) {
-  return sam::guarded(error, [&] {
-    try {
-      body();
-    } catch (const c10::Error& failure) {
-      throw sam::Error(SAM_ERROR_INTERNAL, std::string("LibTorch: ") + failure.what_without_backtrace());
-    }
-  });
-}
+using sam::torch_guarded;
 
 at::Device pick_device(const char* requested) {
   const std::string name = requested ? requested : "auto";
@@ -121,7 +107,7 @@ extern "C" {
 
 sam_status sam_model_load(const char* checkpoint_path, const sam_model_options* options, sam_model** out,
                           sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(out != nullptr, "sam_model_load: no output handle");
     *out = nullptr;
     require(checkpoint_path != nullptr, "sam_model_load: no checkpoint path");
@@ -134,6 +120,7 @@ sam_status sam_model_load(const char* checkpoint_path, const sam_model_options* 
     at::set_num_threads(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency()));
     auto model = std::make_unique<sam_model>();
     model->model = sam::load_sam_model(checkpoint_path, model_name ? model_name : "", compute);
+    model->checkpoint_path = checkpoint_path;
     model->device_name = compute.device.is_cuda() ? "cuda" : "cpu";
     *out = model.release();
   });
@@ -158,7 +145,7 @@ int32_t sam_model_low_res_size(const sam_model* model) {
 }
 
 sam_status sam_predictor_new(sam_model* model, sam_predictor** out, sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(out != nullptr, "sam_predictor_new: no output handle");
     *out = nullptr;
     require(model != nullptr, "sam_predictor_new: no model");
@@ -172,7 +159,7 @@ void sam_predictor_free(sam_predictor* predictor) { delete predictor; }
 
 sam_status sam_predictor_set_image(sam_predictor* predictor, const uint8_t* rgb, int32_t width, int32_t height,
                                    sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(predictor != nullptr, "sam_predictor_set_image: no predictor");
     predictor->predictor->set_image(rgb, width, height);
   });
@@ -184,7 +171,7 @@ int32_t sam_predictor_has_image(const sam_predictor* predictor) {
 
 sam_status sam_predictor_save_embedding(const sam_predictor* predictor, const char* path, const char* image_key,
                                         sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(predictor != nullptr, "sam_predictor_save_embedding: no predictor");
     require(path != nullptr, "sam_predictor_save_embedding: no path");
     predictor->predictor->save_embedding(path, image_key ? image_key : "");
@@ -193,7 +180,7 @@ sam_status sam_predictor_save_embedding(const sam_predictor* predictor, const ch
 
 sam_status sam_predictor_load_embedding(sam_predictor* predictor, const char* path, const char* image_key,
                                         sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(predictor != nullptr, "sam_predictor_load_embedding: no predictor");
     require(path != nullptr, "sam_predictor_load_embedding: no path");
     predictor->predictor->load_embedding(path, image_key ? image_key : "");
@@ -202,7 +189,7 @@ sam_status sam_predictor_load_embedding(sam_predictor* predictor, const char* pa
 
 sam_status sam_predictor_predict(sam_predictor* predictor, const sam_prompt* prompt, const sam_output_options* options,
                                  sam_prediction** out, sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(out != nullptr, "sam_predictor_predict: no output handle");
     *out = nullptr;
     require(predictor != nullptr, "sam_predictor_predict: no predictor");
@@ -232,7 +219,7 @@ void sam_prediction_free(sam_prediction* prediction) { delete prediction; }
 
 sam_status sam_predictor_mask_input(const sam_predictor* predictor, const uint8_t* mask, int32_t width, int32_t height,
                                     float* out, sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(predictor != nullptr, "sam_predictor_mask_input: no predictor");
     require(out != nullptr, "sam_predictor_mask_input: no output");
     const std::vector<float> logits = predictor->predictor->mask_input(mask, width, height);
@@ -246,7 +233,7 @@ int32_t sam_predictor_embedding_size(const sam_predictor* predictor) {
 
 sam_status sam_predictor_object_embedding(const sam_predictor* predictor, const uint8_t* mask, int32_t width,
                                           int32_t height, float* out, int32_t count, sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(predictor != nullptr, "sam_predictor_object_embedding: no predictor");
     require(out != nullptr, "sam_predictor_object_embedding: no output");
     const std::vector<float> embedding = predictor->predictor->object_embedding(mask, width, height);
@@ -318,7 +305,7 @@ sam_auto_options sam_auto_default_options(const sam_model* model) {
 
 sam_status sam_predictor_generate_masks(sam_predictor* predictor, const uint8_t* rgb, int32_t width, int32_t height,
                                         const sam_auto_options* options, sam_auto_masks** out, sam_error* error) {
-  return guarded(error, [&] {
+  return torch_guarded(error, [&] {
     require(out != nullptr, "sam_predictor_generate_masks: no output handle");
     *out = nullptr;
     require(predictor != nullptr, "sam_predictor_generate_masks: no predictor");

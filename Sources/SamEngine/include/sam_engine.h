@@ -300,6 +300,80 @@ int32_t sam_auto_masks_info(const sam_auto_masks *masks, int32_t index, sam_auto
  * may be empty); NULL for an invalid index. */
 const uint32_t *sam_auto_masks_rle(const sam_auto_masks *masks, int32_t index);
 
+/* ------------------------------------------------------------------ video */
+/* Semantics of the official SAM2VideoPredictor (SAM 2 and 2.1 models): objects prompted with
+ * points, a box or a mask on any frame, tracked through the frames by the memory modules,
+ * forward or backward from any frame, and corrected on frames already tracked. Frames are read
+ * through a callback when first needed; their features are kept within a budget. */
+
+typedef struct sam_video sam_video;
+
+/* Writes frame `index` into `rgb` (width*height*3 bytes, the size of sam_video_options). Return
+ * SAM_OK, or a status with one line in `error` (it is passed on to the caller). */
+typedef sam_status (*sam_frame_reader)(void *user, int32_t index, uint8_t *rgb, sam_error *error);
+
+/* Zero-initialise, then set the frames and what differs from the defaults. */
+typedef struct sam_video_options {
+    int32_t frame_count;
+    int32_t width, height;            /* of every frame */
+    sam_frame_reader read_frame;
+    void *read_frame_user;            /* handed to read_frame */
+    int64_t feature_budget_bytes;     /* frames' features kept in memory (0: 1 GiB; at least one frame) */
+    /* Nonzero: a prompt on a frame already tracked adds it to the object's conditioning frames
+     * (add_all_frames_to_correct_as_cond); zero, the reference's default: propagation recomputes
+     * that frame without the prompt. */
+    int32_t corrections_as_conditioning;
+    int32_t non_overlap_masks;        /* nonzero: one object per pixel in returned masks */
+} sam_video_options;
+
+/* Every object's state on one frame. Pointers are valid during the callback only. */
+typedef struct sam_video_frame {
+    int32_t frame;
+    int32_t object_count;             /* every object so far, in the order they were added */
+    const int32_t *object_ids;
+    const float *object_scores;       /* logit: is the object in the frame; -1024 without output here */
+    int32_t width, height;            /* the video's */
+    const uint8_t *masks;             /* object_count * width*height bytes, 1 inside */
+    int32_t low_res_size;
+    const float *low_res_logits;      /* object_count * low_res_size^2 logits (-1024 without output) */
+} sam_video_frame;
+
+/* Receives frames from the calls below; return 0 to go on, nonzero to stop (propagation then
+ * returns SAM_CANCELLED after the frames already done, which stay done). */
+typedef int32_t (*sam_video_frame_fn)(void *user, const sam_video_frame *frame);
+
+/* Reads the model's video modules from its checkpoint the first time (SAM_ERROR_MODEL when they
+ * do not fit; SAM_ERROR_ARGUMENT for SAM 1 models). The model must outlive the video. */
+sam_status sam_video_new(sam_model *model, const sam_video_options *options, sam_video **out,
+                         sam_error *error);
+void sam_video_free(sam_video *video);
+
+/* add_new_points_or_box: `points` are n_points (x, y) pairs in frame pixels with labels 0 / 1;
+ * `box` (x0, y0, x1, y1) or NULL; clear_old_points zero adds the points to the frame's earlier
+ * ones (not with a box). `on_frame` gets the frame's masks (may be NULL). */
+sam_status sam_video_add_points(sam_video *video, int32_t frame, int32_t object_id, const float *points,
+                                const int32_t *labels, int32_t n_points, const float *box,
+                                int32_t clear_old_points, sam_video_frame_fn on_frame, void *user,
+                                sam_error *error);
+/* add_new_mask: width*height bytes at any size, nonzero inside, covering the frame. */
+sam_status sam_video_add_mask(sam_video *video, int32_t frame, int32_t object_id, const uint8_t *mask,
+                              int32_t width, int32_t height, sam_video_frame_fn on_frame, void *user,
+                              sam_error *error);
+
+typedef struct sam_propagate_options {
+    int32_t start_frame;   /* -1: the earliest frame with prompts */
+    int32_t max_frames;    /* frames after the start to track; -1: all */
+    int32_t reverse;       /* nonzero: backward */
+} sam_propagate_options;
+
+/* propagate_in_video; options NULL: forward from the earliest prompted frame through the end. */
+sam_status sam_video_propagate(sam_video *video, const sam_propagate_options *options,
+                               sam_video_frame_fn on_frame, void *user, sam_error *error);
+/* reset_state: forgets every object, prompt and output. */
+sam_status sam_video_reset(sam_video *video, sam_error *error);
+/* Bytes of frame features held now. */
+int64_t sam_video_feature_bytes(const sam_video *video);
+
 /* ------------------------------------------------------------------ checks */
 /* Runs `cases` seeded random cases of one of the CPU's hand-written kernels ("gelu",
  * "layer_norm_gelu", "layer_norm_rows", "column_softmax", "packed_linear", "cpu_attention")
