@@ -1,0 +1,172 @@
+// The video tracker (the engine's sam_video_*, SAM2VideoPredictor's semantics) against the
+// official predictor on a tiny random-weight SAM 2.1 model: two objects prompted on the first
+// frame (a click, a box), propagated forward, a correction on frame 6 and propagation from
+// there, a mask prompt and an empty mask prompt for two new objects on frame 8 and
+// propagation backward. Every frame's low-resolution logits of every object the step ran
+// within 1e-3, object scores within 1e-4, masks at the video's size with IoU >= 0.999.
+// Fixtures: Tests/Fixtures/video, made by tools/make_video_fixtures.py.
+
+import Foundation
+import Segmentation
+import XCTest
+
+final class VideoParityTests: XCTestCase {
+    private struct Steps: Decodable {
+        let model: String
+        let frames: Int
+        let width: Int
+        let height: Int
+        let logits_sample: LogitsSample
+        let steps: [Step]
+        let events: [Event]
+    }
+
+    private struct Step: Decodable {
+        let kind: String
+        let frame_idx: Int?
+        let obj_id: Int?
+        let points: [[Float]]?
+        let labels: [Int]?
+        let box: [Float]?
+        let clear_old_points: Bool?
+        let mask: String?
+        let start_frame_idx: Int?
+        let reverse: Bool?
+    }
+
+    private struct Event: Decodable {
+        let name: String
+        let step: Int
+        let frame: Int
+        let objects: [Int]
+        let ran: [Int]
+    }
+
+    private static let fixture = ParityFixture("video")
+
+    private func frame(_ index: Int) throws -> RGBImage {
+        let array = try NumpyArray.read(path: Self.fixture.path("frame_\(index).npy"))
+        return RGBImage(width: array.shape[1], height: array.shape[0], pixels: try XCTUnwrap(array.bytes))
+    }
+
+    private func loadSteps() throws -> Steps {
+        try JSONDecoder().decode(Steps.self, from: Data(contentsOf: URL(fileURLWithPath: Self.fixture.path("steps.json"))))
+    }
+
+    private func tracker(_ steps: Steps, budget: Int = 1 << 30, reads: Counter? = nil) throws -> VideoTracker {
+        let model = try Model(path: Self.fixture.path(steps.model), device: .cpu)
+        var options = VideoTracker.Options()
+        options.correctionsAsConditioning = true
+        options.nonOverlappingMasks = true
+        options.featureBudgetBytes = budget
+        return try VideoTracker(model: model, frameCount: steps.frames, width: steps.width, height: steps.height,
+                                options: options, readFrame: { reads?.count += 1; return try self.frame($0) })
+    }
+
+    private final class Counter { var count = 0 }
+
+    /// Runs the fixture's steps (the first `limit`), returning every frame the tracker handed back, in order.
+    private func run(_ steps: Steps, on tracker: VideoTracker, limit: Int = .max) throws -> [(step: Int, masks: VideoFrameMasks)] {
+        var results: [(step: Int, masks: VideoFrameMasks)] = []
+        for (index, step) in steps.steps.prefix(limit).enumerated() {
+            switch step.kind {
+            case "points_or_box":
+                let points = zip(step.points ?? [], step.labels ?? []).map { (x: $0[0], y: $0[1], foreground: $1 == 1) }
+                let box = step.box.map { ($0[0], $0[1], $0[2], $0[3]) }
+                results.append((index, try tracker.addPoints(frame: step.frame_idx!, object: step.obj_id!, points: points,
+                                                             box: box, replacing: step.clear_old_points ?? true)))
+            case "mask":
+                var mask = BinaryMask(width: steps.width, height: steps.height)
+                if step.mask != "empty" {
+                    let array = try NumpyArray.read(path: Self.fixture.path(try XCTUnwrap(step.mask)))
+                    mask = BinaryMask(width: array.shape[1], height: array.shape[0], bytes: try XCTUnwrap(array.bytes))
+                }
+                results.append((index, try tracker.addMask(frame: step.frame_idx!, object: step.obj_id!, mask: mask)))
+            case "propagate":
+                try tracker.propagate(from: step.start_frame_idx, reverse: step.reverse ?? false) { masks in
+                    results.append((index, masks))
+                    return true
+                }
+            default:
+                XCTFail("unknown step \(step.kind)")
+            }
+        }
+        return results
+    }
+
+    func testEveryStepMatchesTheOfficialVideoPredictor() throws {
+        let steps = try loadSteps()
+        let results = try run(steps, on: try tracker(steps))
+        XCTAssertEqual(results.count, steps.events.count, "frames handed back")
+        let sample = steps.logits_sample
+        var worstLogit: Float = 0, worstScore: Float = 0, worstIoU = 1.0, flippedDecided = 0, undecided = 0
+        for (event, result) in zip(steps.events, results) {
+            XCTAssertEqual(result.step, event.step, event.name)
+            XCTAssertEqual(result.masks.frame, event.frame, event.name)
+            XCTAssertEqual(result.masks.objects.map(\.id), event.objects, event.name)
+            let lowRes = try NumpyArray.read(path: Self.fixture.path("\(event.name)_lowres.npy"))
+            let scores = try XCTUnwrap(try NumpyArray.read(path: Self.fixture.path("\(event.name)_scores.npy")).floats)
+            let expectedLogits = lowRes.floats ?? []
+            let side = result.masks.lowResSize
+            let k = event.ran.isEmpty ? 0 : lowRes.shape[1]
+            for (n, id) in event.ran.enumerated() {
+                let object = try XCTUnwrap(result.masks.objects.first { $0.id == id }, event.name)
+                for row in 0..<k {
+                    for column in 0..<k {
+                        let ours = object.lowResLogits[(sample.start + row * sample.step) * side + sample.start + column * sample.step]
+                        let theirs = expectedLogits[(n * k + row) * k + column]
+                        worstLogit = max(worstLogit, abs(ours - theirs))
+                    }
+                }
+                worstScore = max(worstScore, abs(object.score - scores[n]))
+            }
+            // Bit 0: the reference's mask; bit 1: a pixel a logit difference within the tolerance
+            // may flip (its logit, or the margin between the two highest objects, is within 1e-3).
+            let video = try NumpyArray.read(path: Self.fixture.path("\(event.name)_video.npy"))
+            XCTAssertEqual(video.shape, [event.objects.count, steps.height, steps.width], event.name)
+            let expectedMasks = try XCTUnwrap(video.bytes)
+            let pixels = steps.width * steps.height
+            for (n, object) in result.masks.objects.enumerated() where n < event.objects.count {
+                XCTAssertEqual(object.mask.bytes.count, pixels, event.name)
+                guard object.mask.bytes.count == pixels else { continue }
+                var inter = 0, union = 0, decidedInter = 0, decidedUnion = 0
+                for p in 0..<pixels {
+                    let expected = expectedMasks[n * pixels + p]
+                    let a = object.mask.bytes[p] != 0, b = expected & 1 != 0, decided = expected & 2 == 0
+                    if a && b { inter += 1; if decided { decidedInter += 1 } }
+                    if a || b { union += 1; if decided { decidedUnion += 1 } }
+                    if decided && a != b { flippedDecided += 1 }
+                    if !decided { undecided += 1 }
+                }
+                worstIoU = min(worstIoU, union == 0 ? 1.0 : Double(inter) / Double(union))
+                let iou = decidedUnion == 0 ? 1.0 : Double(decidedInter) / Double(decidedUnion)
+                XCTAssertGreaterThanOrEqual(iou, 0.999, "\(event.name) object \(object.id): IoU \(iou) over decided pixels")
+            }
+        }
+        XCTAssertLessThanOrEqual(worstLogit, 1e-3, "largest low-res logit difference")
+        XCTAssertLessThanOrEqual(worstScore, 1e-4, "largest object score difference")
+        print("video parity: \(results.count) frames, logits within \(worstLogit), scores within \(worstScore), "
+              + "worst IoU \(worstIoU) over all pixels, \(flippedDecided) decided pixels differ, \(undecided) undecided")
+    }
+
+    /// A budget too small for one frame's features: each frame is read again when it is needed
+    /// again (the correction on frame 6), and the frames come out the same as with room for all.
+    func testFeaturesBeyondTheBudgetAreComputedAgainWithTheSameResults() throws {
+        let steps = try loadSteps()
+        let roomy = Counter(), tight = Counter()
+        let withRoom = try tracker(steps, reads: roomy)
+        let expected = try run(steps, on: withRoom, limit: 5)
+        XCTAssertGreaterThan(withRoom.featureBytes, 0)
+        let withBudget = try tracker(steps, budget: 1, reads: tight)
+        let results = try run(steps, on: withBudget, limit: 5)
+        XCTAssertEqual(roomy.count, steps.frames, "with room, each frame is read once")
+        XCTAssertGreaterThan(tight.count, steps.frames, "frame 6 is read again for its correction")
+        XCTAssertLessThan(withBudget.featureBytes, withRoom.featureBytes)
+        XCTAssertEqual(results.count, expected.count)
+        for (a, b) in zip(results, expected) {
+            XCTAssertEqual(a.masks.frame, b.masks.frame)
+            XCTAssertEqual(a.masks.objects.map(\.mask), b.masks.objects.map(\.mask), "frame \(a.masks.frame)")
+            XCTAssertEqual(a.masks.objects.map(\.lowResLogits), b.masks.objects.map(\.lowResLogits), "frame \(a.masks.frame)")
+        }
+    }
+}
