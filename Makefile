@@ -20,6 +20,8 @@ RELEASE_BIN := $(BUILD_DIR)/release/samterm
 # Names that Debian 12 and Ubuntu 22.04 / 24.04 share. LibTorch and OpenBLAS only when no
 # LIBTORCH is given (Debian's libtorch-dev is CPU-only; a GPU box brings its own).
 APT_PACKAGES := libncurses-dev libsixel-dev libpng-dev libjpeg-dev libsqlite3-dev file pkg-config tmux curl python3-venv
+# FFmpeg's libraries: video input (frames read on demand) for tracking.
+APT_PACKAGES += libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 # Real terminals for the end-to-end tests: xterm (sixel) and kitty (its graphics protocol) under
 # Xvfb, screenshots with xwd, keys with xdotool.
 APT_PACKAGES += xterm kitty xvfb x11-apps xdotool fonts-dejavu-core

@@ -74,9 +74,16 @@ let package = Package(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
+        // FFmpeg's libavformat, libavcodec and libswscale (Debian's libavformat-dev, libavcodec-dev,
+        // libswscale-dev, libavutil-dev): video frames on demand, behind include/video_decoder.h.
+        .target(
+            name: "CVideoDecoder",
+            linkerSettings: [.linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("swscale"),
+                             .linkedLibrary("avutil")]
+        ),
         .target(
             name: "Segmentation",
-            dependencies: ["SamEngine", "CPNG", "CJPEG", "CImageCodecs", "CSQLite"]
+            dependencies: ["SamEngine", "CPNG", "CJPEG", "CImageCodecs", "CVideoDecoder", "CSQLite"]
         ),
         .target(
             name: "TerminalUI",
