@@ -22,6 +22,8 @@ final class ProgressReporter {
 
     private let total: Int
     private let style: Style
+    /// What is counted, for the rate: ("images/s", "img/s") or ("frames/s", "fps").
+    private let rateUnit: (long: String, short: String)
     private let now: () -> Double
     private let write: (String) -> Void
     private let started: Double
@@ -34,10 +36,11 @@ final class ProgressReporter {
     private var lastLogLine: Double
     private var barShown = false
 
-    init(total: Int, style: Style, now: @escaping () -> Double = { ProcessInfo.processInfo.systemUptime },
+    init(total: Int, style: Style, rateUnit: (long: String, short: String) = ("images/s", "img/s"), now: @escaping () -> Double = { ProcessInfo.processInfo.systemUptime },
          write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.total = total
         self.style = style
+        self.rateUnit = rateUnit
         self.now = now
         self.write = write
         started = now()
@@ -94,7 +97,7 @@ final class ProgressReporter {
     func statusText() -> String {
         var text = "\(summary.total)/\(total) (\(summary.processed) processed, \(summary.skipped) skipped, \(summary.failed) failed)"
         if let rate = Self.rate(worked: summary.processed, seconds: workSeconds) {
-            text += ", \(String(format: "%.2f", rate)) images/s, ETA " + Self.clockText(Double(total - summary.total) / rate)
+            text += ", \(String(format: "%.2f", rate)) \(rateUnit.long), ETA " + Self.clockText(Double(total - summary.total) / rate)
         }
         return text
     }
@@ -103,7 +106,7 @@ final class ProgressReporter {
     func barText() -> String {
         var text = "\(summary.total)/\(total)"
         if let rate = Self.rate(worked: summary.processed, seconds: workSeconds) {
-            text += "  \(String(format: "%.2f", rate)) img/s  ETA " + Self.clockText(Double(total - summary.total) / rate)
+            text += "  \(String(format: "%.2f", rate)) \(rateUnit.short)  ETA " + Self.clockText(Double(total - summary.total) / rate)
         }
         if summary.skipped > 0 { text += "  \(summary.skipped) skipped" }
         if summary.failed > 0 { text += "  \(summary.failed) failed" }
