@@ -5,7 +5,7 @@ import XCTest
 
 final class HelpTextTests: XCTestCase {
     func testOverviewsFlowAsParagraphs() throws {
-        for command in ["edit", "segment", "auto", "embed", "export", "import", "bench", "inspect", "index", "similar"] {
+        for command in ["edit", "segment", "auto", "embed", "export", "import", "bench", "inspect", "index", "similar", "describe", "track"] {
             let run = try SamtermRun.run([command, "--help"])
             XCTAssertEqual(run.status, 0, "\(command): \(run.errors)")
             let overview = run.output.components(separatedBy: "\nUSAGE:")[0]
