@@ -11,6 +11,14 @@ Prints one JSON object with the keys of `samterm bench --json`.
 --auto times the official automatic mask generator with its defaults instead (SAM 2:
 SAM2AutomaticMaskGenerator; SAM 1: SamAutomaticMaskGenerator), as `samterm auto --size WxH --json`
 times ours; its keys: auto_generate_ms (set_image included, as the generator does it) and auto_masks.
+
+--video N times SAM2VideoPredictor's forward propagation over N frames of the image sliding
+sideways (8 pixels a frame), for one object and for three (boxes on frame 0), as
+`samterm bench --video N` does; keys video_fps_1, video_fps_3 (frames after the prompted one, per
+second), init_state_ms (loading the JPEG frames) and peak_rss_mb. Without --checkpoint the random
+model is saved with --save-checkpoint PATH, so that samterm is timed on the same file:
+    /tmp/ref/bin/python tools/bench_reference.py --video 12 --save-checkpoint /tmp/hiera_t_random.pt
+    .build/release/samterm bench --video 12 --checkpoint /tmp/hiera_t_random.pt
 """
 import argparse
 import json
@@ -69,6 +77,49 @@ def time_automatic_masks(predictor, image, model, load_ms):
     }
 
 
+VIDEO_BOXES = [[384, 256, 640, 512], [100, 100, 300, 300], [700, 400, 950, 700]]
+
+
+def time_video(args):
+    import os
+    import tempfile
+    from sam2.build_sam import build_sam2_video_predictor
+    image = np.array(Image.open(args.image).convert("RGB").resize((args.width, args.height), Image.BILINEAR))
+    checkpoint = args.checkpoint
+    if checkpoint is None:
+        from sam2.build_sam import build_sam2
+        model = build_sam2(SAM2_CONFIGS[args.model], ckpt_path=None, device="cpu")
+        generator = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.add_(0.02 * torch.randn(parameter.shape, generator=generator))
+        checkpoint = args.save_checkpoint or os.path.join(tempfile.mkdtemp(), args.model + ".pt")
+        torch.save({"model": model.state_dict()}, checkpoint)
+        del model
+    predictor = build_sam2_video_predictor(SAM2_CONFIGS[args.model], checkpoint, device="cpu")
+    frames = tempfile.mkdtemp(prefix="samterm-bench-video-")
+    for i in range(args.video):
+        Image.fromarray(np.roll(image, -((8 * i) % args.width), axis=1)).save(os.path.join(frames, f"{i}.jpg"), quality=95)
+    result = {"model": args.model, "implementation": "reference (torch %s)" % torch.__version__,
+              "threads": torch.get_num_threads(), "frames": args.video, "checkpoint": checkpoint}
+    with torch.inference_mode():
+        for objects in (1, 3):
+            started = time.perf_counter()
+            state = predictor.init_state(frames)
+            result["init_state_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            for obj in range(objects):
+                predictor.add_new_points_or_box(state, frame_idx=0, obj_id=obj + 1, box=VIDEO_BOXES[obj])
+            first = None
+            for _ in predictor.propagate_in_video(state, start_frame_idx=0):
+                if first is None:
+                    first = time.perf_counter()
+            ended = time.perf_counter()
+            result[f"video_fps_{objects}"] = round((args.video - 1) / (ended - first), 3)
+            del state
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(result, indent=2))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="sam2.1_hiera_t")
@@ -79,7 +130,12 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clicks", type=int, default=20)
     parser.add_argument("--auto", action="store_true", help="time the automatic mask generator instead")
+    parser.add_argument("--video", type=int, help="time video propagation over this many frames instead")
+    parser.add_argument("--save-checkpoint", help="with --video and no --checkpoint: where the random model goes")
     args = parser.parse_args()
+    if args.video:
+        time_video(args)
+        return
 
     image = np.array(Image.open(args.image).convert("RGB").resize((args.width, args.height), Image.BILINEAR))
     started = time.perf_counter()

@@ -53,6 +53,10 @@ struct Bench: ParsableCommand {
                                valueName: "file"))
     var db: String?
 
+    @Option(help: ArgumentHelp("Measure video tracking instead: forward propagation over this many frames of the image sliding sideways, for one object and for three (boxes on the first frame); frames per second and peak RSS. Needs a SAM 2 model with its memory modules.",
+                               valueName: "frames"))
+    var video: Int?
+
     @Flag(help: "Print JSON with the keys load_ms, set_image_ms, predict_ms, predict_display_ms, peak_rss_mb, device, blas (with --editor also point_to_frame_ms, refine_to_frame_ms, stroke_to_frame_ms, fill_holes_to_frame_ms, remove_islands_to_frame_ms, sixel_frame_ms, sixel_frame_bytes, frame_bytes).")
     var json = false
 
@@ -62,6 +66,8 @@ struct Bench: ParsableCommand {
         if Self.dimensions(display) == nil { throw ValidationError("--display \(display) is not WIDTHxHEIGHT.") }
         if let index, index < 10 { throw ValidationError("--index \(index): at least 10 objects") }
         if db != nil && index == nil { throw ValidationError("--db goes with --index") }
+        if let video, video < 2 { throw ValidationError("--video \(video): at least 2 frames") }
+        if video != nil && index != nil { throw ValidationError("--video and --index: one at a time") }
     }
 
     func run() throws {
@@ -79,6 +85,30 @@ struct Bench: ParsableCommand {
         var picture = try RGBImage.load(path: image)
         if let target = Self.dimensions(size) { picture = picture.resized(width: target.width, height: target.height) }
         let (model, loadMs) = try measure { try modelOptions.loadModel() }
+        if let video {
+            let bench = VideoBench(model: model, picture: picture, frames: video)
+            let runs = [try bench.run(objects: 1), try bench.run(objects: 3)]
+            let peak = Self.peakRSSMegabytes()
+            if json {
+                var object: [String: Any] = ["model": model.name, "device": model.device, "image": "\(picture.width)x\(picture.height)",
+                                             "frames": video, "load_ms": (loadMs * 10).rounded() / 10,
+                                             "peak_rss_mb": (peak * 10).rounded() / 10]
+                for run in runs {
+                    object["video_fps_\(run.objects)"] = (run.framesPerSecond * 1000).rounded() / 1000
+                    object["video_first_frame_ms_\(run.objects)"] = (run.firstFrameMs * 10).rounded() / 10
+                }
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("model             \(model.name) on \(model.device), \(video) frames of \(picture.width)x\(picture.height)")
+                for run in runs {
+                    print("\(run.objects) object\(run.objects == 1 ? " " : "s")         "
+                          + String(format: "%.3f frames/s   (prompted frame %.0f ms)", run.framesPerSecond, run.firstFrameMs))
+                }
+                print("peak RSS          \(String(format: "%.0f", peak)) MB")
+            }
+            return
+        }
         let predictor = try Predictor(model: model)
 
         var setImage: [Double] = []
