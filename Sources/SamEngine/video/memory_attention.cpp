@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "engine_error.h"
+#include "model/blas_threads.h"
+#include "model/parallel_tasks.h"
 
 namespace sam {
 namespace {
@@ -11,16 +13,28 @@ namespace {
 // keys of seven memory frames are 28k at full size), so blocks keep them to tens of MB.
 constexpr int64_t kQueryBlock = 512;
 
-// softmax(q k^T / sqrt(d)) v, q [B, Nq, D], k and v [B, Nk, D], in blocks of query rows.
+// softmax(q k^T / sqrt(d)) v, q [B, Nq, D], k and v [B, Nk, D], in blocks of query rows. On the
+// CPU the blocks are tasks on ATen's threads, each with single-threaded BLAS (see blas_threads.h).
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   const at::Tensor kt = k.transpose(1, 2);
-  std::vector<at::Tensor> blocks;
-  for (int64_t start = 0; start < q.size(1); start += kQueryBlock) {
-    const at::Tensor rows = q.narrow(1, start, std::min(kQueryBlock, q.size(1) - start));
-    blocks.push_back(at::matmul(at::softmax(at::matmul(rows, kt).mul_(scale), -1), v));
+  const int64_t rows = q.size(1);
+  auto block = [&](int64_t start) {
+    const at::Tensor part = q.narrow(1, start, std::min(kQueryBlock, rows - start));
+    return at::matmul(at::softmax(at::matmul(part, kt).mul_(scale), -1), v);
+  };
+  if (!q.device().is_cpu()) {
+    std::vector<at::Tensor> blocks;
+    for (int64_t start = 0; start < rows; start += kQueryBlock) blocks.push_back(block(start));
+    return blocks.size() == 1 ? blocks[0] : at::cat(blocks, 1);
   }
-  return blocks.size() == 1 ? blocks[0] : at::cat(blocks, 1);
+  at::Tensor out = at::empty({q.size(0), rows, v.size(-1)}, q.options());
+  SingleThreadedBlas single_threaded;
+  parallel_tasks((rows + kQueryBlock - 1) / kQueryBlock, [&](int64_t index, int64_t) {
+    const int64_t start = index * kQueryBlock;
+    out.narrow(1, start, std::min(kQueryBlock, rows - start)).copy_(block(start));
+  });
+  return out;
 }
 
 }  // namespace
