@@ -118,15 +118,20 @@ static const char *describe(int code, char *buffer, size_t size) {
 
 // MARK: - Opening
 
-static void close_input(video_decoder *decoder) {
-    avcodec_free_context(&decoder->codec);
-    avformat_close_input(&decoder->format);
+/* Where decoding stands: nothing decoded, nothing wrong yet. */
+static void reset_position(video_decoder *decoder) {
     decoder->has_current = 0;
     decoder->next = 0;
     decoder->input_ended = 0;
     decoder->needs_restart = 0;
     decoder->read_problem[0] = 0;
     decoder->demux_note[0] = 0;
+}
+
+static void close_input(video_decoder *decoder) {
+    avcodec_free_context(&decoder->codec);
+    avformat_close_input(&decoder->format);
+    reset_position(decoder);
 }
 
 /// Opens the container and the decoder of its best video stream, positioned at the start.
@@ -192,12 +197,7 @@ static int open_input(video_decoder *decoder, char *error, size_t size) {
     decoder->format = format;
     decoder->codec = context;
     decoder->stream = stream;
-    decoder->has_current = 0;
-    decoder->next = 0;
-    decoder->input_ended = 0;
-    decoder->needs_restart = 0;
-    decoder->read_problem[0] = 0;
-    decoder->demux_note[0] = 0;
+    reset_position(decoder);
     return 0;
 }
 
