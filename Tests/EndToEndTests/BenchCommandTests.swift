@@ -42,5 +42,21 @@ final class BenchCommandTests: XCTestCase {
         let size = try SamtermRun.run(["bench", "--checkpoint", Self.checkpoint, "--size", "big"])
         XCTAssertEqual(size.status, 2)
         XCTAssertTrue(size.errors.contains("--size big"), size.errors)
+        let oneFrame = try SamtermRun.run(["bench", "--checkpoint", Self.checkpoint, "--video", "1"])
+        XCTAssertEqual(oneFrame.status, 2)
+        XCTAssertTrue(oneFrame.errors.contains("--video 1: at least 2 frames"), oneFrame.errors)
+    }
+
+    /// The video figures on the video fixture's model, at a small size.
+    func testVideoFiguresForOneAndThreeObjects() throws {
+        let model = EditorEndToEndTests.repositoryRoot.appendingPathComponent("Tests/Fixtures/video/tiny_video_sam2.1.pt").path
+        let run = try SamtermRun.run(["bench", "--checkpoint", model, "--image", Self.image, "--size", "1000x720",
+                                      "--video", "2", "--json"])
+        XCTAssertEqual(run.status, 0, run.errors)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any], run.output)
+        XCTAssertEqual(report["frames"] as? Int, 2)
+        for key in ["video_fps_1", "video_fps_3", "peak_rss_mb"] {
+            XCTAssertGreaterThan(report[key] as? Double ?? 0, 0, "\(key) in \(run.output)")
+        }
     }
 }

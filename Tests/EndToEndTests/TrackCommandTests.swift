@@ -135,6 +135,13 @@ final class TrackCommandTests: XCTestCase {
         XCTAssertEqual(wrongModel.status, 1, wrongModel.errors)
         XCTAssertTrue(wrongModel.errors.contains("Error: video tracking needs a SAM 2 model; sam_test_tiny is SAM 1"), wrongModel.errors)
 
+        // The image fixtures' SAM 2.1 model has memory modules too small to run (see make_video_fixtures.py).
+        let imageModel = EditorEndToEndTests.repositoryRoot.appendingPathComponent("Tests/Fixtures/sam2/tiny_sam2.1.pt").path
+        let noMemory = try SamtermRun.run(["track", Self.frames, "--checkpoint", imageModel, "--out", out, "--frame", "0", "--point", "3,3"])
+        XCTAssertEqual(noMemory.status, 1, noMemory.errors)
+        XCTAssertTrue(noMemory.errors.contains("Error: \(imageModel): checkpoint does not match the sam2.1_test_tiny (video modules) preset"),
+                      noMemory.errors)
+
         let damaged = folder + "/clip.mp4"
         try Data("not a video".utf8).write(to: URL(fileURLWithPath: damaged))
         let notVideo = try SamtermRun.run(["track", damaged, "--checkpoint", Self.checkpoint, "--out", out, "--frame", "0", "--point", "3,3"])
