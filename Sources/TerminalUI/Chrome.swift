@@ -89,7 +89,10 @@ public enum Chrome {
                 let text = summary.text(remaining: state.document.suggestions.count)
                 left = [StyledSpan(" " + MessageFitting.fit(text, width: max(room, 10)), .highlight)]
             } else {
-                left = [StyledSpan(" " + hint(width: width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2), keymap: state.keymap, painting: state.paintMode), .dim)]
+                let room = width - 1 - (activity(state).isEmpty ? 0 : activity(state).count + 2)
+                let text = state.video != nil ? String(videoHint.prefix(max(room, 0)))
+                    : hint(width: room, keymap: state.keymap, painting: state.paintMode)
+                left = [StyledSpan(" " + text, .dim)]
             }
         }
         let right = activity(state)
@@ -173,10 +176,14 @@ public enum Chrome {
     }
 
     /// What the background is doing, with a spinner and the elapsed time.
+    static let videoHint = "? help  Space/x point  b box  n new object  , . object  u undo  q quit"
+
     static func activity(_ state: EditorState) -> String {
         let spinner = spinnerFrames[Int(state.clock * 10) % spinnerFrames.count]
         if state.modelError != nil { return "no model" }
         if !state.modelReady { return "\(spinner) loading model" }
+        // A video's frames are encoded by the tracker, when it needs them.
+        if let video = state.video { return video.isBusy ? "\(spinner) tracking" : "" }
         switch state.document.encoding {
         case .encoding(let since):
             return "\(spinner) encoding " + String(format: "%.1f s", max(state.clock - since, 0))

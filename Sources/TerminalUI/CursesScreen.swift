@@ -191,6 +191,10 @@ final class CursesScreen {
                 put(line, row: panel.row + offset, column: panel.column + 1)
             }
         }
+        let bottom = layout.bottomArea
+        for (offset, line) in TimelineView.lines(state, width: bottom.width, height: bottom.height).enumerated() {
+            put(line, row: bottom.row + offset, column: bottom.column)
+        }
         if let text = Chrome.placeholder(state) {
             let area = layout.imageArea
             let lines = wrap(text, width: max(area.width - 4, 10))

@@ -33,6 +33,8 @@ public struct EditorConfiguration: Sendable {
     /// The command `!` offers first, and the seconds it may run (`--describe-command`, `--describe-timeout`).
     public var describeCommand: String?
     public var describeTimeout: Double = 60
+    /// Editing a video: its frames (the images are named `SOURCE#INDEX`) and the work saved so far.
+    public var video: VideoInput?
 
     public init(imagePaths: [String], checkpointPath: String, modelName: String? = nil, device: ComputeDevice = .auto,
                 threads: Int = 0, kernels: ComputeKernels = .auto, precision: ComputePrecision = .auto,
@@ -53,6 +55,26 @@ public struct EditorConfiguration: Sendable {
         self.useEmbeddingCache = useEmbeddingCache
         self.sessionDirectory = sessionDirectory
     }
+}
+
+/// A video to edit: its frames, and the timeline its session holds (or a new one).
+public struct VideoInput: Sendable {
+    public var frames: any FrameSource
+    public var timeline: VideoTimeline
+
+    /// Opens the frames at `source` and its session (VideoSession.path) if there is one.
+    public init(source: String) throws {
+        frames = try openFrameSource(path: source)
+        if let session = try VideoSession.load(path: VideoSession.path(forSource: source), frames: frames.frameCount,
+                                               width: frames.width, height: frames.height) {
+            timeline = try VideoTimeline(session: session)
+        } else {
+            timeline = VideoTimeline(source: source, frameCount: frames.frameCount, width: frames.width, height: frames.height)
+        }
+    }
+
+    /// The editor's names of the frames: `SOURCE#INDEX`, which the live image loader reads from `frames`.
+    public var frameNames: [String] { (0..<frames.frameCount).map { "\(timeline.source)#\($0)" } }
 }
 
 public enum EditorApp {
@@ -116,6 +138,7 @@ private final class MainLoop {
     private let layer: ImageLayer
     private let frameLog: FileHandle?
     private let autosaver: SessionAutosaver
+    private let videoWriter: VideoSessionWriter
     private let commands: CommandJobs
     private let output = TerminalOutput(descriptor: STDOUT_FILENO)
     /// The frame being written: what it shows, to log and measure once it is out.
@@ -157,11 +180,15 @@ private final class MainLoop {
                            kittyTransport: transport)
         if renderer == .kitty { TerminalGuard.setGraphicsCleanup(KittyLayer.cleanup(transport)) }
         let checkpointName = URL(fileURLWithPath: configuration.checkpointPath).deletingPathExtension().lastPathComponent
-        state = EditorState(imagePaths: configuration.imagePaths, terminal: size,
-                            setup: EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
-                                              renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory,
-                                              pixelsHint: hint, exportFormats: configuration.exportFormats,
-                                              classes: configuration.classes))
+        let setup = EditorSetup(modelName: checkpointName, device: configuration.device.rawValue,
+                                renderer: renderer.rawValue, outputDirectory: configuration.outputDirectory,
+                                pixelsHint: hint, exportFormats: configuration.exportFormats,
+                                classes: configuration.classes)
+        if let video = configuration.video {
+            state = EditorState(video: video.timeline, frameNames: configuration.imagePaths, terminal: size, setup: setup)
+        } else {
+            state = EditorState(imagePaths: configuration.imagePaths, terminal: size, setup: setup)
+        }
         state.keymap = configuration.keymap
         state.setup.describeCommand = configuration.describeCommand
         state.setup.describeTimeout = configuration.describeTimeout
@@ -190,6 +217,10 @@ private final class MainLoop {
                                          inbox.push(.failure(text))
                                          wake.signal()
                                      })
+        videoWriter = VideoSessionWriter { text in
+            inbox.push(.failure(text))
+            wake.signal()
+        }
         worker = PredictorWorker(dependencies: dependencies) { event in
             inbox.push(event)
             wake.signal()
@@ -261,6 +292,12 @@ private final class MainLoop {
     /// (Also the way out after SIGTERM, SIGHUP, SIGINT, SIGQUIT; a lock left by SIGKILL or a crash
     /// is found stale by the next editor, see SessionLock.)
     func finishSaving() {
+        if let run = state.video?.propagation {
+            // Quitting stops the propagation: the session keeps it as far as it came.
+            state.video?.endPropagation(framesDone: run.done)
+            perform(state.saveVideo(), inputTime: nil)
+        }
+        videoWriter.finish()
         autosaver.flush()
         sessionGuard.releaseAll()
     }
@@ -280,6 +317,7 @@ private final class MainLoop {
     /// Something in the background is moving: animate the spinner and the elapsed time.
     private var isBusy: Bool {
         if !state.modelReady && state.modelError == nil { return true }
+        if let video = state.video { return video.isBusy }
         switch state.document.encoding {
         case .encoding, .waiting: return true
         default: break
@@ -316,6 +354,10 @@ private final class MainLoop {
                 running = false
             case .save(let snapshot):
                 autosaver.save(snapshot)
+            case .saveVideo(let path, let session):
+                videoWriter.save(session, to: path)
+            case .video, .cancelVideo:
+                worker.submit(effect)
             case .predict(let request):
                 if let inputTime { requestTimes[request.id] = inputTime }
                 worker.submit(effect)

@@ -201,5 +201,11 @@ public enum EditorEffect: Sendable {
     case cancelCommand(requestID: Int)
     /// Write the image's session file (after every change; the writer skips unchanged content).
     case save(ImageSessionSnapshot)
+    /// A video: bring the tracker to the operations and report the last one's frames (Update+Video).
+    case video(VideoRequest)
+    /// Stop the propagation running after its current frame.
+    case cancelVideo
+    /// Write the video's session file.
+    case saveVideo(path: String, VideoSession)
     case quit
 }

@@ -95,6 +95,15 @@ public enum EditorEvent: Sendable {
     /// The model's own generator thresholds, known once it is loaded.
     case automaticDefaults(AutomaticThresholds)
 
+    /// A video frame the tracker answered for request `requestID` (a prompt's frame, or one
+    /// frame of a propagation), every object it tracks there.
+    case videoFrame(requestID: Int, frame: Int, objects: [VideoObjectMask])
+    /// The tracker's memory is being rebuilt from the operations before the request's last.
+    case videoRebuilding(requestID: Int, done: Int, total: Int)
+    /// The request's last operation ended: how many frames it tracked, and whether it was stopped.
+    case videoFinished(requestID: Int, framesDone: Int, cancelled: Bool)
+    case videoFailed(requestID: Int, message: String)
+
     /// `files` written; `removed`: files of the image's previous export that it did not write
     /// again, removed (EarlierExports).
     case exportFinished(imageIndex: Int, files: [String], removed: [String] = [])

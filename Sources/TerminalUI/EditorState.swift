@@ -257,6 +257,8 @@ public struct EditorState: Sendable {
     /// The command `!` ran last (offered again), and the one running now.
     public var lastDescribeCommand: String?
     public var describing: Describing?
+    /// Editing a video: its frames are `images`, its objects tracked through them (Update+Video).
+    public var video: VideoTimeline?
 
     /// Display masks come back no larger than this along their long side; exports are predicted
     /// again at full size.
@@ -269,13 +271,23 @@ public struct EditorState: Sendable {
         self.setup = setup
     }
 
+    /// A video's frames as the editor's images (`frameNames` name them), its work so far in `timeline`.
+    public init(video timeline: VideoTimeline, frameNames: [String], terminal: TerminalSize, setup: EditorSetup) {
+        precondition(frameNames.count == timeline.frameCount && !frameNames.isEmpty, "a video needs its frames")
+        images = frameNames.map(ImageDocument.init(path:))
+        layout = ScreenLayout(terminal: terminal, bottomRows: TimelineView.rows(timeline))
+        self.setup = setup
+        video = timeline
+        showVideoFrame(0)
+    }
+
     /// The effects that start a session: open the first image.
     public var startEffects: [EditorEffect] { [openCurrentImage] }
 
     /// Opens the current image in the engine; its session is looked for until the answer came.
     var openCurrentImage: EditorEffect {
         .openImage(index: currentImage, path: document.path, needsPixels: document.image == nil,
-                   lookForSession: document.autosave == .waiting)
+                   lookForSession: video == nil && document.autosave == .waiting)
     }
 
     public var terminal: TerminalSize { layout.terminal }
@@ -300,7 +312,7 @@ public struct EditorState: Sendable {
     }
 
     mutating func setLayout(for terminal: TerminalSize) {
-        layout = ScreenLayout(terminal: terminal)
+        layout = ScreenLayout(terminal: terminal, bottomRows: video.map(TimelineView.rows) ?? 0)
     }
 
     func record(of object: EditorObject) -> ObjectRecord {
@@ -311,7 +323,7 @@ public struct EditorState: Sendable {
     /// What the session file of image `index` should hold now; nil while autosave is not on
     /// for it or its size and model are not known yet.
     func sessionSnapshot(ofImage index: Int) -> ImageSessionSnapshot? {
-        guard images.indices.contains(index), modelReady else { return nil }
+        guard images.indices.contains(index), modelReady, video == nil else { return nil }
         let document = images[index]
         guard document.autosave == .on, let sha256 = document.sha256, let width = document.width, let height = document.height else { return nil }
         let objects = document.objects.compactMap { object -> ImageSessionSnapshot.Object? in

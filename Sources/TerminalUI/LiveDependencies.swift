@@ -14,7 +14,7 @@ extension PredictorWorker.Dependencies {
         let cache = configuration.useEmbeddingCache
             ? EmbeddingCache(directory: configuration.cacheDirectory ?? EmbeddingCache.defaultDirectory(environment: environment))
             : nil
-        return Self(
+        var dependencies = Self(
             loadEngine: { try SegmentationEngine(checkpointPath: checkpoint, modelName: preset, device: device, threads: threads,
                                                      kernels: kernels, precision: precision) },
             loadImage: { path in (try RGBImage.load(path: path), try SHA256.hexDigest(ofFileAt: path)) },
@@ -32,6 +32,17 @@ extension PredictorWorker.Dependencies {
             similarObjects: { embedding, model, imagePath, top in
                 try SimilarObjectsSearch.run(embedding: embedding, model: model, imagePath: imagePath, top: top, indexPath: indexPath)
             })
+        if let frames = configuration.video?.frames {
+            // A video's frames are named SOURCE#INDEX (VideoInput.frameNames) and read from it.
+            dependencies.frames = frames
+            dependencies.loadImage = { name in
+                guard let hash = name.lastIndex(of: "#"), let index = Int(name[name.index(after: hash)...]) else {
+                    throw EditorError("\(name): not a frame of the video")
+                }
+                return (try frames.frame(at: index), name)
+            }
+        }
+        return dependencies
     }
 }
 

@@ -33,7 +33,19 @@ public protocol PredictionEngine: AnyObject {
     var automaticDefaults: AutomaticThresholds { get }
     /// Each mask's object embedding on the slot's image (`Predictor.objectEmbedding`).
     func objectEmbeddings(slot: Int, masks: [BinaryMask]) throws -> [[Float]]
+    /// A tracker over the video's frames on the same model (SAM 2 only).
+    func makeVideoTracker(frames: any FrameSource) throws -> VideoTracking
 }
+
+/// SAM 2's video tracker as the worker uses it (Segmentation's VideoTracker; a test's stand-in).
+public protocol VideoTracking: AnyObject {
+    func addPoints(frame: Int, object: Int, points: [(x: Float, y: Float, foreground: Bool)],
+                   box: (Float, Float, Float, Float)?, replacing: Bool) throws -> VideoFrameMasks
+    func propagate(from start: Int?, maxFrames: Int?, reverse: Bool, onFrame: (VideoFrameMasks) -> Bool) throws
+    func reset() throws
+}
+
+extension VideoTracker: VideoTracking {}
 
 extension PredictionEngine {
     /// An engine without progress reports runs the defaults.
@@ -43,6 +55,10 @@ extension PredictionEngine {
     }
 
     public var automaticDefaults: AutomaticThresholds { .sam2Defaults }
+
+    public func makeVideoTracker(frames: any FrameSource) throws -> VideoTracking {
+        throw EditorError("this engine tracks no video")
+    }
 
     public func objectEmbeddings(slot: Int, masks: [BinaryMask]) throws -> [[Float]] {
         throw EditorError("this engine makes no object embeddings")

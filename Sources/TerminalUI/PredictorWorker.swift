@@ -32,6 +32,8 @@ public final class PredictorWorker: @unchecked Sendable {
         /// The embedding cache and the model key for the engine, or nil to run without one.
         public var cache: EmbeddingCache?
         public var modelKey: @Sendable (PredictionEngine) -> String
+        /// A video's frames (`edit --video`): the images are its frames, tracked, never encoded alone.
+        public var frames: (any FrameSource)?
         public var clock: @Sendable () -> Double
         /// Looks for the session of an image (path, SHA-256 of its content, model name).
         public var loadSession: @Sendable (String, String, String) -> SessionOutcome
@@ -58,12 +60,14 @@ public final class PredictorWorker: @unchecked Sendable {
         }
     }
 
-    private let mailbox = WorkerMailbox()
-    private let dependencies: Dependencies
-    private let post: @Sendable (EditorEvent) -> Void
+    let mailbox = WorkerMailbox()
+    let dependencies: Dependencies
+    let post: @Sendable (EditorEvent) -> Void
 
     // Worker-thread state.
-    private var engine: PredictionEngine?
+    var engine: PredictionEngine?
+    /// A video's tracker and the operations it has run (PredictorWorker+Video).
+    var video = VideoWorkerState()
     private var engineError: String?
     private var slots = EngineSlots(count: 1)
     private var embeddings: SlotEmbeddingCache
@@ -123,6 +127,7 @@ public final class PredictorWorker: @unchecked Sendable {
             case .queryIndex(let query): queryIndex(query)
             case .cutout(let request): makeCutout(request)
             case .prefetch(let index, let path): prefetch(index: index, path: path)
+            case .video(let request): track(request)
             }
             mailbox.finished()
         }
@@ -143,7 +148,7 @@ public final class PredictorWorker: @unchecked Sendable {
     }
 
     /// Why there is no engine, for the requests that need one.
-    private var missingModel: String { engineError ?? "not loaded" }
+    var missingModel: String { engineError ?? "not loaded" }
 
     private func decodeForDisplay(_ job: WorkerMailbox.OpenJob) {
         do {
@@ -162,6 +167,8 @@ public final class PredictorWorker: @unchecked Sendable {
             return
         }
         if job.needsPixels { post(.imageLoaded(index: job.index, image: loaded.image)) }
+        // A video's frames are encoded by its tracker when it needs them.
+        if dependencies.frames != nil { return }
         guard let engine else {
             post(.encodingFailed(index: job.index, message: "No model: \(missingModel)"))
             return

@@ -11,16 +11,21 @@ public struct ScreenLayout: Equatable, Sendable {
     public let imageArea: CellRect
     /// Includes its one-column left border.
     public let objectPanel: CellRect?
+    /// Rows between the image and the status line (a video's timeline), empty without one.
+    public let bottomArea: CellRect
     public let statusRow: Int
     public let messageRow: Int
     /// The terminal's picture limit, when it made the image area smaller than the room for it.
     public let pictureLimited: PixelSize?
 
-    public init(terminal: TerminalSize) {
+    public init(terminal: TerminalSize, bottomRows: Int = 0) {
         self.terminal = terminal
         let hasPanel = terminal.columns >= Self.panelMinimumScreenColumns
         let panelWidth = hasPanel ? Self.panelWidth : 0
-        let imageRows = max(terminal.rows - 2, 0)
+        // The bottom rows never take more than a third of the screen.
+        let bottom = min(max(bottomRows, 0), max(terminal.rows - 2, 0) / 3)
+        let imageRows = max(terminal.rows - 2 - bottom, 0)
+        bottomArea = CellRect(column: 0, row: imageRows, width: terminal.columns, height: bottom)
         let room = CellRect(column: 0, row: 0, width: max(terminal.columns - panelWidth, 0), height: imageRows)
         if let limit = terminal.pictureLimit, let cellWidth = terminal.cellPixelWidth, let cellHeight = terminal.cellPixelHeight,
            cellWidth > 0, cellHeight > 0, room.width * cellWidth > limit.width || room.height * cellHeight > limit.height {

@@ -34,6 +34,11 @@ final class SegmentationEngine: PredictionEngine {
         _ = try? predictors[slot].predict(corner, options: MaskOutputOptions(size: (1, 1)))
     }
 
+    func makeVideoTracker(frames: any FrameSource) throws -> VideoTracking {
+        try VideoTracker(model: model, frameCount: frames.frameCount, width: frames.width, height: frames.height,
+                         readFrame: { try frames.frame(at: $0) })
+    }
+
     func saveEmbedding(slot: Int, path: String, key: String) throws {
         try predictors[slot].saveEmbedding(path: path, imageKey: key)
     }

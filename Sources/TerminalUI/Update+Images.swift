@@ -7,6 +7,7 @@ extension EditorState {
         setup.modelName = name
         setup.device = device
         modelReady = true
+        videoModelLoaded(name: name)
         return []
     }
 

@@ -133,6 +133,7 @@ extension EditorState {
     /// is the image as undo brings it back, when the caller changed it already.
     mutating func editPrompts(addition: Bool, before: ImageSnapshot? = nil, label: (String) -> String,
                               _ change: (inout Prompt) -> Void) -> [EditorEffect] {
+        if video != nil { return editVideoPrompt(label: label, change) }
         let before = before ?? document.snapshot()
         ensureCurrentObject()
         let always = multimaskAlways

@@ -5,7 +5,7 @@
 // Update+Prompts (prompts and candidates), Update+Objects, Update+Images (images and encoding),
 // Update+View (cursor, zoom, overlay), Update+Sessions (sessions and export),
 // Update+AutomaticMasks, Update+Dialogs (the questions and the help), Update+ExportDialog,
-// Update+Mouse, Update+History (undo and redo), Update+Messages.
+// Update+Mouse, Update+History (undo and redo), Update+Messages, Update+Video (a video's frames and tracking).
 import Segmentation
 
 /// The pure core: the state after `event`, and what the world should do about it.
@@ -100,6 +100,14 @@ extension EditorState {
             return describeFailed(requestID: requestID, message: text)
         case .commandFinished(let requestID, let result):
             return commandFinished(requestID: requestID, result: result)
+        case .videoFrame(let requestID, let frame, let objects):
+            return videoFrameTracked(requestID: requestID, frame: frame, objects: objects)
+        case .videoRebuilding(let requestID, let done, let total):
+            return videoRebuilding(requestID: requestID, done: done, total: total)
+        case .videoFinished(let requestID, let framesDone, let cancelled):
+            return videoFinished(requestID: requestID, framesDone: framesDone, cancelled: cancelled)
+        case .videoFailed(let requestID, let text):
+            return videoFailed(requestID: requestID, message: text)
         case .latencyMeasured(let milliseconds):
             lastLatencyMilliseconds = milliseconds
             return []
@@ -110,6 +118,7 @@ extension EditorState {
 
     mutating func handleKey(_ key: Key) -> [EditorEffect] {
         guard mode == .normal else { return answerDialog(key) }
+        if let effects = videoKey(key) { return effects }
         guard let action = keymap.action(for: key) else { return say(Self.unknownKey(key)) }
         message = nil
         // A stroke ends with anything but moving the crosshair (or the view under it).
@@ -119,6 +128,7 @@ extension EditorState {
 
     /// Performs one keymap action in the normal mode.
     mutating func perform(_ action: EditorAction) -> [EditorEffect] {
+        if let effects = videoAction(action) { return effects }
         switch action {
         case .moveCursor(let columns, let rows): return moveCursor(columns: columns, rows: rows)
         case .placePoint(let foreground): return placePoint(foreground: foreground)

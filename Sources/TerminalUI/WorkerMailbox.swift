@@ -31,6 +31,7 @@ final class WorkerMailbox: @unchecked Sendable {
         case queryIndex(IndexQuery)
         case cutout(CutoutRequest)
         case prefetch(index: Int, path: String)
+        case video(VideoRequest)
     }
 
     // All guarded by `condition`.
@@ -45,6 +46,10 @@ final class WorkerMailbox: @unchecked Sendable {
     private var embedJob: EmbeddingRequest?
     private var indexQuery: IndexQuery?
     private var cutouts: [CutoutRequest] = []
+    /// The newest video request (each carries every operation: a newer one includes an older).
+    private var videoJob: VideoRequest?
+    /// The video request running should stop after its current frame.
+    private var videoCancelled = false
     /// The generator run in progress should stop at its next batch (set by a cancel or a stop,
     /// cleared when a run is taken).
     private var findCancelled = false
@@ -81,7 +86,11 @@ final class WorkerMailbox: @unchecked Sendable {
             indexQuery = query
         case .makeCutout(let request):
             cutouts.append(request)
-        case .save, .quit, .cancelFindingObjects, .runCommand, .cancelCommand:
+        case .video(let request):
+            videoJob = request
+        case .cancelVideo:
+            videoCancelled = true
+        case .save, .saveVideo, .quit, .cancelFindingObjects, .runCommand, .cancelCommand:
             break
         }
     }
@@ -116,6 +125,11 @@ final class WorkerMailbox: @unchecked Sendable {
             if let job = openJob {
                 openJob = nil
                 return .open(job)
+            }
+            if let job = videoJob {
+                videoJob = nil
+                videoCancelled = false
+                return .video(job)
             }
             if !replays.isEmpty { return .replay(replays.removeFirst()) }
             if !predictions.isEmpty { return .predict(predictions.removeFirst()) }
@@ -166,6 +180,13 @@ final class WorkerMailbox: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return findCancelled
+    }
+
+    /// Whether the video request running was asked to stop.
+    var isVideoCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return videoCancelled || stopping
     }
 
     /// `next` returns nil from now on; the job running goes on to its end (a generator run

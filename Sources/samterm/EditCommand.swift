@@ -18,10 +18,19 @@ struct Edit: ParsableCommand {
             Every change is saved at once in the image's session (IMAGE.samterm.json, or \
             --session-dir); opening the image again restores its objects. Encoded images are cached \
             under $XDG_CACHE_HOME/samterm (or ~/.cache/samterm).
+
+            A video file (or a folder of frames with --video) opens as a video: clicks and boxes \
+            prompt the object on the current frame, < and > step frames (PageUp/PageDown ten), t \
+            tracks the objects forward from the frame and T backward (Esc stops), u takes back a \
+            prompt or a whole tracking run; the timeline under the image shows each object's \
+            frames. The work is saved in VIDEO.samterm-video.json.
             """)
 
-    @Argument(help: "PNG or JPEG images, or folders of them.")
+    @Argument(help: "PNG or JPEG images, or folders of them; or one video file, or one folder of frames with --video.")
     var inputs: [String]
+
+    @Flag(help: "Open the one folder given as the frames of a video (JPEG or PNG, in name order).")
+    var video = false
 
     @OptionGroup var modelOptions: ModelOptions
 
@@ -64,8 +73,12 @@ struct Edit: ParsableCommand {
                                + "(~/.config/samterm/keys.conf); lines `action = key`, see README.", valueName: "file"))
     var keys: String?
 
+    /// Names a file is taken for a video by (anything FFmpeg reads opens with --video).
+    static let videoExtensions: Set<String> = ["mp4", "mkv", "mov", "avi", "webm", "m4v", "mpg", "mpeg", "ts"]
+
     func run() throws {
-        let images = try Self.expand(inputs, sessionFolder: sessionDir)
+        let videoInput = try openVideo()
+        let images = try videoInput?.frameNames ?? Self.expand(inputs, sessionFolder: sessionDir)
         let exportFormats: [ExportFormat]
         do {
             exportFormats = try ExportFormat.parseList(formats)
@@ -98,6 +111,7 @@ struct Edit: ParsableCommand {
             renderer: renderer, outputDirectory: out, exportFormats: exportFormats,
             useEmbeddingCache: !noCache, sessionDirectory: sessionDir)
         configuration.keymap = keymap
+        configuration.video = videoInput
         configuration.classes = try ClassList.parse(option: classes)?.names
         configuration.indexPath = db
         guard describeTimeout > 0 else { throw UsageError("--describe-timeout \(describeTimeout): must be more than 0 seconds") }
@@ -112,6 +126,16 @@ struct Edit: ParsableCommand {
         }
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The video to edit, when the input is one (a video file, or a folder with --video).
+    private func openVideo() throws -> VideoInput? {
+        let isVideoFile = inputs.count == 1 && Self.videoExtensions.contains(URL(fileURLWithPath: inputs[0]).pathExtension.lowercased())
+        guard video || isVideoFile else { return nil }
+        guard inputs.count == 1 else { throw UsageError("--video: give one video file or one folder of frames (got \(inputs.count) inputs)") }
+        guard FileManager.default.fileExists(atPath: inputs[0]) else { throw UsageError("\(inputs[0]): no such video file or folder") }
+        // A damaged video or a session that is not this video's: one line naming the file, exit 1.
+        return try VideoInput(source: inputs[0])
     }
 
     /// Files as given, in the order given; folders become their PNG and JPEG files, sorted by

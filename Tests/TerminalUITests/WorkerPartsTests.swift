@@ -20,6 +20,7 @@ final class WorkerPartsTests: XCTestCase {
         case .queryIndex(let query)?: return "query \(query.id)"
         case .cutout(let request)?: return "cutout \(request.id)"
         case .prefetch(let index, _)?: return "prefetch \(index)"
+        case .video(let request)?: return "video \(request.id)"
         case nil: return "stopped"
         }
     }
