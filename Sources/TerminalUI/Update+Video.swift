@@ -174,7 +174,7 @@ extension EditorState {
         if timeline.pendingPrompt == requestID {
             timeline.pendingPrompt = nil
             video = timeline
-            return []
+            return saveVideo()
         }
         guard let run = timeline.propagation, run.requestID == requestID else { return [] }
         timeline.endPropagation(framesDone: framesDone)

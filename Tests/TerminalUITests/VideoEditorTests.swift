@@ -64,8 +64,9 @@ final class VideoEditorTests: XCTestCase {
         XCTAssertEqual(state.video?.pendingPrompt, request.id)
 
         _ = state.apply(.videoFrame(requestID: request.id, frame: 0, objects: masks(columns: 20)))
-        _ = state.apply(.videoFinished(requestID: request.id, framesDone: 1, cancelled: false))
+        let finished = state.apply(.videoFinished(requestID: request.id, framesDone: 1, cancelled: false))
         XCTAssertNil(state.video?.pendingPrompt)
+        XCTAssertEqual(savedSessions(finished).last?.masks.map(\.frame), [0], "the answer is saved at once")
         let shown = try XCTUnwrap(state.currentObject?.mask)
         XCTAssertEqual(shown.bytes.filter { $0 != 0 }.count, 20 * 40, "the frame's mask is the object's")
         XCTAssertEqual(state.currentObject?.prompting.points.count, 1, "the frame's prompt is drawn")
