@@ -73,6 +73,7 @@ sam_status sam_video_new(sam_model* model, const sam_video_options* options, sam
     if (options->feature_budget_bytes > 0) video.feature_budget_bytes = options->feature_budget_bytes;
     video.corrections_as_conditioning = options->corrections_as_conditioning != 0;
     video.non_overlap_masks = options->non_overlap_masks != 0;
+    if (options->resident_frames != 0) video.resident_frames = options->resident_frames;
     auto handle = std::make_unique<sam_video>();
     handle->predictor = std::make_unique<sam::VideoPredictor>(*model->tracker, std::move(video));
     *out = handle.release();
@@ -134,6 +135,10 @@ sam_status sam_video_reset(sam_video* video, sam_error* error) {
 
 int64_t sam_video_feature_bytes(const sam_video* video) {
   return video && video->predictor ? video->predictor->feature_bytes() : 0;
+}
+
+int64_t sam_video_spilled_bytes(const sam_video* video) {
+  return video && video->predictor ? video->predictor->spilled_bytes() : 0;
 }
 
 }  // extern "C"

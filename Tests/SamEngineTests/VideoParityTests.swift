@@ -53,12 +53,13 @@ final class VideoParityTests: XCTestCase {
         try JSONDecoder().decode(Steps.self, from: Data(contentsOf: URL(fileURLWithPath: Self.fixture.path("steps.json"))))
     }
 
-    private func tracker(_ steps: Steps, budget: Int = 1 << 30, reads: Counter? = nil) throws -> VideoTracker {
+    private func tracker(_ steps: Steps, budget: Int = 1 << 30, resident: Int? = 16, reads: Counter? = nil) throws -> VideoTracker {
         let model = try Model(path: Self.fixture.path(steps.model), device: .cpu)
         var options = VideoTracker.Options()
         options.correctionsAsConditioning = true
         options.nonOverlappingMasks = true
         options.featureBudgetBytes = budget
+        options.residentFrames = resident
         return try VideoTracker(model: model, frameCount: steps.frames, width: steps.width, height: steps.height,
                                 options: options, readFrame: { reads?.count += 1; return try self.frame($0) })
     }
@@ -167,6 +168,24 @@ final class VideoParityTests: XCTestCase {
             XCTAssertEqual(a.masks.frame, b.masks.frame)
             XCTAssertEqual(a.masks.objects.map(\.mask), b.masks.objects.map(\.mask), "frame \(a.masks.frame)")
             XCTAssertEqual(a.masks.objects.map(\.lowResLogits), b.masks.objects.map(\.lowResLogits), "frame \(a.masks.frame)")
+        }
+    }
+
+    /// Outputs kept on disk beyond one frame from the frame tracked (every propagation step then
+    /// reads memories back, a correction and backward tracking too) give the same bits as all in memory.
+    func testOutputsSpilledToDiskComeBackBitForBit() throws {
+        let steps = try loadSteps()
+        let inMemory = try tracker(steps, resident: nil), onDisk = try tracker(steps, resident: 1)
+        let expected = try run(steps, on: inMemory)
+        let results = try run(steps, on: onDisk)
+        XCTAssertEqual(inMemory.spilledBytes, 0)
+        XCTAssertGreaterThan(onDisk.spilledBytes, 0, "old outputs went to the disk")
+        XCTAssertEqual(results.count, expected.count)
+        for (a, b) in zip(results, expected) {
+            XCTAssertEqual(a.masks.frame, b.masks.frame)
+            XCTAssertEqual(a.masks.objects.map(\.score), b.masks.objects.map(\.score), "frame \(a.masks.frame)")
+            XCTAssertEqual(a.masks.objects.map(\.lowResLogits), b.masks.objects.map(\.lowResLogits), "frame \(a.masks.frame)")
+            XCTAssertEqual(a.masks.objects.map(\.mask), b.masks.objects.map(\.mask), "frame \(a.masks.frame)")
         }
     }
 }

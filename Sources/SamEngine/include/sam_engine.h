@@ -324,6 +324,11 @@ typedef struct sam_video_options {
      * that frame without the prompt. */
     int32_t corrections_as_conditioning;
     int32_t non_overlap_masks;        /* nonzero: one object per pixel in returned masks */
+    /* While propagating, each object's outputs (memory features, logits) of frames farther than
+     * this from the frame being tracked are kept in an unlinked temporary file and read back
+     * when needed, so memory does not grow with the video's length (0: 16; negative: all stay
+     * in memory, as the reference keeps them). */
+    int32_t resident_frames;
 } sam_video_options;
 
 /* Every object's state on one frame. Pointers are valid during the callback only. */
@@ -373,6 +378,8 @@ sam_status sam_video_propagate(sam_video *video, const sam_propagate_options *op
 sam_status sam_video_reset(sam_video *video, sam_error *error);
 /* Bytes of frame features held now. */
 int64_t sam_video_feature_bytes(const sam_video *video);
+/* Bytes of old frames' outputs written to the temporary file (resident_frames) since the last reset. */
+int64_t sam_video_spilled_bytes(const sam_video *video);
 
 /* ------------------------------------------------------------------ checks */
 /* Runs `cases` seeded random cases of one of the CPU's hand-written kernels ("gelu",

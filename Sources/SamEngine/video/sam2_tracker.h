@@ -17,6 +17,7 @@
 #include "model/sam_model.h"
 #include "video/memory_attention.h"
 #include "video/memory_encoder.h"
+#include "video/output_spill.h"
 
 namespace sam {
 
@@ -35,6 +36,11 @@ struct TrackOutput {
   at::Tensor pred_masks;           // [1, 1, 4h, 4w] low-resolution logits
   at::Tensor obj_ptr;              // [1, C]
   at::Tensor object_score_logits;  // [1, 1]
+  // Where the first two lie on disk when the predictor moved them there (OutputSpill): they are
+  // undefined here until restored.
+  struct Spilled {
+    SpilledTensor memory, logits;
+  } spilled;
 };
 
 // One object's outputs by frame (output_dict_per_obj).

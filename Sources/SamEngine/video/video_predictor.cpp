@@ -3,6 +3,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "engine_error.h"
 #include "video/frame_resize.h"
@@ -12,6 +13,10 @@ namespace {
 
 // SAM2VideoPredictor clamps an earlier prediction fed back with new clicks.
 constexpr double kPreviousLogitClamp = 32.0;
+
+// How far a frame's memory reaches: num_maskmem (7) frames, the frame's own and the six before
+// it in the direction of tracking at stride 1 (every official config).
+constexpr int64_t kMemoryReach = 7;
 
 const TrackOutput* find_output(const std::map<int64_t, TrackOutput>& outputs, int64_t frame) {
   const auto found = outputs.find(frame);
@@ -89,6 +94,7 @@ Sam2Tracker::Step VideoPredictor::run_frame(ObjectState& state, int64_t frame, b
                                             bool run_memory_encoder, const at::Tensor* prev_mask_logits) {
   // The reference fills small holes of the low-resolution masks here with a CUDA extension
   // (fill_hole_area 8); without it, its CPU path leaves the masks as they are, as this does.
+  restore_near(state, frame, kMemoryReach);
   return tracker_.track_step(frame, is_init_cond_frame, features(frame), points, mask, state.outputs,
                              options_.frame_count, reverse, run_memory_encoder, prev_mask_logits);
 }
@@ -159,6 +165,7 @@ VideoFrameResult VideoPredictor::prompted(ObjectState& state, int64_t frame, con
   const bool is_cond = is_init_cond_frame || options_.corrections_as_conditioning;
   std::map<int64_t, TrackOutput>& temporary = is_cond ? state.temporary.cond : state.temporary.non_cond;
   at::Tensor previous;
+  restore_near(state, frame, 0);
   if (use_previous_logits) {
     const TrackOutput* earlier = find_output(temporary, frame);
     if (!earlier) earlier = find_output(state.outputs.cond, frame);
@@ -173,9 +180,23 @@ VideoFrameResult VideoPredictor::prompted(ObjectState& state, int64_t frame, con
   return consolidate(frame, is_cond);
 }
 
+void VideoPredictor::restore_near(ObjectState& state, int64_t frame, int64_t radius) {
+  auto& outputs = state.outputs.non_cond;
+  for (auto it = outputs.lower_bound(frame - radius); it != outputs.end() && it->first <= frame + radius; ++it)
+    spill_->restore(it->second);
+}
+
+void VideoPredictor::spill_far(int64_t frame) {
+  if (options_.resident_frames < 0) return;
+  for (ObjectState& state : objects_)
+    for (auto& [other, out] : state.outputs.non_cond)
+      if (std::abs(other - frame) > options_.resident_frames) spill_->spill(out);
+}
+
 VideoFrameResult VideoPredictor::consolidate(int64_t frame, bool is_cond) {
   std::vector<const TrackOutput*> outputs;
-  for (const ObjectState& state : objects_) {
+  for (ObjectState& state : objects_) {
+    restore_near(state, frame, 0);
     const TrackOutput* out = find_output(is_cond ? state.temporary.cond : state.temporary.non_cond, frame);
     if (!out) out = find_output(state.outputs.cond, frame);
     if (!out) out = find_output(state.outputs.non_cond, frame);
@@ -262,10 +283,14 @@ bool VideoPredictor::propagate(int64_t start, int64_t max_frames,
       outputs.push_back(out);
     }
     if (!on_frame(result(frame, outputs))) return false;
+    spill_far(frame);
   }
   return true;
 }
 
-void VideoPredictor::reset() { objects_.clear(); }
+void VideoPredictor::reset() {
+  objects_.clear();
+  spill_ = std::make_unique<OutputSpill>();
+}
 
 }  // namespace sam

@@ -5,7 +5,8 @@
 //
 // Frames are read when first needed through a callback and their features kept within a
 // budget (least recently used first out; the reference keeps only the last one); every
-// object's memories are kept as the reference keeps them (bfloat16).
+// object's memories are kept as the reference keeps them (bfloat16), those of frames far from
+// the one being tracked on disk.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -14,6 +15,7 @@
 #include <functional>
 #include <list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -31,6 +33,9 @@ struct VideoOptions {
   // (add_all_frames_to_correct_as_cond); otherwise propagation recomputes it without its prompts.
   bool corrections_as_conditioning = true;
   bool non_overlap_masks = false;  // one object per pixel in the returned masks
+  // While propagating, outputs of frames farther than this from the frame tracked go to a
+  // temporary file (OutputSpill) and come back when needed; negative: all stay in memory.
+  int64_t resident_frames = 16;
 };
 
 // Every object's state on one frame, as the predictor returns it.
@@ -67,6 +72,8 @@ class VideoPredictor {
   size_t object_count() const { return objects_.size(); }
   // Bytes of frame features held now.
   int64_t feature_bytes() const { return feature_bytes_; }
+  // Bytes of outputs written to the temporary file since the last reset.
+  int64_t spilled_bytes() const { return spill_->bytes_written(); }
 
  private:
   struct ObjectState {
@@ -86,6 +93,10 @@ class VideoPredictor {
                             bool use_previous_logits);
   // The latest output of each object on `frame` (temporary first), at the video's size.
   VideoFrameResult consolidate(int64_t frame, bool is_cond);
+  // Brings back the object's outputs within `radius` frames of `frame` from the disk.
+  void restore_near(ObjectState& object, int64_t frame, int64_t radius);
+  // Sends the outputs farther than resident_frames from `frame` to the disk.
+  void spill_far(int64_t frame);
   VideoFrameResult result(int64_t frame, const std::vector<const TrackOutput*>& outputs);
   void preflight();
   void check_frame(int64_t frame, const char* what) const;
@@ -96,6 +107,7 @@ class VideoPredictor {
   std::map<int64_t, FrameFeatures> cached_;
   std::list<int64_t> recent_;  // most recently used first
   int64_t feature_bytes_ = 0;
+  std::unique_ptr<OutputSpill> spill_ = std::make_unique<OutputSpill>();
 };
 
 }  // namespace sam

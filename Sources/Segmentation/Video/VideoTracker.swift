@@ -31,6 +31,9 @@ public final class VideoTracker: @unchecked Sendable {
         public var correctionsAsConditioning = true
         /// One object per pixel in the returned masks.
         public var nonOverlappingMasks = false
+        /// Outputs of frames farther than this from the frame being tracked wait in a temporary
+        /// file (the same results, bounded memory); nil: all stay in memory.
+        public var residentFrames: Int? = 16
         public init() {}
     }
 
@@ -60,6 +63,7 @@ public final class VideoTracker: @unchecked Sendable {
         raw.feature_budget_bytes = Int64(options.featureBudgetBytes)
         raw.corrections_as_conditioning = options.correctionsAsConditioning ? 1 : 0
         raw.non_overlap_masks = options.nonOverlappingMasks ? 1 : 0
+        raw.resident_frames = options.residentFrames.map { Int32(clamping: max($0, 1)) } ?? -1
         var handle: OpaquePointer?
         try EngineError.check { sam_video_new(model.handle, &raw, &handle, $0) }
         self.handle = handle!
@@ -131,6 +135,9 @@ public final class VideoTracker: @unchecked Sendable {
 
     /// Bytes of frame features held now.
     public var featureBytes: Int { Int(sam_video_feature_bytes(handle)) }
+
+    /// Bytes of old frames' outputs moved to the temporary file since the last reset.
+    public var spilledBytes: Int { Int(sam_video_spilled_bytes(handle)) }
 
     private func int32(_ value: Int) throws -> Int32 {
         guard let small = Int32(exactly: value) else {
