@@ -72,7 +72,7 @@ struct Track: ParsableCommand {
 
     @Option(help: ArgumentHelp("Frame features kept in memory, in MiB (older ones are computed again when needed).",
                                valueName: "mib"))
-    var featureBudget = 1024
+    var featureBudget = 256
 
     @Option(help: "The COCO category and the name of the objects.")
     var category = "object"

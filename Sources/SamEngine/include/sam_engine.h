@@ -318,7 +318,7 @@ typedef struct sam_video_options {
     int32_t width, height;            /* of every frame */
     sam_frame_reader read_frame;
     void *read_frame_user;            /* handed to read_frame */
-    int64_t feature_budget_bytes;     /* frames' features kept in memory (0: 1 GiB; at least one frame) */
+    int64_t feature_budget_bytes;     /* frames' features kept in memory (0: 256 MiB; at least one frame) */
     /* Nonzero: a prompt on a frame already tracked adds it to the object's conditioning frames
      * (add_all_frames_to_correct_as_cond); zero, the reference's default: propagation recomputes
      * that frame without the prompt. */

@@ -28,7 +28,7 @@ struct VideoOptions {
   int32_t width = 0, height = 0;
   // Writes frame `index` as width * height * 3 RGB bytes; throws sam::Error on failure.
   std::function<void(int64_t index, uint8_t* rgb)> read_frame;
-  int64_t feature_budget_bytes = int64_t(1) << 30;
+  int64_t feature_budget_bytes = int64_t(256) << 20;  // about 16 frames of hiera features
   // A frame corrected after it was tracked becomes a conditioning frame
   // (add_all_frames_to_correct_as_cond); otherwise propagation recomputes it without its prompts.
   bool corrections_as_conditioning = true;

@@ -25,7 +25,7 @@ public struct VideoFrameMasks: Sendable {
 public final class VideoTracker: @unchecked Sendable {
     public struct Options: Sendable {
         /// Frame features kept in memory (the least recently used go first).
-        public var featureBudgetBytes: Int = 1 << 30
+        public var featureBudgetBytes: Int = 256 << 20
         /// A frame corrected after it was tracked joins the object's conditioning frames (else,
         /// as in the reference's default, propagation recomputes it without the correction).
         public var correctionsAsConditioning = true
