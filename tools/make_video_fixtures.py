@@ -45,7 +45,10 @@ Output (Tests/Fixtures/video/):
                                   difference inside the parity tolerance may flip it
   <event>_scores.npy              float32 [n]: object_score_logits of the objects the step ran
 
-Usage: /tmp/ref/bin/python tools/make_video_fixtures.py [output_dir]
+Usage: /tmp/ref/bin/python tools/make_video_fixtures.py [--version 2.0|2.1] [output_dir]
+  2.1 (the default) writes Tests/Fixtures/video; 2.0 (the sam2/ configs: no no_obj_embed_spatial,
+  object pointers without projected temporal encodings) writes Tests/Fixtures/video-sam2.0 with
+  tiny_video_sam2.pt, the same clip and steps.
 """
 import json
 import os
@@ -72,6 +75,9 @@ SAMPLE_START, SAMPLE_STEP = 1, 5
 SEED = 20261204
 UNDECIDED = 1e-3  # the low-res logits tolerance of the parity test
 OBJECT_SCORE_GAIN, OBJECT_SCORE_BIAS = 40.0, -1.0
+# SAM 2.0's draw of the random weights puts the scores about 10 lower: shifted back, so that
+# objects are present (about +1) and the empty mask's object is not, as in the 2.1 fixture.
+OBJECT_SCORE_BIAS_2_0 = 9.3
 # The engine's test preset sam2.1_test_tiny says the same (its video sizes).
 VIDEO_OVERRIDES = [o for o in TINY_OVERRIDES
                    if not o.startswith(("model.memory_attention.num_layers",
@@ -143,22 +149,30 @@ def video_masks(video_logits, before_overlap_rule):
 
 
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(FIXTURES, "video")
+    args = sys.argv[1:]
+    version = "2.1"
+    if args[:1] == ["--version"]:
+        version, args = args[1], args[2:]
+    assert version in ("2.0", "2.1"), f"--version {version}: 2.0 or 2.1"
+    config = CONFIG if version == "2.1" else CONFIG.replace("sam2.1/sam2.1_", "sam2/sam2_")
+    model_name = "tiny_video_sam2.1.pt" if version == "2.1" else "tiny_video_sam2.pt"
+    out_dir = args[0] if args else os.path.join(FIXTURES, "video" if version == "2.1" else "video-sam2.0")
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(SEED)
     generator = torch.Generator().manual_seed(SEED)
-    cfg = compose(config_name=CONFIG, overrides=VIDEO_OVERRIDES)
+    cfg = compose(config_name=config, overrides=VIDEO_OVERRIDES)
     OmegaConf.resolve(cfg)
     state_dict = perturbed_state_dict(instantiate(cfg.model, _recursive_=True), generator)
     # The object score head's logits, like the mask heads', need a trained model's scale (about
     # +-1 rather than +-0.1); object 4's empty mask makes an object absent.
     state_dict["sam_mask_decoder.pred_obj_score_head.layers.2.weight"] *= OBJECT_SCORE_GAIN
-    state_dict["sam_mask_decoder.pred_obj_score_head.layers.2.bias"] += OBJECT_SCORE_BIAS
+    state_dict["sam_mask_decoder.pred_obj_score_head.layers.2.bias"] += (
+        OBJECT_SCORE_BIAS if version == "2.1" else OBJECT_SCORE_BIAS_2_0)
     check_perturbed(state_dict)
-    model_path = os.path.join(out_dir, "tiny_video_sam2.1.pt")
+    model_path = os.path.join(out_dir, model_name)
     torch.save({"model": state_dict}, model_path)
     predictor = build_sam2_video_predictor(
-        CONFIG, model_path, device="cpu",
+        config, model_path, device="cpu",
         hydra_overrides_extra=VIDEO_OVERRIDES + ["++model.add_all_frames_to_correct_as_cond=true",
                                                 "++model.non_overlap_masks=true"])
     assert predictor.fill_hole_area == 8 and predictor.binarize_mask_from_pts_for_mem_enc
@@ -223,7 +237,7 @@ def main():
     print(f"object scores: {int((all_scores > 0).sum())} positive, "
           f"{int((all_scores <= 0).sum())} not")
     with open(os.path.join(out_dir, "steps.json"), "w") as f:
-        json.dump({"model": "tiny_video_sam2.1.pt", "frames": FRAMES, "width": WIDTH,
+        json.dump({"model": model_name, "frames": FRAMES, "width": WIDTH,
                    "height": HEIGHT, "low_res_size": 256,
                    "logits_sample": {"start": SAMPLE_START, "step": SAMPLE_STEP},
                    "options": {"add_all_frames_to_correct_as_cond": True,

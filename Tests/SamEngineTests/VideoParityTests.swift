@@ -3,8 +3,9 @@
 // frame (a click, a box), propagated forward, a correction on frame 6 and propagation from
 // there, a mask prompt and an empty mask prompt for two new objects on frame 8 and
 // propagation backward. Every frame's low-resolution logits of every object the step ran
-// within 1e-3, object scores within 1e-4, masks at the video's size with IoU >= 0.999.
-// Fixtures: Tests/Fixtures/video, made by tools/make_video_fixtures.py.
+// within 1e-3, object scores within 1e-4, masks at the video's size with IoU >= 0.999; the same
+// on a tiny SAM 2.0 model.
+// Fixtures: Tests/Fixtures/video and video-sam2.0, made by tools/make_video_fixtures.py.
 
 import Foundation
 import Segmentation
@@ -42,19 +43,20 @@ final class VideoParityTests: XCTestCase {
         let ran: [Int]
     }
 
-    private static let fixture = ParityFixture("video")
+    /// The SAM 2.1 fixture; the SAM 2.0 test switches to Tests/Fixtures/video-sam2.0.
+    private var fixture = ParityFixture("video")
 
     private func frame(_ index: Int) throws -> RGBImage {
-        let array = try NumpyArray.read(path: Self.fixture.path("frame_\(index).npy"))
+        let array = try NumpyArray.read(path: fixture.path("frame_\(index).npy"))
         return RGBImage(width: array.shape[1], height: array.shape[0], pixels: try XCTUnwrap(array.bytes))
     }
 
     private func loadSteps() throws -> Steps {
-        try JSONDecoder().decode(Steps.self, from: Data(contentsOf: URL(fileURLWithPath: Self.fixture.path("steps.json"))))
+        try JSONDecoder().decode(Steps.self, from: Data(contentsOf: URL(fileURLWithPath: fixture.path("steps.json"))))
     }
 
     private func tracker(_ steps: Steps, budget: Int = 1 << 30, resident: Int? = 16, reads: Counter? = nil) throws -> VideoTracker {
-        let model = try Model(path: Self.fixture.path(steps.model), device: .cpu)
+        let model = try Model(path: fixture.path(steps.model), device: .cpu)
         var options = VideoTracker.Options()
         options.correctionsAsConditioning = true
         options.nonOverlappingMasks = true
@@ -79,7 +81,7 @@ final class VideoParityTests: XCTestCase {
             case "mask":
                 var mask = BinaryMask(width: steps.width, height: steps.height)
                 if step.mask != "empty" {
-                    let array = try NumpyArray.read(path: Self.fixture.path(try XCTUnwrap(step.mask)))
+                    let array = try NumpyArray.read(path: fixture.path(try XCTUnwrap(step.mask)))
                     mask = BinaryMask(width: array.shape[1], height: array.shape[0], bytes: try XCTUnwrap(array.bytes))
                 }
                 results.append((index, try tracker.addMask(frame: step.frame_idx!, object: step.obj_id!, mask: mask)))
@@ -96,6 +98,19 @@ final class VideoParityTests: XCTestCase {
     }
 
     func testEveryStepMatchesTheOfficialVideoPredictor() throws {
+        try checkEveryStep()
+    }
+
+    /// SAM 2.0's memory (no no_obj_embed_spatial, object pointers without projected temporal
+    /// encodings), the same clip and steps.
+    func testEveryStepMatchesTheOfficialVideoPredictorOnSAM2_0() throws {
+        fixture = ParityFixture("video-sam2.0")
+        let steps = try loadSteps()
+        XCTAssertEqual(try Model(path: fixture.path(steps.model), device: .cpu).name, "sam2_test_tiny")
+        try checkEveryStep()
+    }
+
+    private func checkEveryStep() throws {
         let steps = try loadSteps()
         let results = try run(steps, on: try tracker(steps))
         XCTAssertEqual(results.count, steps.events.count, "frames handed back")
@@ -105,8 +120,8 @@ final class VideoParityTests: XCTestCase {
             XCTAssertEqual(result.step, event.step, event.name)
             XCTAssertEqual(result.masks.frame, event.frame, event.name)
             XCTAssertEqual(result.masks.objects.map(\.id), event.objects, event.name)
-            let lowRes = try NumpyArray.read(path: Self.fixture.path("\(event.name)_lowres.npy"))
-            let scores = try XCTUnwrap(try NumpyArray.read(path: Self.fixture.path("\(event.name)_scores.npy")).floats)
+            let lowRes = try NumpyArray.read(path: fixture.path("\(event.name)_lowres.npy"))
+            let scores = try XCTUnwrap(try NumpyArray.read(path: fixture.path("\(event.name)_scores.npy")).floats)
             let expectedLogits = lowRes.floats ?? []
             let side = result.masks.lowResSize
             let k = event.ran.isEmpty ? 0 : lowRes.shape[1]
@@ -123,7 +138,7 @@ final class VideoParityTests: XCTestCase {
             }
             // Bit 0: the reference's mask; bit 1: a pixel a logit difference within the tolerance
             // may flip (its logit, or the margin between the two highest objects, is within 1e-3).
-            let video = try NumpyArray.read(path: Self.fixture.path("\(event.name)_video.npy"))
+            let video = try NumpyArray.read(path: fixture.path("\(event.name)_video.npy"))
             XCTAssertEqual(video.shape, [event.objects.count, steps.height, steps.width], event.name)
             let expectedMasks = try XCTUnwrap(video.bytes)
             let pixels = steps.width * steps.height

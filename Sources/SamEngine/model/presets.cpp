@@ -55,10 +55,12 @@ const HieraSizes kHieraBasePlus{112, 2, {2, 3, 16, 3}, {12, 16, 20}, {8, 4, 14, 
 const HieraSizes kHieraLarge{144, 2, {2, 6, 36, 4}, {23, 33, 43}, {8, 4, 16, 8}, {7, 7}, {1152, 576, 288, 144}};
 
 // TEST ONLY: the tiny random-weight SAM 2.1 model of Tests/Fixtures/sam2, made by
-// tools/make_sam2_fixtures.py (which must use the same sizes). No official checkpoint matches it.
-Preset sam2_test_fixture_preset() {
-  Preset preset = sam2_preset("sam2.1_test_tiny",
-                              HieraSizes{8, 1, {1, 2, 2, 1}, {4}, {8, 4, 14, 7}, {7, 7}, {64, 32, 16, 8}}, true);
+// tools/make_sam2_fixtures.py (which must use the same sizes), and the SAM 2.0 model of
+// Tests/Fixtures/video-sam2.0 (tools/make_video_fixtures.py --version 2.0). No official
+// checkpoint matches them.
+Preset sam2_test_fixture_preset(bool version_2_1) {
+  Preset preset = sam2_preset(version_2_1 ? "sam2.1_test_tiny" : "sam2_test_tiny",
+                              HieraSizes{8, 1, {1, 2, 2, 1}, {4}, {8, 4, 14, 7}, {7, 7}, {64, 32, 16, 8}}, version_2_1);
   preset.d_model = 16;
   // The video fixtures' model (tools/make_video_fixtures.py); the image fixtures' model has
   // smaller video modules that cannot run (a mask downsampler of total stride 4).
@@ -93,7 +95,8 @@ std::vector<Preset> make_presets() {
       sam1_preset("sam_vit_b", VitSizes{768, 12, 12, {2, 5, 8, 11}, 14}),
       sam1_preset("sam_vit_l", VitSizes{1024, 24, 16, {5, 11, 17, 23}, 14}),
       sam1_preset("sam_vit_h", VitSizes{1280, 32, 16, {7, 15, 23, 31}, 14}),
-      sam2_test_fixture_preset(),  // TEST ONLY (see above)
+      sam2_test_fixture_preset(true),   // TEST ONLY (see above)
+      sam2_test_fixture_preset(false),  // TEST ONLY (see above)
       sam1_test_fixture_preset(),  // TEST ONLY (see above)
   };
 }
