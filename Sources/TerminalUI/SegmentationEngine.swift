@@ -36,7 +36,7 @@ final class SegmentationEngine: PredictionEngine {
 
     func makeVideoTracker(frames: any FrameSource) throws -> VideoTracking {
         try VideoTracker(model: model, frameCount: frames.frameCount, width: frames.width, height: frames.height,
-                         readFrame: { try frames.frame(at: $0) })
+                         options: .samterm, readFrame: { try frames.frame(at: $0) })
     }
 
     func saveEmbedding(slot: Int, path: String, key: String) throws {

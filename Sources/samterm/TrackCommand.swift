@@ -115,9 +115,8 @@ struct Track: ParsableCommand {
             throw UsageError("\(promptsPath): \(error.reason)")  // the shorthand's arguments are at fault
         }
         let model = try modelOptions.loadModel()
-        var options = VideoTracker.Options()
+        var options = VideoTracker.Options.samterm
         options.featureBudgetBytes = featureBudget << 20
-        options.nonOverlappingMasks = true
         let run = try TrackRun(model: model, source: source, selection: selection, prompts: prompts,
                                promptsPath: promptsPath, options: options)
         let writer = try TrackOutputWriter(

@@ -62,7 +62,7 @@ final class VideoEditorEndToEndTests: XCTestCase {
         let frames = try FrameFolder(path: folder.appendingPathComponent("clip").path)
         let model = try Model(path: Self.fixtures.appendingPathComponent("tiny_video_sam2.1.pt").path, device: .cpu)
         let tracker = try VideoTracker(model: model, frameCount: frames.frameCount, width: frames.width, height: frames.height,
-                                       readFrame: { try frames.frame(at: $0) })
+                                       options: .samterm, readFrame: { try frames.frame(at: $0) })
         var masks: [Int: [Int: (counts: String, score: Float)]] = [:]
         func keep(_ frame: VideoFrameMasks) {
             for object in frame.objects where object.score > -1000 {

@@ -59,7 +59,7 @@ final class VideoEditorWorkerTests: XCTestCase {
 
         func tracker() throws -> VideoTracker {
             try VideoTracker(model: model, frameCount: source.frameCount, width: source.width, height: source.height,
-                             readFrame: { try source.frame(at: $0) })
+                             options: .samterm, readFrame: { try source.frame(at: $0) })
         }
         let reference = try tracker()
         let clicked = try reference.addPoints(frame: 0, object: 1, points: [(40, 30, true)])

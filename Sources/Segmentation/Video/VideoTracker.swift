@@ -35,6 +35,14 @@ public final class VideoTracker: @unchecked Sendable {
         /// file (the same results, bounded memory); nil: all stay in memory.
         public var residentFrames: Int? = 16
         public init() {}
+
+        /// How samterm tracks (`track` and the editor alike): one object per pixel, as the
+        /// official predictor's non_overlap_masks option gives it.
+        public static var samterm: Options {
+            var options = Options()
+            options.nonOverlappingMasks = true
+            return options
+        }
     }
 
     public let model: Model
