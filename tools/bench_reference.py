@@ -80,26 +80,40 @@ def time_automatic_masks(predictor, image, model, load_ms):
 VIDEO_BOXES = [[384, 256, 640, 512], [100, 100, 300, 300], [700, 400, 950, 700]]
 
 
+def random_sam2_checkpoint(model_name, path):
+    """A SAM 2 model of the official code with every parameter perturbed (timing does not depend
+    on the values; parity needs them all to matter), saved in the official format at `path`."""
+    from sam2.build_sam import build_sam2
+    model = build_sam2(SAM2_CONFIGS[model_name], ckpt_path=None, device="cpu")
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.02 * torch.randn(parameter.shape, generator=generator))
+    torch.save({"model": model.state_dict()}, path)
+    return path
+
+
+def sliding_frames(image_path, width, height, count, folder):
+    """`count` JPEG frames (0.jpg, 1.jpg, ...) of the image at width x height sliding sideways 8
+    pixels a frame, as `samterm bench --video` makes them."""
+    import os
+    image = np.array(Image.open(image_path).convert("RGB").resize((width, height), Image.BILINEAR))
+    for i in range(count):
+        Image.fromarray(np.roll(image, -((8 * i) % width), axis=1)).save(os.path.join(folder, f"{i}.jpg"), quality=95)
+    return folder
+
+
 def time_video(args):
     import os
     import tempfile
     from sam2.build_sam import build_sam2_video_predictor
-    image = np.array(Image.open(args.image).convert("RGB").resize((args.width, args.height), Image.BILINEAR))
     checkpoint = args.checkpoint
     if checkpoint is None:
-        from sam2.build_sam import build_sam2
-        model = build_sam2(SAM2_CONFIGS[args.model], ckpt_path=None, device="cpu")
-        generator = torch.Generator().manual_seed(0)
-        with torch.no_grad():
-            for parameter in model.parameters():
-                parameter.add_(0.02 * torch.randn(parameter.shape, generator=generator))
-        checkpoint = args.save_checkpoint or os.path.join(tempfile.mkdtemp(), args.model + ".pt")
-        torch.save({"model": model.state_dict()}, checkpoint)
-        del model
+        checkpoint = random_sam2_checkpoint(
+            args.model, args.save_checkpoint or os.path.join(tempfile.mkdtemp(), args.model + ".pt"))
     predictor = build_sam2_video_predictor(SAM2_CONFIGS[args.model], checkpoint, device="cpu")
-    frames = tempfile.mkdtemp(prefix="samterm-bench-video-")
-    for i in range(args.video):
-        Image.fromarray(np.roll(image, -((8 * i) % args.width), axis=1)).save(os.path.join(frames, f"{i}.jpg"), quality=95)
+    frames = sliding_frames(args.image, args.width, args.height, args.video,
+                            tempfile.mkdtemp(prefix="samterm-bench-video-"))
     result = {"model": args.model, "implementation": "reference (torch %s)" % torch.__version__,
               "threads": torch.get_num_threads(), "frames": args.video, "checkpoint": checkpoint}
     with torch.inference_mode():
