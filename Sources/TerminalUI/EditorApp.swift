@@ -57,26 +57,6 @@ public struct EditorConfiguration: Sendable {
     }
 }
 
-/// A video to edit: its frames, and the timeline its session holds (or a new one).
-public struct VideoInput: Sendable {
-    public var frames: any FrameSource
-    public var timeline: VideoTimeline
-
-    /// Opens the frames at `source` and its session (VideoSession.path) if there is one.
-    public init(source: String) throws {
-        frames = try openFrameSource(path: source)
-        if let session = try VideoSession.load(path: VideoSession.path(forSource: source), frames: frames.frameCount,
-                                               width: frames.width, height: frames.height) {
-            timeline = try VideoTimeline(session: session)
-        } else {
-            timeline = VideoTimeline(source: source, frameCount: frames.frameCount, width: frames.width, height: frames.height)
-        }
-    }
-
-    /// The editor's names of the frames: `SOURCE#INDEX`, which the live image loader reads from `frames`.
-    public var frameNames: [String] { (0..<frames.frameCount).map { "\(timeline.source)#\($0)" } }
-}
-
 public enum EditorApp {
     /// Runs the editor until the user quits or a signal ends it; returns the exit status.
     /// The terminal is restored on every way out. `dependencies` supplies the engine, image

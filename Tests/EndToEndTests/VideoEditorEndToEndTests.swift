@@ -121,4 +121,27 @@ final class VideoEditorEndToEndTests: XCTestCase {
         try quit(reopened)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: sessionPath)), before)
     }
+
+    /// Mistakes are refused before the terminal is touched: by argument (exit 2) or by file (exit 1).
+    func testMistakesAreRefusedByName() throws {
+        let checkpoint = Self.fixtures.appendingPathComponent("tiny_video_sam2.1.pt").path
+        let clip = folder.appendingPathComponent("clip").path
+        let two = try SamtermRun.run(["edit", clip, clip, "--video", "--checkpoint", checkpoint])
+        XCTAssertEqual(two.status, 2)
+        XCTAssertTrue(two.errors.contains("--video: give one video file or one folder of frames (got 2 inputs)"), two.errors)
+
+        let damaged = folder.appendingPathComponent("damaged.mp4").path
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: damaged))
+        let bad = try SamtermRun.run(["edit", damaged, "--checkpoint", checkpoint])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.errors.contains(damaged), bad.errors)
+
+        let other = VideoSession(source: clip, frames: 3, width: 80, height: 60, model: "sam2.1_test_tiny")
+        try other.save(to: sessionPath)
+        let mismatch = try SamtermRun.run(["edit", clip, "--video", "--checkpoint", checkpoint])
+        XCTAssertEqual(mismatch.status, 1)
+        XCTAssertTrue(mismatch.errors.contains(sessionPath + ": the session is of 3 frames of 80x60; the video has 10 of 80x60"),
+                      mismatch.errors)
+        XCTAssertEqual(try VideoSession.load(path: sessionPath, frames: 3, width: 80, height: 60), other, "left as it was")
+    }
 }
