@@ -124,6 +124,11 @@ struct Edit: ParsableCommand {
             }
             configuration.automaticThresholds = AutomaticThresholds(predictedIoU: iou, stability: stability)
         }
+        // Named by its input, so a script that runs the editor by mistake sees which call it was.
+        guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+            throw EditorError("samterm edit \(inputs[0]): needs a terminal: standard input and output must be a tty "
+                              + "(samterm segment works without one)")
+        }
         let status = try EditorApp.run(configuration)
         if status != 0 { throw ExitCode(status) }
     }

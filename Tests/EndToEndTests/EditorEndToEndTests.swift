@@ -75,7 +75,8 @@ final class EditorEndToEndTests: XCTestCase {
 
         // The help overlay lists the keys, and goes away with any key.
         try session.send("?")
-        screen = try session.waitFor("the help") { $0.contains("samterm keys") }
+        // Whole, not half drawn: the title comes before the keys.
+        screen = try session.waitFor("the help") { $0.contains("samterm keys") && $0.contains("background point") }
         XCTAssertTrue(screen.contains("background point"), screen)
         try session.send("Escape")
         _ = try session.waitFor("the help to close") { !$0.contains("samterm keys") }
