@@ -92,6 +92,6 @@ extension PredictorWorker {
 
     /// The objects the tracker has an output for on the frame, their masks as RLE.
     static func objectMasks(_ frame: VideoFrameMasks) -> [VideoObjectMask] {
-        frame.objects.filter { $0.score > -1000 }.map { VideoObjectMask(id: $0.id, rle: RLE(mask: $0.mask), score: $0.score) }
+        frame.objects.filter(\.hasOutput).map { VideoObjectMask(id: $0.id, rle: RLE(mask: $0.mask), score: $0.score) }
     }
 }

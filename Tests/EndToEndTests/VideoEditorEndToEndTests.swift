@@ -65,7 +65,7 @@ final class VideoEditorEndToEndTests: XCTestCase {
                                        options: .samterm, readFrame: { try frames.frame(at: $0) })
         var masks: [Int: [Int: (counts: String, score: Float)]] = [:]
         func keep(_ frame: VideoFrameMasks) {
-            for object in frame.objects where object.score > -1000 {
+            for object in frame.objects where object.hasOutput {
                 masks[frame.frame, default: [:]][object.id] = (RLE(mask: object.mask).compressedString, object.score)
             }
         }

@@ -22,7 +22,7 @@ final class VideoEditorWorkerTests: XCTestCase {
     }
 
     private func assertSame(_ shown: [VideoObjectMask], _ tracked: VideoFrameMasks, file: StaticString = #filePath, line: UInt = #line) {
-        let expected = tracked.objects.filter { $0.score > -1000 }
+        let expected = tracked.objects.filter(\.hasOutput)
         XCTAssertEqual(shown.map(\.id), expected.map(\.id), "frame \(tracked.frame)", file: file, line: line)
         for (object, reference) in zip(shown, expected) {
             XCTAssertEqual(object.rle, RLE(mask: reference.mask), "frame \(tracked.frame) object \(object.id)", file: file, line: line)

@@ -9,6 +9,10 @@ public struct VideoFrameMasks: Sendable {
         public let mask: BinaryMask
         /// lowResSize^2 logits (-1024 where it has no output).
         public let lowResLogits: [Float]
+
+        /// Whether the tracker has an output for the object on this frame (it marks none with a
+        /// score of -1024; real logits stay far above).
+        public var hasOutput: Bool { score > -1000 }
     }
 
     public let frame: Int
