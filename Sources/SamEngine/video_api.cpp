@@ -1,6 +1,9 @@
 // The sam_video_* functions of sam_engine.h.
 #include <ATen/ATen.h>
 
+#include <sys/stat.h>
+
+#include <cctype>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -46,6 +49,22 @@ bool deliver(const sam::VideoFrameResult& result, sam_video_frame_fn on_frame, v
   return on_frame(user, &frame) == 0;
 }
 
+// The feature cache of the options, checked: the key becomes part of file names.
+sam::FrameFeatureFolder cache_folder(const sam_video_options& options) {
+  const std::string key = options.feature_cache_key ? options.feature_cache_key : "";
+  require(!key.empty() && key.size() <= 128, "sam_video_new: the feature cache needs a key of 1...128 characters");
+  for (char c : key) {
+    require(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-',
+            "sam_video_new: the feature cache key may hold only letters, digits, '.', '_' and '-'");
+  }
+  require(options.feature_cache_bytes >= 0, "sam_video_new: the feature cache's byte budget must not be negative");
+  struct stat info {};
+  require(::stat(options.feature_cache_dir, &info) == 0 && S_ISDIR(info.st_mode),
+          std::string("sam_video_new: ") + options.feature_cache_dir + ": not a folder");
+  return sam::FrameFeatureFolder{options.feature_cache_dir, key,
+                                 options.feature_cache_bytes > 0 ? options.feature_cache_bytes : int64_t(2) << 30};
+}
+
 sam::VideoPredictor& predictor_of(sam_video* video) {
   require(video != nullptr && video->predictor != nullptr, "no video");
   return *video->predictor;
@@ -74,6 +93,7 @@ sam_status sam_video_new(sam_model* model, const sam_video_options* options, sam
     video.corrections_as_conditioning = options->corrections_as_conditioning != 0;
     video.non_overlap_masks = options->non_overlap_masks != 0;
     if (options->resident_frames != 0) video.resident_frames = options->resident_frames;
+    if (options->feature_cache_dir) video.feature_folder = cache_folder(*options);
     auto handle = std::make_unique<sam_video>();
     handle->predictor = std::make_unique<sam::VideoPredictor>(*model->tracker, std::move(video));
     *out = handle.release();
@@ -133,12 +153,17 @@ sam_status sam_video_reset(sam_video* video, sam_error* error) {
   return sam::torch_guarded(error, [&] { predictor_of(video).reset(); });
 }
 
-int64_t sam_video_feature_bytes(const sam_video* video) {
-  return video && video->predictor ? video->predictor->feature_bytes() : 0;
-}
-
-int64_t sam_video_spilled_bytes(const sam_video* video) {
-  return video && video->predictor ? video->predictor->spilled_bytes() : 0;
+void sam_video_get_stats(const sam_video* video, sam_video_stats* out) {
+  if (!out) return;
+  *out = sam_video_stats{};
+  if (!video || !video->predictor) return;
+  const sam::VideoPredictor& predictor = *video->predictor;
+  const sam::FrameFeatureCounts& counts = predictor.feature_counts();
+  out->feature_bytes = predictor.feature_bytes();
+  out->frames_encoded = counts.encoded;
+  out->frames_read_back = counts.read_back;
+  out->cache_bytes_written = counts.bytes_written;
+  out->spilled_bytes = predictor.spilled_bytes();
 }
 
 }  // extern "C"

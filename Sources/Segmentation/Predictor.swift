@@ -121,7 +121,8 @@ public final class Predictor: @unchecked Sendable {
     }
 }
 
-private func withOptionalBuffer<Result>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) throws -> Result) rethrows -> Result {
+/// `values`' storage, or nil, for the C calls' optional arrays.
+func withOptionalBuffer<Result>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) throws -> Result) rethrows -> Result {
     guard let values else { return try body(nil) }
     return try values.withUnsafeBufferPointer { try body($0.baseAddress) }
 }

@@ -34,7 +34,8 @@ public protocol PredictionEngine: AnyObject {
     /// Each mask's object embedding on the slot's image (`Predictor.objectEmbedding`).
     func objectEmbeddings(slot: Int, masks: [BinaryMask]) throws -> [[Float]]
     /// A tracker over the video's frames on the same model (SAM 2 only).
-    func makeVideoTracker(frames: any FrameSource) throws -> VideoTracking
+    /// `featureCache`: where frames pushed out of memory are kept (nil: encoded again).
+    func makeVideoTracker(frames: any FrameSource, featureCache: VideoTracker.FeatureCache?) throws -> VideoTracking
 }
 
 /// SAM 2's video tracker as the worker uses it (Segmentation's VideoTracker; a test's stand-in).
@@ -56,7 +57,7 @@ extension PredictionEngine {
 
     public var automaticDefaults: AutomaticThresholds { .sam2Defaults }
 
-    public func makeVideoTracker(frames: any FrameSource) throws -> VideoTracking {
+    public func makeVideoTracker(frames: any FrameSource, featureCache: VideoTracker.FeatureCache?) throws -> VideoTracking {
         throw EditorError("this engine tracks no video")
     }
 

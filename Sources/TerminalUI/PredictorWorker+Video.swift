@@ -31,7 +31,10 @@ extension PredictorWorker {
             return
         }
         do {
-            if video.tracker == nil { video.tracker = try engine.makeVideoTracker(frames: frames) }
+            if video.tracker == nil {
+                let cache = dependencies.cache?.videoFeatures(modelKey: dependencies.modelKey(engine), frames: frames)
+                video.tracker = try engine.makeVideoTracker(frames: frames, featureCache: cache)
+            }
             let tracker = video.tracker!
             if video.needsReset || !request.operations.starts(with: video.applied) {
                 try tracker.reset()
@@ -59,6 +62,7 @@ extension PredictorWorker {
             }
             if let kept = last.stopped(after: done, frameCount: frames.frameCount) { video.applied.append(kept) }
             post(.videoFinished(requestID: request.id, framesDone: done, cancelled: cancelled))
+            dependencies.cache?.prune()  // frames' features joined the cache
         } catch {
             video.needsReset = true
             post(.videoFailed(requestID: request.id, message: "\(error)"))

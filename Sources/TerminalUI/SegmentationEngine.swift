@@ -34,9 +34,11 @@ final class SegmentationEngine: PredictionEngine {
         _ = try? predictors[slot].predict(corner, options: MaskOutputOptions(size: (1, 1)))
     }
 
-    func makeVideoTracker(frames: any FrameSource) throws -> VideoTracking {
-        try VideoTracker(model: model, frameCount: frames.frameCount, width: frames.width, height: frames.height,
-                         options: .samterm, readFrame: { try frames.frame(at: $0) })
+    func makeVideoTracker(frames: any FrameSource, featureCache: VideoTracker.FeatureCache?) throws -> VideoTracking {
+        var options = VideoTracker.Options.samterm
+        options.featureCache = featureCache
+        return try VideoTracker(model: model, frameCount: frames.frameCount, width: frames.width, height: frames.height,
+                                options: options, readFrame: { try frames.frame(at: $0) })
     }
 
     func saveEmbedding(slot: Int, path: String, key: String) throws {

@@ -74,6 +74,9 @@ struct Track: ParsableCommand {
                                valueName: "mib"))
     var featureBudget = 256
 
+    @Flag(help: "Neither read nor write frames' features in the cache of encoded images (frames pushed out of memory are encoded again).")
+    var noCache = false
+
     @Option(help: "The COCO category and the name of the objects.")
     var category = "object"
 
@@ -117,6 +120,10 @@ struct Track: ParsableCommand {
         let model = try modelOptions.loadModel()
         var options = VideoTracker.Options.samterm
         options.featureBudgetBytes = featureBudget << 20
+        let cache = noCache ? nil : EmbeddingCache(directory: EmbeddingCache.defaultDirectory())
+        options.featureCache = cache?.videoFeatures(modelKey: EmbeddingCache.modelKey(modelName: model.name,
+                                                                                      checkpointPath: try modelOptions.checkpointPath()),
+                                                    frames: source, start: selection.start, step: selection.step)
         let run = try TrackRun(model: model, source: source, selection: selection, prompts: prompts,
                                promptsPath: promptsPath, options: options)
         let writer = try TrackOutputWriter(
@@ -140,6 +147,7 @@ struct Track: ParsableCommand {
             return true
         }
         _ = progress.finish()
+        cache?.prune()
         let seconds = ProcessInfo.processInfo.systemUptime - started
         let objects = Set(prompts.map(\.object)).count
         print("Tracked \(objects) object\(objects == 1 ? "" : "s") through \(summary.tracked) frames in "

@@ -55,13 +55,15 @@ final class VideoParityTests: XCTestCase {
         try JSONDecoder().decode(Steps.self, from: Data(contentsOf: URL(fileURLWithPath: fixture.path("steps.json"))))
     }
 
-    private func tracker(_ steps: Steps, budget: Int = 1 << 30, resident: Int? = 16, reads: Counter? = nil) throws -> VideoTracker {
+    private func tracker(_ steps: Steps, budget: Int = 1 << 30, resident: Int? = 16, reads: Counter? = nil,
+                         cache: VideoTracker.FeatureCache? = nil) throws -> VideoTracker {
         let model = try Model(path: fixture.path(steps.model), device: .cpu)
         var options = VideoTracker.Options()
         options.correctionsAsConditioning = true
         options.nonOverlappingMasks = true
         options.featureBudgetBytes = budget
         options.residentFrames = resident
+        options.featureCache = cache
         return try VideoTracker(model: model, frameCount: steps.frames, width: steps.width, height: steps.height,
                                 options: options, readFrame: { reads?.count += 1; return try self.frame($0) })
     }
@@ -172,18 +174,69 @@ final class VideoParityTests: XCTestCase {
         let roomy = Counter(), tight = Counter()
         let withRoom = try tracker(steps, reads: roomy)
         let expected = try run(steps, on: withRoom, limit: 5)
-        XCTAssertGreaterThan(withRoom.featureBytes, 0)
+        XCTAssertGreaterThan(withRoom.stats.featureBytes, 0)
         let withBudget = try tracker(steps, budget: 1, reads: tight)
         let results = try run(steps, on: withBudget, limit: 5)
         XCTAssertEqual(roomy.count, steps.frames, "with room, each frame is read once")
         XCTAssertGreaterThan(tight.count, steps.frames, "frame 6 is read again for its correction")
-        XCTAssertLessThan(withBudget.featureBytes, withRoom.featureBytes)
+        XCTAssertLessThan(withBudget.stats.featureBytes, withRoom.stats.featureBytes)
         XCTAssertEqual(results.count, expected.count)
         for (a, b) in zip(results, expected) {
             XCTAssertEqual(a.masks.frame, b.masks.frame)
             XCTAssertEqual(a.masks.objects.map(\.mask), b.masks.objects.map(\.mask), "frame \(a.masks.frame)")
             XCTAssertEqual(a.masks.objects.map(\.lowResLogits), b.masks.objects.map(\.lowResLogits), "frame \(a.masks.frame)")
         }
+    }
+
+    /// With a cache folder, frames pushed out of memory are written there and read back instead of
+    /// being encoded again, by this tracker (the correction on frame 6) and by the next one on the
+    /// same frames; the results keep every bit. Another key reads nothing back, and a damaged
+    /// file is encoded over.
+    func testFeaturesBeyondTheBudgetComeBackFromTheCacheFolder() throws {
+        let steps = try loadSteps()
+        let folder = NSTemporaryDirectory() + "samterm-video-cache-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cache = VideoTracker.FeatureCache(folder: folder, key: "clip-1", byteBudget: 1 << 30)
+        let expected = try run(steps, on: try tracker(steps), limit: 5)
+        func check(_ results: [(step: Int, masks: VideoFrameMasks)], _ label: String) {
+            XCTAssertEqual(results.count, expected.count, label)
+            for (a, b) in zip(results, expected) {
+                XCTAssertEqual(a.masks.objects.map(\.score), b.masks.objects.map(\.score), "\(label) frame \(a.masks.frame)")
+                XCTAssertEqual(a.masks.objects.map(\.lowResLogits), b.masks.objects.map(\.lowResLogits), "\(label) frame \(a.masks.frame)")
+            }
+        }
+
+        let reads = Counter()
+        let first = try tracker(steps, budget: 1, reads: reads, cache: cache)
+        check(try run(steps, on: first, limit: 5), "first")
+        XCTAssertEqual(first.stats.framesEncoded, steps.frames, "each frame encoded once")
+        XCTAssertEqual(reads.count, steps.frames, "no frame decoded twice")
+        XCTAssertGreaterThan(first.stats.framesReadBack, 0, "frame 6 came back from the folder for its correction")
+        XCTAssertGreaterThan(first.stats.cacheBytesWritten, 0)
+
+        let second = try tracker(steps, budget: 1, cache: cache)
+        check(try run(steps, on: second, limit: 5), "second")
+        XCTAssertLessThanOrEqual(second.stats.framesEncoded, 1, "only the frame the first tracker held at its end")
+
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".embedding") }
+        XCTAssertGreaterThanOrEqual(files.count, steps.frames - 1)
+        try Data("SAMEMBED garbage".utf8).write(to: URL(fileURLWithPath: folder + "/clip-1-3.embedding"))
+        var otherKey = cache
+        otherKey.key = "clip-2"
+        let third = try tracker(steps, budget: 1, cache: otherKey)
+        check(try run(steps, on: third, limit: 5), "other key")
+        XCTAssertEqual(third.stats.framesEncoded, steps.frames, "another key's files are not read")
+        let fourth = try tracker(steps, budget: 1, cache: cache)
+        check(try run(steps, on: fourth, limit: 5), "damaged file")
+        XCTAssertGreaterThanOrEqual(fourth.stats.framesEncoded, 1, "the damaged frame is encoded again")
+
+        var small = cache
+        small.key = "clip-3"
+        small.byteBudget = 1
+        let fifth = try tracker(steps, budget: 1, cache: small)
+        _ = try run(steps, on: fifth, limit: 3)
+        XCTAssertEqual(fifth.stats.cacheBytesWritten, 0, "nothing fits a 1-byte budget")
     }
 
     /// Outputs kept on disk beyond one frame from the frame tracked (every propagation step then
@@ -193,8 +246,8 @@ final class VideoParityTests: XCTestCase {
         let inMemory = try tracker(steps, resident: nil), onDisk = try tracker(steps, resident: 1)
         let expected = try run(steps, on: inMemory)
         let results = try run(steps, on: onDisk)
-        XCTAssertEqual(inMemory.spilledBytes, 0)
-        XCTAssertGreaterThan(onDisk.spilledBytes, 0, "old outputs went to the disk")
+        XCTAssertEqual(inMemory.stats.spilledBytes, 0)
+        XCTAssertGreaterThan(onDisk.stats.spilledBytes, 0, "old outputs went to the disk")
         XCTAssertEqual(results.count, expected.count)
         for (a, b) in zip(results, expected) {
             XCTAssertEqual(a.masks.frame, b.masks.frame)

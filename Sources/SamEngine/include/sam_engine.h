@@ -329,6 +329,14 @@ typedef struct sam_video_options {
      * when needed, so memory does not grow with the video's length (0: 16; negative: all stay
      * in memory, as the reference keeps them). */
     int32_t resident_frames;
+    /* A folder (it must exist: the embedding cache) where frames' features pushed out of memory
+     * are written, one file per frame, and read back from instead of encoding the frame again.
+     * NULL: none, they are encoded again. A damaged or foreign file there is encoded over. */
+    const char *feature_cache_dir;
+    /* Names the frames (their content and selection): a file is read back only for the model,
+     * key and frame it was written for. 1...128 of [A-Za-z0-9._-]; required with the folder. */
+    const char *feature_cache_key;
+    int64_t feature_cache_bytes;      /* written there at most by this video (0: 2 GiB) */
 } sam_video_options;
 
 /* Every object's state on one frame. Pointers are valid during the callback only. */
@@ -376,10 +384,16 @@ sam_status sam_video_propagate(sam_video *video, const sam_propagate_options *op
                                sam_video_frame_fn on_frame, void *user, sam_error *error);
 /* reset_state: forgets every object, prompt and output. */
 sam_status sam_video_reset(sam_video *video, sam_error *error);
-/* Bytes of frame features held now. */
-int64_t sam_video_feature_bytes(const sam_video *video);
-/* Bytes of old frames' outputs written to the temporary file (resident_frames) since the last reset. */
-int64_t sam_video_spilled_bytes(const sam_video *video);
+typedef struct sam_video_stats {
+    int64_t feature_bytes;        /* frames' features in memory now */
+    int64_t frames_encoded;       /* frames run through the image encoder so far */
+    int64_t frames_read_back;     /* frames' features read back from feature_cache_dir */
+    int64_t cache_bytes_written;  /* to feature_cache_dir */
+    int64_t spilled_bytes;        /* old outputs written to the temporary file since the last reset */
+} sam_video_stats;
+
+/* Fills *out (zeros for a NULL video). */
+void sam_video_get_stats(const sam_video *video, sam_video_stats *out);
 
 /* ------------------------------------------------------------------ checks */
 /* Runs `cases` seeded random cases of one of the CPU's hand-written kernels ("gelu",

@@ -1,5 +1,7 @@
 #include "model/embedding_file.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -132,7 +134,8 @@ void write_embedding_file(const std::string& path, const EmbeddingFile& embeddin
   }
   for (const at::Tensor& tensor : contiguous) writer.floats(tensor.data_ptr<float>(), tensor.numel());
 
-  const std::string temporary = path + ".part";
+  // Per process: two samterms caching the same frame must not write into one temporary file.
+  const std::string temporary = path + ".part" + std::to_string(::getpid());
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(SAM_ERROR_IO, path + ": cannot write the embedding file");

@@ -23,12 +23,6 @@ const TrackOutput* find_output(const std::map<int64_t, TrackOutput>& outputs, in
   return found == outputs.end() ? nullptr : &found->second;
 }
 
-int64_t bytes_of(const FrameFeatures& features) {
-  int64_t bytes = features.vision.nbytes();
-  for (const at::Tensor& level : features.high_res) bytes += level.nbytes();
-  return bytes;
-}
-
 // _apply_non_overlapping_constraints over [N, 1, H, W]: where objects overlap, only the highest logit stays
 // above -10.
 at::Tensor without_overlaps(const at::Tensor& logits) {
@@ -41,7 +35,10 @@ at::Tensor without_overlaps(const at::Tensor& logits) {
 }  // namespace
 
 VideoPredictor::VideoPredictor(const Sam2Tracker& tracker, VideoOptions options)
-    : tracker_(tracker), options_(std::move(options)) {
+    : tracker_(tracker),
+      options_(std::move(options)),
+      store_(tracker.model(), options_.feature_budget_bytes, options_.feature_folder,
+             [this](int64_t frame) { return encode(frame); }) {
   require(options_.frame_count > 0, "video: no frames");
   require(options_.width > 0 && options_.height > 0 && options_.width <= (1 << 15) && options_.height <= (1 << 15),
           "video: frame size " + std::to_string(options_.width) + "x" + std::to_string(options_.height) +
@@ -63,30 +60,16 @@ VideoPredictor::ObjectState& VideoPredictor::object(int32_t id) {
   return objects_.back();
 }
 
-const FrameFeatures& VideoPredictor::features(int64_t frame) {
-  const auto found = cached_.find(frame);
-  if (found != cached_.end()) {
-    recent_.remove(frame);
-    recent_.push_front(frame);
-    return found->second;
-  }
+const FrameFeatures& VideoPredictor::features(int64_t frame) { return store_.get(frame); }
+
+FrameFeatures VideoPredictor::encode(int64_t frame) const {
   const SamModel& model = tracker_.model();
   std::vector<uint8_t> rgb(static_cast<size_t>(options_.width) * options_.height * 3);
   options_.read_frame(frame, rgb.data());
   const at::Tensor input = video_frame_input(rgb.data(), options_.width, options_.height, model.image_size(),
                                              model.compute.device);
   ImageFeatures encoded = model.image_encoder->encode(input, /*for_tracking=*/true);
-  FrameFeatures features{encoded.image_embed, std::move(encoded.high_res)};
-  const int64_t bytes = bytes_of(features);
-  while (!recent_.empty() && feature_bytes_ + bytes > options_.feature_budget_bytes) {
-    const auto evicted = cached_.find(recent_.back());
-    feature_bytes_ -= bytes_of(evicted->second);
-    cached_.erase(evicted);
-    recent_.pop_back();
-  }
-  feature_bytes_ += bytes;
-  recent_.push_front(frame);
-  return cached_.emplace(frame, std::move(features)).first->second;
+  return FrameFeatures{encoded.image_embed, std::move(encoded.high_res)};
 }
 
 Sam2Tracker::Step VideoPredictor::run_frame(ObjectState& state, int64_t frame, bool is_init_cond_frame,

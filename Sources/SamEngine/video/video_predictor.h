@@ -4,7 +4,7 @@
 // masks brought to the video's size and, optionally, kept from overlapping.
 //
 // Frames are read when first needed through a callback and their features kept within a
-// budget (least recently used first out; the reference keeps only the last one); every
+// budget (FrameFeatureStore; the reference keeps only the last one); every
 // object's memories are kept as the reference keeps them (bfloat16), those of frames far from
 // the one being tracked on disk.
 #pragma once
@@ -13,12 +13,12 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "video/frame_feature_store.h"
 #include "video/sam2_tracker.h"
 
 namespace sam {
@@ -29,6 +29,8 @@ struct VideoOptions {
   // Writes frame `index` as width * height * 3 RGB bytes; throws sam::Error on failure.
   std::function<void(int64_t index, uint8_t* rgb)> read_frame;
   int64_t feature_budget_bytes = int64_t(256) << 20;  // about 16 frames of hiera features
+  // Where frames pushed out of memory are written and read back from (none: encoded again).
+  std::optional<FrameFeatureFolder> feature_folder;
   // A frame corrected after it was tracked becomes a conditioning frame
   // (add_all_frames_to_correct_as_cond); otherwise propagation recomputes it without its prompts.
   bool corrections_as_conditioning = true;
@@ -71,7 +73,8 @@ class VideoPredictor {
   int64_t frame_count() const { return options_.frame_count; }
   size_t object_count() const { return objects_.size(); }
   // Bytes of frame features held now.
-  int64_t feature_bytes() const { return feature_bytes_; }
+  int64_t feature_bytes() const { return store_.memory_bytes(); }
+  const FrameFeatureCounts& feature_counts() const { return store_.counts(); }
   // Bytes of outputs written to the temporary file since the last reset.
   int64_t spilled_bytes() const { return spill_->bytes_written(); }
 
@@ -86,6 +89,7 @@ class VideoPredictor {
 
   ObjectState& object(int32_t id);
   const FrameFeatures& features(int64_t frame);
+  FrameFeatures encode(int64_t frame) const;
   Sam2Tracker::Step run_frame(ObjectState& object, int64_t frame, bool is_init_cond_frame, const PointInputs* points,
                               const at::Tensor* mask, bool reverse, bool run_memory_encoder,
                               const at::Tensor* prev_mask_logits);
@@ -104,9 +108,7 @@ class VideoPredictor {
   const Sam2Tracker& tracker_;
   VideoOptions options_;
   std::vector<ObjectState> objects_;
-  std::map<int64_t, FrameFeatures> cached_;
-  std::list<int64_t> recent_;  // most recently used first
-  int64_t feature_bytes_ = 0;
+  FrameFeatureStore store_;
   std::unique_ptr<OutputSpill> spill_ = std::make_unique<OutputSpill>();
 };
 

@@ -35,14 +35,31 @@ public struct EmbeddingCache: Sendable {
     /// Names the model and which checkpoint file it came from (path, size and modification
     /// time: hashing gigabytes of weights at every start would cost more than it saves).
     public static func modelKey(modelName: String, checkpointPath: String) -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: checkpointPath)
-        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        let absolute = URL(fileURLWithPath: checkpointPath).standardizedFileURL.path
         var hasher = SHA256()
-        hasher.update(Array("\(absolute)\n\(size)\n\(modified)".utf8))
+        hasher.update(Array(fileStamp(path: checkpointPath).utf8))
         let safeName = modelName.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" ? $0 : "_" }
         return String(safeName) + "-" + hasher.hexDigest().prefix(12)
+    }
+
+    /// A file's absolute path, size and modification time: what identifies large files (weights,
+    /// videos) cheaply.
+    public static func fileStamp(path: String) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return "\(absolute)\n\(size)\n\(modified)\n"
+    }
+
+    /// Where a video tracker keeps the features of frames it pushes out of memory, in this
+    /// cache (pruned with the images' embeddings): the frames of `frames` from `start` every
+    /// `step` (the tracker's frame i is the source's start + i * step). nil when the source
+    /// cannot be identified or the folder cannot be made.
+    public func videoFeatures(modelKey: String, frames: any FrameSource, start: Int = 0, step: Int = 1) -> VideoTracker.FeatureCache? {
+        guard let identity = frames.contentIdentity, prepareFolder(modelKey: modelKey) else { return nil }
+        let digest = SHA256.hexDigest(of: Data("\(identity)selection \(start) \(step)\n".utf8))
+        return VideoTracker.FeatureCache(folder: "\(directory)/\(modelKey)", key: "video-" + digest.prefix(32),
+                                         byteBudget: byteBudget)
     }
 
     public func path(modelKey: String, imageKey: String) -> String {

@@ -67,6 +67,10 @@ public struct FrameFolder: FrameSource {
 
     public func name(of index: Int) -> String { fileNames[index] }
 
+    public var contentIdentity: String? {
+        "frames\n" + (0..<frameCount).map { EmbeddingCache.fileStamp(path: filePath(of: $0)) }.joined()
+    }
+
     /// The full path of frame `index`'s file.
     public func filePath(of index: Int) -> String { (path as NSString).appendingPathComponent(fileNames[index]) }
 

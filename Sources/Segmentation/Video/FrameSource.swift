@@ -14,6 +14,13 @@ public protocol FrameSource: Sendable {
     /// How messages and exports name frame `index`: a folder's file name ("00042.jpg"), or the
     /// video's name and the frame number ("clip.mp4 frame 42").
     func name(of index: Int) -> String
+    /// What identifies the frames' content for caches (the files' paths, sizes and modification
+    /// times); nil: none, nothing is cached for them.
+    var contentIdentity: String? { get }
+}
+
+extension FrameSource {
+    public var contentIdentity: String? { nil }
 }
 
 /// Why frames cannot be read; the description names the file or folder first, as ImageError

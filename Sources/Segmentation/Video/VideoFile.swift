@@ -6,6 +6,9 @@ import CVideoDecoder
 import Foundation
 
 public final class VideoFile: FrameSource, @unchecked Sendable {
+    /// Names that samterm takes for video files without being told (`edit`, `export`).
+    public static let fileExtensions: Set<String> = ["mp4", "mkv", "mov", "avi", "webm", "m4v", "mpg", "mpeg", "ts"]
+
     public let path: String
     public let width: Int
     public let height: Int
@@ -46,6 +49,8 @@ public final class VideoFile: FrameSource, @unchecked Sendable {
     deinit { video_decoder_close(decoder) }
 
     public func name(of index: Int) -> String { "\((path as NSString).lastPathComponent) frame \(index)" }
+
+    public var contentIdentity: String? { "video\n" + EmbeddingCache.fileStamp(path: path) }
 
     public func frame(at index: Int) throws -> RGBImage {
         let byteCount = width * height * 3

@@ -38,6 +38,9 @@ public final class VideoTracker: @unchecked Sendable {
         /// Outputs of frames farther than this from the frame being tracked wait in a temporary
         /// file (the same results, bounded memory); nil: all stay in memory.
         public var residentFrames: Int? = 16
+        /// Where frames pushed out of memory are written and read back from, instead of being
+        /// encoded again (nil: encoded again).
+        public var featureCache: FeatureCache?
         public init() {}
 
         /// How samterm tracks (`track` and the editor alike): one object per pixel, as the
@@ -46,6 +49,22 @@ public final class VideoTracker: @unchecked Sendable {
             var options = Options()
             options.nonOverlappingMasks = true
             return options
+        }
+    }
+
+    /// A folder of frame features, EmbeddingCache.videoFeatures gives one in the embedding cache.
+    public struct FeatureCache: Sendable, Equatable {
+        /// An existing folder.
+        public var folder: String
+        /// Names the frames (content and selection): 1...128 of [A-Za-z0-9._-].
+        public var key: String
+        /// At most this many bytes written there by one tracker.
+        public var byteBudget: Int64
+
+        public init(folder: String, key: String, byteBudget: Int64) {
+            self.folder = folder
+            self.key = key
+            self.byteBudget = byteBudget
         }
     }
 
@@ -77,7 +96,15 @@ public final class VideoTracker: @unchecked Sendable {
         raw.non_overlap_masks = options.nonOverlappingMasks ? 1 : 0
         raw.resident_frames = options.residentFrames.map { Int32(clamping: max($0, 1)) } ?? -1
         var handle: OpaquePointer?
-        try EngineError.check { sam_video_new(model.handle, &raw, &handle, $0) }
+        let cache = options.featureCache
+        raw.feature_cache_bytes = max(cache?.byteBudget ?? 0, 1)
+        try withOptionalCString(cache?.folder) { folder in
+            try withOptionalCString(cache?.key) { key in
+                raw.feature_cache_dir = folder
+                raw.feature_cache_key = key
+                try EngineError.check { sam_video_new(model.handle, &raw, &handle, $0) }
+            }
+        }
         self.handle = handle!
         self.reader = reader
         self.model = model
@@ -145,11 +172,26 @@ public final class VideoTracker: @unchecked Sendable {
     /// Forgets every object, prompt and result.
     public func reset() throws { try EngineError.check { sam_video_reset(handle, $0) } }
 
-    /// Bytes of frame features held now.
-    public var featureBytes: Int { Int(sam_video_feature_bytes(handle)) }
+    public struct Stats: Equatable, Sendable {
+        /// Bytes of frame features held in memory now.
+        public var featureBytes: Int
+        /// Frames run through the image encoder so far.
+        public var framesEncoded: Int
+        /// Frames whose features were read back from the feature cache instead.
+        public var framesReadBack: Int
+        /// Bytes written to the feature cache.
+        public var cacheBytesWritten: Int
+        /// Bytes of old frames' outputs moved to the temporary file since the last reset.
+        public var spilledBytes: Int
+    }
 
-    /// Bytes of old frames' outputs moved to the temporary file since the last reset.
-    public var spilledBytes: Int { Int(sam_video_spilled_bytes(handle)) }
+    public var stats: Stats {
+        var raw = sam_video_stats()
+        sam_video_get_stats(handle, &raw)
+        return Stats(featureBytes: Int(raw.feature_bytes), framesEncoded: Int(raw.frames_encoded),
+                     framesReadBack: Int(raw.frames_read_back), cacheBytesWritten: Int(raw.cache_bytes_written),
+                     spilledBytes: Int(raw.spilled_bytes))
+    }
 
     private func int32(_ value: Int) throws -> Int32 {
         guard let small = Int32(exactly: value) else {
@@ -157,11 +199,6 @@ public final class VideoTracker: @unchecked Sendable {
         }
         return small
     }
-}
-
-private func withOptionalBuffer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
-    guard let values else { return try body(nil) }
-    return try values.withUnsafeBufferPointer { try body($0.baseAddress) }
 }
 
 /// The Swift frame reader behind the C callback; a thrown error becomes the call's status.
