@@ -134,7 +134,7 @@ struct Edit: ParsableCommand {
 
     /// The video to edit, when the input is one (a video file, or a folder with --video).
     private func openVideo() throws -> VideoInput? {
-        let isVideoFile = inputs.count == 1 && VideoFile.fileExtensions.contains(URL(fileURLWithPath: inputs[0]).pathExtension.lowercased())
+        let isVideoFile = inputs.count == 1 && VideoFile.hasVideoExtension(inputs[0])
         guard video || isVideoFile else { return nil }
         guard inputs.count == 1 else { throw UsageError("--video: give one video file or one folder of frames (got \(inputs.count) inputs)") }
         guard FileManager.default.fileExists(atPath: inputs[0]) else { throw UsageError("\(inputs[0]): no such video file or folder") }

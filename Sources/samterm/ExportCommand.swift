@@ -7,7 +7,7 @@ import Segmentation
 /// one dataset for all the images (COCO, YOLO, VOC, LabelMe).
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export images' objects (from their sessions) as masks, cut-outs, COCO, YOLO, VOC or LabelMe files.",
+        abstract: "Export images' objects (from their sessions) as masks, cut-outs, COCO, YOLO, VOC or LabelMe files; a video's as `track` writes them.",
         discussion: """
             INPUTS are session files (IMAGE.samterm.json), images whose sessions lie beside them (or in \
             --session-dir), folders of images (those without a session are left out) or @LIST files. \
@@ -29,13 +29,21 @@ struct Export: ParsableCommand {
 
             Per-image files written are recorded in the sessions, so that samterm never lists them as \
             images to open (unless a samterm editor has the image open: then a warning says they are not recorded).
+
+            A video (a video file, a folder of frames with --video, or its CLIP.samterm-video.json) edited \
+            in samterm: every frame's masks as the editor saved them, into --out DIR as `samterm track` \
+            writes them (DIR/OBJECT/FRAME.png, DIR/labelmap/, DIR/annotations.json, DIR/mots.txt).
             """)
 
     @Argument(help: ArgumentHelp("Session files, images with sessions, folders or @LIST files.", valueName: "inputs"))
     var inputs: [String] = []
 
-    @Option(help: "Comma-separated formats: png, labelmap, cutout, coco, overlay, polygons, coco-dataset, yolo, voc, labelme.")
-    var format: String = ExportFormat.defaults.map(\.rawValue).joined(separator: ",")
+    @Option(help: ArgumentHelp("Comma-separated formats: png, labelmap, cutout, coco, overlay, polygons, coco-dataset, yolo, voc, "
+                               + "labelme (default: png,coco); for a video: png, labelmap, coco, mots (default: png)."))
+    var format: String?
+
+    @Flag(help: "The input is a folder of frames edited as a video (`samterm edit DIR --video`).")
+    var video = false
 
     @Option(help: ArgumentHelp("Folder for the files (default: each image's folder; dataset formats need it, but labelme).",
                                valueName: "dir"))
@@ -91,9 +99,12 @@ struct Export: ParsableCommand {
         }
     }
 
+    var imageFormats: String { format ?? ExportFormat.defaults.map(\.rawValue).joined(separator: ",") }
+
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("<inputs>: give at least one session, image, folder or @LIST.") }
-        let formats = try Formats(parsing: format)
+        if let source = try videoSource() { return try validateVideo(source) }
+        let formats = try Formats(parsing: imageFormats)
         if let polygonTolerance, !(polygonTolerance >= 0 && polygonTolerance.isFinite) {
             throw ValidationError("--polygon-tolerance \(polygonTolerance): must be a number of pixels, 0 or more")
         }
@@ -109,7 +120,8 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let formats = try Formats(parsing: format)
+        if let source = try videoSource() { return try exportVideo(source) }
+        let formats = try Formats(parsing: imageFormats)
         let classList = try ClassList.parse(option: classes)
         let stores = try ExportInputs(sessionDir: sessionDir).stores(for: inputs)
         let masks = SessionMasks(modelOptions: modelOptions, replay: replay)

@@ -29,6 +29,9 @@ final class TrackCommandTests: XCTestCase {
         return path
     }
 
+    /// Frames' features go to the test's own cache, not the user's.
+    private var cache: [String: String] { ["XDG_CACHE_HOME": folder + "/cache"] }
+
     private func trackArguments(out: String, prompts: String) -> [String] {
         ["track", Self.frames, "--checkpoint", Self.checkpoint, "--prompts", prompts, "--out", out,
          "--format", "png,labelmap,coco,mots"]
@@ -51,7 +54,7 @@ final class TrackCommandTests: XCTestCase {
     func testTheMasksAreTheReferencesAndAKilledRunResumesToTheSameFiles() throws {
         let prompts = try writePrompts()
         let whole = folder + "/whole"
-        let run = try SamtermRun.run(trackArguments(out: whole, prompts: prompts))
+        let run = try SamtermRun.run(trackArguments(out: whole, prompts: prompts), environment: cache)
         XCTAssertEqual(run.status, 0, run.errors)
         XCTAssertTrue(run.output.contains("Tracked 2 objects through 10 frames"), run.output)
 
@@ -82,6 +85,7 @@ final class TrackCommandTests: XCTestCase {
         let process = Process()
         process.executableURL = EditorEndToEndTests.binary
         process.arguments = trackArguments(out: resumed, prompts: prompts)
+        process.environment = ProcessInfo.processInfo.environment.merging(cache) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -97,7 +101,7 @@ final class TrackCommandTests: XCTestCase {
         let written = try FileManager.default.contentsOfDirectory(atPath: stateFolder).filter { $0.hasSuffix(".json") }.count
         XCTAssertLessThan(written, 10, "killed part way")
 
-        let again = try SamtermRun.run(trackArguments(out: resumed, prompts: prompts))
+        let again = try SamtermRun.run(trackArguments(out: resumed, prompts: prompts), environment: cache)
         XCTAssertEqual(again.status, 0, again.errors)
         XCTAssertTrue(again.errors.contains("resuming: \(written) frames were written by an earlier run"), again.errors)
         XCTAssertTrue(again.output.contains("wrote \(10 - written) frames"), again.output)

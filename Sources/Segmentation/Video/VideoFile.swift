@@ -9,6 +9,11 @@ public final class VideoFile: FrameSource, @unchecked Sendable {
     /// Names that samterm takes for video files without being told (`edit`, `export`).
     public static let fileExtensions: Set<String> = ["mp4", "mkv", "mov", "avi", "webm", "m4v", "mpg", "mpeg", "ts"]
 
+    /// Whether `path` ends in one of fileExtensions.
+    public static func hasVideoExtension(_ path: String) -> Bool {
+        fileExtensions.contains(URL(fileURLWithPath: path).pathExtension.lowercased())
+    }
+
     public let path: String
     public let width: Int
     public let height: Int
