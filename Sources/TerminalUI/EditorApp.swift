@@ -186,6 +186,9 @@ private final class MainLoop {
         let inbox = self.inbox, wake = self.wake
         let sessionGuard = SessionGuard(folder: configuration.sessionDirectory)
         self.sessionGuard = sessionGuard
+        if let video = configuration.video, let readOnly = sessionGuard.lockVideo(sessionPath: VideoSession.path(forSource: video.timeline.source)) {
+            state.videoIsReadOnly(readOnly)
+        }
         // Every session is looked for through the guard: it takes the image's lock first.
         var dependencies = dependencies
         let loadSession = dependencies.loadSession

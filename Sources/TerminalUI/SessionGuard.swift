@@ -1,5 +1,5 @@
-// Keeps two samterms from losing each other's work on one image. The editor locks the session of
-// each image it opens (not the ones it only prefetches) and holds the lock until it quits: it
+// Keeps two samterms from losing each other's work on one image or video. The editor locks the
+// session of a video it opens, and of each image it opens (not the ones it only prefetches) and holds the lock until it quits: it
 // keeps every opened image's objects and may save them again whenever the user goes back, so
 // letting go earlier would let a second editor write a session this one then overwrites. A
 // second editor on a locked image opens it read-only. And whatever the locks, a save never
@@ -47,6 +47,26 @@ public final class SessionGuard: @unchecked Sendable {
         let fingerprint = store.fingerprint
         withLock { seen[store.path] = .some(fingerprint) }
         return load()
+    }
+
+    /// Locks a video's session (VideoSession.path) for this editor, until releaseAll. Returns
+    /// the message to show when another samterm holds it: the video is then read-only. No lock
+    /// file can be made (a read-only folder): nil, saving will say why it fails.
+    public func lockVideo(sessionPath: String) -> String? {
+        if holds(sessionPath) { return nil }
+        switch try? SessionLock.acquire(sessionPath: sessionPath, as: holder) {
+        case .acquired(let taken)?:
+            withLock { locks[sessionPath] = taken }
+            return nil
+        case .heldBy(let other)?:
+            var text = "read-only: the video is open in another samterm (\(other.description)); changes are not saved"
+            if other.host != holder.host {
+                text += "; if that samterm is not running any more, delete \(SessionLock.lockPath(forSession: sessionPath))"
+            }
+            return text
+        case nil:
+            return nil
+        }
     }
 
     /// Whether this editor holds the lock of the session file at `sessionPath`.

@@ -43,6 +43,10 @@ public enum TimelineView {
                 : String(format: "  tracking %@ %d/%d  %.2f frames/s  ETA %@  (Esc stops)", run.reverse ? "◀" : "▶", run.done,
                          run.total, rate, rate > 0 ? duration(left) : "…")
             style = .highlight
+        } else if timeline.savingRefused != nil {
+            // Shown as long as it holds, not only in the message that said why.
+            return [StyledSpan(text, style), StyledSpan("  not saved", .error),
+                    StyledSpan("   < > frame  t T track  n new object", .normal)].truncated(to: width)
         } else {
             text += "   < > frame  PgUp PgDn ±10  t track ▶  T track ◀  n new object"
         }

@@ -30,7 +30,9 @@ extension EditorState {
         case .nextImage, .previousImage: return goToFrame(currentImage + (action == .nextImage ? 1 : -1))
         case .export:
             return say("A video's masks are saved as you work (\(VideoSession.path(forSource: video!.source))); "
-                       + "samterm track writes PNG, label maps, COCO and MOTS")
+                       + "write them as PNG, label maps, COCO or MOTS with: samterm export \(video!.source)"
+                       + (VideoFile.hasVideoExtension(video!.source) ? "" : " --video")
+                       + " --out DIR")
         case .clearPrompts, .deleteObject, .nextCandidate, .selectCandidate, .toggleMultimask, .renameObject, .pickClass,
              .findObjects, .lowerAutomaticThresholds, .moreLikeThis, .similarObjects, .describeObject, .togglePaintMode,
              .penDown, .brushSize, .fillHoles, .removeIslands, .setCleanupArea, .refineFromMask, .toggleNoOverlaps:
@@ -225,9 +227,15 @@ extension EditorState {
         return [.saveVideo(path: VideoSession.path(forSource: timeline.source), timeline.session(model: setup.modelName))]
     }
 
+    /// Another samterm has the video open (SessionGuard.lockVideo): shown, never saved.
+    mutating func videoIsReadOnly(_ text: String) {
+        video?.savingRefused = text
+        sayError(text)
+    }
+
     /// The model loaded: a session made with another one is shown but not saved over.
     mutating func videoModelLoaded(name: String) {
-        guard let model = video?.sessionModel, model != name else { return }
+        guard let model = video?.sessionModel, model != name, video?.savingRefused == nil else { return }
         video?.savingRefused = "the session's masks are \(model)'s, not \(name)'s: not saved"
         sayError("\(VideoSession.path(forSource: video!.source)): made with \(model), the model now is \(name): changes are not saved")
     }

@@ -90,6 +90,19 @@ final class SessionGuardTests: XCTestCase {
         second.releaseAll()
     }
 
+    func testASecondEditorOnAVideoIsReadOnlyUntilTheFirstQuits() throws {
+        let videoSession = VideoSession.path(forSource: imagePath + ".mp4")
+        let first = SessionGuard(folder: nil), second = SessionGuard(folder: nil)
+        XCTAssertNil(first.lockVideo(sessionPath: videoSession))
+        XCTAssertNil(first.lockVideo(sessionPath: videoSession), "taking it again is no conflict")
+        XCTAssertEqual(second.lockVideo(sessionPath: videoSession),
+                       "read-only: the video is open in another samterm (pid \(getpid()) on \(SessionLock.hostName)); changes are not saved")
+        first.releaseAll()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: videoSession + ".lock"))
+        XCTAssertNil(second.lockVideo(sessionPath: videoSession))
+        second.releaseAll()
+    }
+
     func testAReadOnlyEditorLeavesACorruptSessionWhereItIs() throws {
         try "{".write(toFile: sessionPath, atomically: false, encoding: .utf8)
         let first = SessionGuard(folder: nil)

@@ -168,6 +168,8 @@ final class VideoEditorTests: XCTestCase {
         XCTAssertEqual(state.message?.isError, true)
         F.press([.character("A")], on: &state)
         XCTAssertTrue(state.message?.text.hasPrefix("Not in a video") == true, state.message?.text ?? "")
+        F.press([.character("e")], on: &state)
+        XCTAssertTrue(state.message?.text.hasSuffix("with: samterm export /clips/walk.mp4 --out DIR") == true, state.message?.text ?? "")
     }
 
     func testTheSessionRoundTripsAndAnotherModelsSessionIsNotSavedOver() throws {
@@ -199,5 +201,21 @@ final class VideoEditorTests: XCTestCase {
         XCTAssertEqual(reopened.message?.isError, true)
         XCTAssertNotNil(reopened.video?.savingRefused)
         XCTAssertTrue(reopened.saveVideo().isEmpty, "another model's session is not written over")
+    }
+
+    func testAVideoOpenInAnotherSamtermIsShownButNeverSaved() throws {
+        var state = videoState()
+        state.videoIsReadOnly("read-only: the video is open in another samterm (pid 7 on box); changes are not saved")
+        XCTAssertEqual(state.message?.isError, true)
+        let header = TimelineView.header(state, try XCTUnwrap(state.video), width: 100).map(\.text).joined()
+        XCTAssertTrue(header.hasPrefix("frame 1/12  not saved"), header)
+        let click = F.press([.character(" ")], on: &state)
+        XCTAssertEqual(requests(click).count, 1, "the tracker still answers")
+        XCTAssertTrue(savedSessions(click).isEmpty)
+        _ = state.apply(.videoFrame(requestID: requests(click)[0].id, frame: 0, objects: masks(columns: 20)))
+        XCTAssertTrue(savedSessions(state.apply(.videoFinished(requestID: requests(click)[0].id, framesDone: 1, cancelled: false))).isEmpty)
+        _ = state.apply(.modelLoaded(name: "sam2.1_hiera_l", device: "cpu"))
+        XCTAssertEqual(state.video?.savingRefused, "read-only: the video is open in another samterm (pid 7 on box); changes are not saved",
+                       "the first reason stays")
     }
 }
