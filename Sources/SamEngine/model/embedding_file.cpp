@@ -152,6 +152,15 @@ void write_embedding_file(const std::string& path, const EmbeddingFile& embeddin
   }
 }
 
+std::vector<std::vector<int64_t>> image_feature_shapes(int64_t channels, int64_t side, bool high_res) {
+  std::vector<std::vector<int64_t>> shapes = {{1, channels, side, side}};
+  if (high_res) {
+    shapes.push_back({1, channels / 8, 4 * side, 4 * side});
+    shapes.push_back({1, channels / 4, 2 * side, 2 * side});
+  }
+  return shapes;
+}
+
 EmbeddingFile read_embedding_file(const std::string& path, const std::string& expected_model,
                                   const std::string& expected_key,
                                   const std::vector<std::vector<int64_t>>& expected_shapes) {

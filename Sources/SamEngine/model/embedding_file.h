@@ -22,6 +22,11 @@ struct EmbeddingFile {
   std::vector<at::Tensor> tensors;  // float32
 };
 
+// The shapes of an image's features as the files hold them: the embedding [1, C, E, E], then,
+// with high-resolution features, [1, C/8, 4E, 4E] and [1, C/4, 2E, 2E] (C the model's width, E
+// the embedding's side).
+std::vector<std::vector<int64_t>> image_feature_shapes(int64_t channels, int64_t side, bool high_res);
+
 // Writes atomically (a temporary file renamed into place). Throws SAM_ERROR_IO.
 void write_embedding_file(const std::string& path, const EmbeddingFile& embedding);
 

@@ -53,13 +53,9 @@ void Predictor::save_embedding(const std::string& path, const std::string& image
 }
 
 void Predictor::load_embedding(const std::string& path, const std::string& image_key) {
-  const int64_t c = model_.preset.d_model, e = model_.embedding_size();
-  std::vector<std::vector<int64_t>> shapes = {{1, c, e, e}};
-  if (model_.preset.use_high_res_features) {
-    shapes.push_back({1, c / 8, 4 * e, 4 * e});
-    shapes.push_back({1, c / 4, 2 * e, 2 * e});
-  }
-  EmbeddingFile file = read_embedding_file(path, model_.preset.name, image_key, shapes);
+  EmbeddingFile file = read_embedding_file(
+      path, model_.preset.name, image_key,
+      image_feature_shapes(model_.preset.d_model, model_.embedding_size(), model_.preset.use_high_res_features));
   if (file.width > kMaxImageSide || file.height > kMaxImageSide) {
     throw Error(SAM_ERROR_FORMAT, path + ": not a usable embedding file: image size out of range");
   }

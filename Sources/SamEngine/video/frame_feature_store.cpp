@@ -61,15 +61,11 @@ std::optional<FrameFeatures> FrameFeatureStore::read(int64_t frame) {
   const std::string file = path(frame);
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) return std::nullopt;
-  const int64_t c = model_.preset.d_model, e = model_.embedding_size();
-  std::vector<std::vector<int64_t>> shapes = {{1, c, e, e}};
-  if (model_.preset.use_high_res_features) {
-    shapes.push_back({1, c / 8, 4 * e, 4 * e});
-    shapes.push_back({1, c / 4, 2 * e, 2 * e});
-  }
   EmbeddingFile embedding;
   try {
-    embedding = read_embedding_file(file, model_.preset.name, folder_->key + "#" + std::to_string(frame), shapes);
+    embedding = read_embedding_file(
+        file, model_.preset.name, folder_->key + "#" + std::to_string(frame),
+        image_feature_shapes(model_.preset.d_model, model_.embedding_size(), model_.preset.use_high_res_features));
   } catch (const Error&) {
     return std::nullopt;  // damaged, or another video's: the frame is encoded and the file written again
   }
