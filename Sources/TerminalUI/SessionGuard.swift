@@ -1,10 +1,11 @@
 // Keeps two samterms from losing each other's work on one image or video. The editor locks the
-// session of a video it opens, and of each image it opens (not the ones it only prefetches) and holds the lock until it quits: it
-// keeps every opened image's objects and may save them again whenever the user goes back, so
-// letting go earlier would let a second editor write a session this one then overwrites. A
-// second editor on a locked image opens it read-only. And whatever the locks, a save never
-// replaces a session file that changed since this editor last read or wrote it (a samterm on a
-// host whose lock we cannot judge, a person, a sync tool): see SessionAutosaver.
+// session of the video it opens, or of each image it opens (not the ones it only prefetches),
+// and holds the lock until it quits: it keeps every opened image's objects and may save them
+// again whenever the user goes back, so letting go earlier would let a second editor write a
+// session this one then overwrites. A second editor on a locked image or video opens it
+// read-only. And whatever the locks, a save never replaces a session file that changed since
+// this editor last read or wrote it (a samterm on a host whose lock we cannot judge, a person, a
+// sync tool): see SessionAutosaver.
 import Foundation
 import Segmentation
 
@@ -59,11 +60,8 @@ public final class SessionGuard: @unchecked Sendable {
             withLock { locks[sessionPath] = taken }
             return nil
         case .heldBy(let other)?:
-            var text = "read-only: the video is open in another samterm (\(other.description)); changes are not saved"
-            if other.host != holder.host {
-                text += "; if that samterm is not running any more, delete \(SessionLock.lockPath(forSession: sessionPath))"
-            }
-            return text
+            return "read-only: the video is open in another samterm (\(other.description)); changes are not saved"
+                + staleLockAdvice(other, sessionPath: sessionPath)
         case nil:
             return nil
         }
@@ -100,17 +98,21 @@ public final class SessionGuard: @unchecked Sendable {
     private func readOnly(_ store: SessionStore, imagePath: String, sha256: String, model: String,
                           heldBy other: SessionLock.Holder) -> SessionOutcome {
         let name = (imagePath as NSString).lastPathComponent
-        var text = "read-only: \(name) is open in another samterm (\(other.description))"
-        if other.host != holder.host {
-            // Its pid means nothing here: only the user can tell whether it still runs.
-            text += "; if that samterm is not running any more, delete \(SessionLock.lockPath(forSession: store.path))"
-        }
+        let text = "read-only: \(name) is open in another samterm (\(other.description))"
+            + staleLockAdvice(other, sessionPath: store.path)
         // The file is the holder's: a corrupt one is left where it is.
         let reader = SessionStore(path: store.path, setsCorruptAside: false)
         if case .found(let session) = SessionOutcome.load(reader, sha256: sha256, model: model) {
             return .readOnly(session, text)
         }
         return .readOnly(nil, text)
+    }
+
+    /// For a holder on another host, how to free a lock it left behind ("" on this host).
+    private func staleLockAdvice(_ other: SessionLock.Holder, sessionPath: String) -> String {
+        // Its pid means nothing here: only the user can tell whether it still runs.
+        guard other.host != holder.host else { return "" }
+        return "; if that samterm is not running any more, delete \(SessionLock.lockPath(forSession: sessionPath))"
     }
 
     private func withLock<T>(_ body: () -> T) -> T {

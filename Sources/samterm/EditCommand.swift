@@ -73,8 +73,6 @@ struct Edit: ParsableCommand {
                                + "(~/.config/samterm/keys.conf); lines `action = key`, see README.", valueName: "file"))
     var keys: String?
 
-    /// Names a file is taken for a video by (anything FFmpeg reads opens with --video).
-
     func run() throws {
         let videoInput = try openVideo()
         let images = try videoInput?.frameNames ?? Self.expand(inputs, sessionFolder: sessionDir)

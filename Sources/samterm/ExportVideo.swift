@@ -4,15 +4,13 @@ import Foundation
 import Segmentation
 
 extension Export {
-    static let videoSessionSuffix = ".samterm-video.json"
-
     /// The video file or frames folder when the input is a video (a video file, a folder with
     /// --video, or a video session file); nil for images.
     func videoSource() throws -> String? {
         guard let first = inputs.first else { return nil }
         let source: String
-        if first.hasSuffix(Self.videoSessionSuffix) {
-            source = String(first.dropLast(Self.videoSessionSuffix.count))
+        if first.hasSuffix(VideoSession.fileSuffix) {
+            source = String(first.dropLast(VideoSession.fileSuffix.count))
         } else if video || VideoFile.hasVideoExtension(first) {
             source = first
         } else {
@@ -24,8 +22,11 @@ extension Export {
         return source
     }
 
+    /// --format for a video; png as `track` writes by default.
+    var videoFormats: String { format ?? "png" }
+
     func validateVideo(_ source: String) throws {
-        do { _ = try TrackOutputFormat.parseList(format ?? "png") } catch { throw ValidationError("\(error)") }
+        do { _ = try TrackOutputFormat.parseList(videoFormats) } catch { throw ValidationError("\(error)") }
         if out == nil { throw ValidationError("\(inputs[0]): a video's masks go into a folder: give --out DIR") }
         let imageOnly: [(Bool, String)] = [(replay, "--replay"), (sessionDir != nil, "--session-dir"), (classes != nil, "--classes"),
                                            (polygons, "--polygons"), (copyImages, "--copy-images"),
@@ -40,7 +41,7 @@ extension Export {
 
     func exportVideo(_ source: String) throws {
         let formats: [TrackOutputFormat]
-        do { formats = try TrackOutputFormat.parseList(format ?? "png") } catch { throw UsageError("\(error)") }
+        do { formats = try TrackOutputFormat.parseList(videoFormats) } catch { throw UsageError("\(error)") }
         guard FileManager.default.fileExists(atPath: source) else {
             throw ExportFailure("\(source): no such video file or frames folder (the session's frames)")
         }

@@ -6,7 +6,8 @@ import CVideoDecoder
 import Foundation
 
 public final class VideoFile: FrameSource, @unchecked Sendable {
-    /// Names that samterm takes for video files without being told (`edit`, `export`).
+    /// Names that samterm takes for video files without being told (`edit`, `export`); anything
+    /// else FFmpeg reads opens with --video.
     public static let fileExtensions: Set<String> = ["mp4", "mkv", "mov", "avi", "webm", "m4v", "mpg", "mpeg", "ts"]
 
     /// Whether `path` ends in one of fileExtensions.

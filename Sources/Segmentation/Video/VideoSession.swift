@@ -70,11 +70,14 @@ public struct VideoSession: Codable, Equatable, Sendable {
         self.masks = masks
     }
 
+    /// What path(forSource:) adds to the source's path.
+    public static let fileSuffix = ".samterm-video.json"
+
     /// Where the session of a video file or frames folder lives.
     public static func path(forSource source: String) -> String {
         var trimmed = source
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
-        return trimmed + ".samterm-video.json"
+        return trimmed + fileSuffix
     }
 
     /// The session at `path`, nil when there is none. A file that is not a session of this
